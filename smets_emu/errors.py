@@ -1,0 +1,47 @@
+"""The project's one exception hierarchy.
+
+Every failure that crosses a library edge is a :class:`SmetsError`; decoders never
+let ``construct``, ``asn1crypto`` or ``cryptography`` exceptions escape.
+"""
+
+from __future__ import annotations
+
+
+class SmetsError(Exception):
+    """Base of every error raised by smets-emu."""
+
+
+class FrameError(SmetsError):
+    """Bytes that are not a well-formed GBCS structure (envelope or payload)."""
+
+
+class EncodeError(SmetsError):
+    """Field values that cannot be encoded into a GBCS structure."""
+
+
+class CryptoError(SmetsError):
+    """A cryptographic operation failed."""
+
+
+class MacError(CryptoError):
+    """A GBCS MAC (truncated GMAC tag) did not verify (GBCS 6.2.4)."""
+
+
+class SignatureError(CryptoError):
+    """An ECDSA signature did not verify (GBCS 6.2.4)."""
+
+
+class DecryptionError(CryptoError):
+    """Encrypted content failed its authentication tag (GBCS 6.2.4)."""
+
+
+class KeyMaterialError(CryptoError):
+    """A key or certificate is missing, malformed or of the wrong kind."""
+
+
+class KeystoreError(SmetsError):
+    """A keystore folder or one of its files could not be read."""
+
+
+class PkiError(SmetsError):
+    """A certificate could not be generated or does not meet the SMKI profile."""

@@ -1,0 +1,59 @@
+"""BER/A-XDR length prefixes used throughout the GBCS envelopes (GBCS 4.3.1, DLMS A-XDR).
+
+``0x00``-``0x7F`` is the length itself; ``0x81 LL``, ``0x82 LLLL`` and ``0x83 LLLLLL`` carry
+one to three length bytes. Only the shortest form is accepted, so every decoded
+message rebuilds byte for byte.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from construct import Construct, SizeofError, stream_read, stream_write
+from construct.core import ConstructError
+
+_MAX_LENGTH = 0xFFFFFF
+
+
+class NonMinimalLengthError(ConstructError):
+    """A length encoded in more bytes than needed."""
+
+
+def encode_length(value: int) -> bytes:
+    """Return the shortest BER encoding of *value* (0 .. 2**24-1)."""
+    if value < 0 or value > _MAX_LENGTH:
+        raise ValueError(f"length {value} out of range")
+    if value < 0x80:
+        return bytes([value])
+    size = (value.bit_length() + 7) // 8
+    return bytes([0x80 | size]) + value.to_bytes(size, "big")
+
+
+class BerLength(Construct):
+    """A GBCS length prefix (shortest BER form, at most three length bytes)."""
+
+    def _parse(self, stream: Any, context: Any, path: str) -> int:
+        first = stream_read(stream, 1, path)[0]
+        if first < 0x80:
+            return first
+        size = first & 0x7F
+        if size == 0 or size > 3:
+            raise ConstructError(f"unsupported length form 0x{first:02X}", path=path)
+        value = int.from_bytes(stream_read(stream, size, path), "big")
+        if encode_length(value)[0] != first:
+            raise NonMinimalLengthError(f"non-minimal length encoding of {value}", path=path)
+        return value
+
+    def _build(self, obj: int, stream: Any, context: Any, path: str) -> int:
+        try:
+            data = encode_length(obj)
+        except (ValueError, TypeError) as exc:
+            raise ConstructError(str(exc), path=path) from exc
+        stream_write(stream, data, len(data), path)
+        return obj
+
+    def _sizeof(self, context: Any, path: str) -> int:
+        raise SizeofError("BerLength has a variable size", path=path)
+
+
+ber_length = BerLength()
