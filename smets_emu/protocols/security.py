@@ -25,6 +25,7 @@ from smets_emu.protocols.envelope import (
     CraFlag,
     Envelope,
     GroupingHeader,
+    WireSpans,
     decode_envelope_with_spans,
     encode_envelope,
     encode_signed_span,
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 ACB_ROLE = 4
 
 
-class CheckStatus(str, enum.Enum):
+class CheckStatus(enum.StrEnum):
     """Outcome of one protection check."""
 
     VALID = "valid"
@@ -148,9 +149,8 @@ class GbcsKeys:
         return decrypt
 
 
-def check_mac(data: bytes, keys: GbcsKeys) -> CheckStatus:
-    """Verify the MAC of a wire message; raises :class:`MacError` if it is wrong."""
-    env, spans = decode_envelope_with_spans(data)
+def check_mac(env: Envelope, spans: WireSpans, keys: GbcsKeys) -> CheckStatus:
+    """Verify the MAC of a received message; raises :class:`MacError` if it is wrong."""
     if spans.mac is None:
         return CheckStatus.ABSENT
     key = keys.mac_key(env.header)
@@ -160,9 +160,8 @@ def check_mac(data: bytes, keys: GbcsKeys) -> CheckStatus:
     return CheckStatus.VALID
 
 
-def check_signature(data: bytes, keys: GbcsKeys) -> CheckStatus:
+def check_signature(env: Envelope, spans: WireSpans, keys: GbcsKeys) -> CheckStatus:
     """Verify the originator's signature; raises :class:`SignatureError` if it is wrong."""
-    env, spans = decode_envelope_with_spans(data)
     if env.signature is None:
         return CheckStatus.ABSENT
     pub = keys.public_key(env.header.originator, KeyUsage.DS)
@@ -172,20 +171,29 @@ def check_signature(data: bytes, keys: GbcsKeys) -> CheckStatus:
     return CheckStatus.VALID
 
 
-def verify_message(data: bytes, keys: GbcsKeys) -> SecurityReport:
-    """Check both protections and report each as valid, invalid, unchecked or absent."""
+def verify_received(env: Envelope, spans: WireSpans, keys: GbcsKeys) -> SecurityReport:
+    """Check both protections of an already-parsed message (see :func:`verify_message`)."""
     details = []
     try:
-        mac = check_mac(data, keys)
+        mac = check_mac(env, spans, keys)
     except (MacError, KeyMaterialError) as exc:
         mac = CheckStatus.INVALID
         details.append(str(exc))
     try:
-        sig = check_signature(data, keys)
+        sig = check_signature(env, spans, keys)
     except (SignatureError, KeyMaterialError) as exc:
         sig = CheckStatus.INVALID
         details.append(str(exc))
     return SecurityReport(mac=mac, signature=sig, detail="; ".join(details))
+
+
+def verify_message(data: bytes, keys: GbcsKeys) -> SecurityReport:
+    """Check MAC and signature of wire bytes: each valid, invalid, unchecked or absent.
+
+    Raises :class:`FrameError` if *data* is not a well-formed message.
+    """
+    env, spans = decode_envelope_with_spans(data)
+    return verify_received(env, spans, keys)
 
 
 def sign_envelope(env: Envelope, private_key: ec.EllipticCurvePrivateKey) -> Envelope:
@@ -235,4 +243,5 @@ __all__ = [
     "seal",
     "sign_envelope",
     "verify_message",
+    "verify_received",
 ]

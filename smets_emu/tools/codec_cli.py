@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from smets_emu.errors import CryptoError, SmetsError
-from smets_emu.protocols.envelope import decode_envelope
+from smets_emu.protocols.envelope import decode_envelope_with_spans
 from smets_emu.protocols.message import (
     Message,
     encode_message,
@@ -20,7 +20,7 @@ from smets_emu.protocols.message import (
     message_from_json,
     message_to_json,
 )
-from smets_emu.protocols.security import CheckStatus, GbcsKeys, seal, verify_message
+from smets_emu.protocols.security import CheckStatus, GbcsKeys, seal, verify_message, verify_received
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +65,11 @@ def _hex_item(source: str, text: str) -> Iterator[tuple[str, bytes | None, str |
 
 def describe(source: str, data: bytes, keys: GbcsKeys | None) -> dict[str, Any]:
     """Decode one message into the CLI's JSON record."""
-    env = decode_envelope(data)
+    env, spans = decode_envelope_with_spans(data)
     decrypt = keys.decryptor(env.header) if keys is not None else None
     message = message_from_envelope(env, decrypt=decrypt)
     if keys is not None:
-        report = verify_message(data, keys)
+        report = verify_received(env, spans, keys)
         mac, signature = report.mac.value, report.signature.value
     else:
         mac = (CheckStatus.ABSENT if message.mac is None else CheckStatus.UNCHECKED).value

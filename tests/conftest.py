@@ -1,0 +1,36 @@
+"""Shared fixtures: the RTDS corpus beside the checkout (skipped when absent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from smets_emu.protocols.rtds import RtdsFile, find_rtds_root, keystore_folder, list_files
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+RTDS_ROOT = find_rtds_root(REPO_ROOT)
+RTDS_FILES: list[RtdsFile] = list_files(RTDS_ROOT) if RTDS_ROOT else []
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--fuzz-examples", type=int, default=None, help="hypothesis examples for fuzz tests")
+
+
+@pytest.fixture(scope="session")
+def rtds_root() -> Path:
+    if RTDS_ROOT is None:
+        pytest.skip("RTDS corpus (../shared/rtds) not present")
+    return RTDS_ROOT
+
+
+@pytest.fixture(scope="session")
+def rtds_files() -> list[RtdsFile]:
+    if not RTDS_FILES:
+        pytest.skip("RTDS corpus (../shared/rtds) not present")
+    return RTDS_FILES
+
+
+@pytest.fixture(scope="session")
+def rtds_keystore_dir(rtds_root: Path) -> Path:
+    return keystore_folder(rtds_root)
