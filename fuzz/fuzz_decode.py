@@ -48,8 +48,7 @@ def seeds() -> list[bytes]:
     root = find_rtds_root()
     if root is not None:
         return [f.read() for f in list_files(root)]
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from own_corpus import corpus_messages
+    from smets_emu.tools.corpus import corpus_messages
 
     return corpus_messages()
 

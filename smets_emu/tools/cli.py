@@ -7,7 +7,7 @@ import logging
 import sys
 
 from smets_emu import __version__
-from smets_emu.tools import codec_cli
+from smets_emu.tools import codec_cli, corpus
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (repeatable)")
     sub = parser.add_subparsers(dest="command", required=True)
     codec_cli.add_parsers(sub)
+    corpus.add_parsers(sub)
     return parser
 
 

@@ -20,7 +20,7 @@ DEFAULT_EXAMPLES = 100_000
 def _seeds() -> list[bytes]:
     if RTDS_FILES:
         return [f.read() for f in RTDS_FILES]
-    from own_corpus import corpus_messages
+    from smets_emu.tools.corpus import corpus_messages
 
     return corpus_messages()
 
