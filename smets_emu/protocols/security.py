@@ -69,6 +69,7 @@ class GbcsKeys:
         self._cache = crypto.SharedSecretCache()
         self._private: dict[tuple[bytes, KeyUsage], ec.EllipticCurvePrivateKey | None] = {}
         self._public: dict[tuple[bytes, KeyUsage], ec.EllipticCurvePublicKey | None] = {}
+        self._device_cache: dict[bytes, bool] = {}
         self.acb = acb if acb is not None else self._find_acb()
 
     def _find_acb(self) -> bytes | None:
@@ -95,6 +96,16 @@ class GbcsKeys:
             self._public[key] = pub
         return self._public[key]
 
+    def is_device(self, eui: bytes) -> bool:
+        """True for a known device (key material without an organisation role), e.g. a PPMID on the HAN.
+
+        HAN-only commands between devices are MACed with the two devices' own KA keys (GBCS 6.2.4).
+        """
+        if eui not in self._device_cache:
+            has_keys = self.public_key(eui, KeyUsage.KA) is not None or self.public_key(eui, KeyUsage.DS) is not None
+            self._device_cache[eui] = has_keys and self.keystore.role_of(eui) is None
+        return self._device_cache[eui]
+
     def shared_secret(self, a: bytes, b: bytes) -> bytes | None:
         """ECDH Z between the KA keys of *a* and *b*, or None if neither private key is held."""
         for mine, theirs in ((a, b), (b, a)):
@@ -106,7 +117,7 @@ class GbcsKeys:
 
     def mac_key(self, header: GroupingHeader) -> bytes | None:
         """The AES key that MACs a message with this grouping header, if derivable."""
-        if header.cra_flag is CraFlag.COMMAND:
+        if header.cra_flag is CraFlag.COMMAND and not self.is_device(header.originator):
             if self.acb is None:
                 return None
             z = self.shared_secret(self.acb, header.recipient)
@@ -196,6 +207,20 @@ def verify_message(data: bytes, keys: GbcsKeys) -> SecurityReport:
     return verify_received(env, spans, keys)
 
 
+def authenticate(data: bytes, keys: GbcsKeys) -> tuple[Envelope, WireSpans]:
+    """Parse *data* and insist that every protection it carries verifies (GBCS 6.2.4).
+
+    Raises :class:`FrameError`, :class:`MacError`, :class:`SignatureError`, or
+    :class:`KeyMaterialError` when a needed key is unknown; never returns an unverified message.
+    """
+    env, spans = decode_envelope_with_spans(data)
+    if check_mac(env, spans, keys) is CheckStatus.UNCHECKED:
+        raise KeyMaterialError("no key pair to check this message's MAC")
+    if check_signature(env, spans, keys) is CheckStatus.UNCHECKED:
+        raise KeyMaterialError(f"no signing certificate for {env.header.originator.hex().upper()}")
+    return env, spans
+
+
 def sign_envelope(env: Envelope, private_key: ec.EllipticCurvePrivateKey) -> Envelope:
     """Return *env* with a fresh originator signature over its grouping header and content."""
     signature = crypto.sign(private_key=private_key, data=encode_signed_span(env))
@@ -233,6 +258,7 @@ def seal(env: Envelope, keys: GbcsKeys, *, sign: bool | None = None, mac: bool |
 
 __all__ = [
     "CheckStatus",
+    "authenticate",
     "CryptoError",
     "DecryptionError",
     "GbcsKeys",
