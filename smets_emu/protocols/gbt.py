@@ -443,3 +443,53 @@ class Reassembler:
                 block_number_ack=self.acknowledged,
             )
         )
+
+
+def block_to_json(block: GbtBlock) -> dict[str, Any]:
+    """JSON form of a GBT block (readable and complete enough to rebuild it)."""
+    r = block.routing
+    return {
+        "routing": {
+            "cra_flag": r.cra_flag.name.lower(),
+            "originator_counter": r.originator_counter,
+            "originator": r.originator.hex().upper(),
+            "recipient": r.recipient.hex().upper(),
+            "message_code": f"0x{r.message_code:04X}",
+            "security_control": r.security_control,
+            "invocation_counter": r.invocation_counter,
+        },
+        "block_number": block.block_number,
+        "block_number_ack": block.block_number_ack,
+        "last_block": block.last_block,
+        "streaming": block.streaming,
+        "window": block.window,
+        "data": block.data.hex().upper(),
+    }
+
+
+def block_from_json(obj: dict[str, Any]) -> GbtBlock:
+    """Inverse of :func:`block_to_json`; raises :class:`EncodeError` on a malformed tree."""
+    try:
+        r = obj["routing"]
+        cra = r["cra_flag"]
+        code = r["message_code"]
+        routing = RoutingHeader(
+            cra_flag=CraFlag[cra.upper()] if isinstance(cra, str) else CraFlag(cra),
+            originator_counter=int(r["originator_counter"]),
+            originator=bytes.fromhex(r["originator"]),
+            recipient=bytes.fromhex(r["recipient"]),
+            message_code=int(code, 0) if isinstance(code, str) else int(code),
+            security_control=int(r.get("security_control", SECURITY_CONTROL)),
+            invocation_counter=int(r.get("invocation_counter", 0)),
+        )
+        return GbtBlock(
+            routing=routing,
+            block_number=int(obj["block_number"]),
+            data=bytes.fromhex(obj["data"]),
+            last_block=bool(obj["last_block"]),
+            streaming=bool(obj.get("streaming", False)),
+            window=int(obj.get("window", 1)),
+            block_number_ack=int(obj.get("block_number_ack", 0)),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise EncodeError(f"bad GBT block JSON: {exc!r}") from exc

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from smets_emu.errors import CryptoError, SmetsError
+from smets_emu.protocols import gbt
 from smets_emu.protocols.envelope import decode_envelope_with_spans
+from smets_emu.protocols.message_codes import lookup
 from smets_emu.protocols.message import (
     Message,
     encode_message,
@@ -63,8 +65,25 @@ def _hex_item(source: str, text: str) -> Iterator[tuple[str, bytes | None, str |
         yield source, None, "not a file, folder or hex string"
 
 
+def describe_gbt(source: str, data: bytes) -> dict[str, Any]:
+    """Decode one GBT block (GBCS 7.2.11) into the CLI's JSON record."""
+    block = gbt.decode_gbt_block(data)
+    info = lookup(block.routing.message_code)
+    return {
+        "source": source,
+        "cra_flag": block.routing.cra_flag.name.lower(),
+        "message_code": f"0x{block.routing.message_code:04X}",
+        "use_case": info.use_case if info else "",
+        "mac": CheckStatus.ABSENT.value,
+        "signature": CheckStatus.ABSENT.value,
+        "gbt": gbt.block_to_json(block),
+    }
+
+
 def describe(source: str, data: bytes, keys: GbcsKeys | None) -> dict[str, Any]:
-    """Decode one message into the CLI's JSON record."""
+    """Decode one message (or GBT block) into the CLI's JSON record."""
+    if gbt.is_gbt(data):
+        return describe_gbt(source, data)
     env, spans = decode_envelope_with_spans(data)
     decrypt = keys.decryptor(env.header) if keys is not None else None
     message = message_from_envelope(env, decrypt=decrypt)
@@ -109,26 +128,39 @@ def run_decode(args: argparse.Namespace) -> int:
     keys = _load_keys(args.keystore)
     failures = 0
     records: list[dict[str, Any]] = []
+    reassembler = gbt.Reassembler()
     for source, data, error in iter_inputs(args.inputs):
+        whole = None
         if data is not None:
             try:
                 record = describe(source, data, keys)
+                if args.reassemble and "gbt" in record:
+                    whole = reassembler.feed(data)
             except SmetsError as exc:
                 error = f"{type(exc).__name__}: {exc}"
+                reassembler = gbt.Reassembler()
         if error is not None:
             failures += 1
             record = {"source": source, "error": error}
-        if args.json_lines:
-            sys.stdout.write(json.dumps(record) + "\n")
-        elif args.json:
-            records.append(record)
-        else:
-            sys.stdout.write(f"== {source}\n")
-            _print_tree(record, sys.stdout)
+        if whole is not None:
+            reassembler = gbt.Reassembler()
+            _emit(args, records, record)
+            record = describe(f"{source}#reassembled", whole, keys)
+        _emit(args, records, record)
     if args.json:
         json.dump(records, sys.stdout, indent=2)
         sys.stdout.write("\n")
     return 1 if failures else 0
+
+
+def _emit(args: argparse.Namespace, records: list[dict[str, Any]], record: dict[str, Any]) -> None:
+    if args.json_lines:
+        sys.stdout.write(json.dumps(record) + "\n")
+    elif args.json:
+        records.append(record)
+    else:
+        sys.stdout.write(f"== {record['source']}\n")
+        _print_tree(record, sys.stdout)
 
 
 def _load_keys(folder: str | None) -> GbcsKeys | None:
@@ -151,6 +183,8 @@ def _records(stream: TextIO, *, json_lines: bool) -> Iterator[Any]:
 
 def rebuild(record: Any, keys: GbcsKeys | None, *, force: bool = False) -> bytes:
     """Rebuild one record (a decode record or a bare message tree), refreshing protections with keys."""
+    if isinstance(record, dict) and "gbt" in record:
+        return gbt.encode_gbt_block(gbt.block_from_json(record["gbt"]))
     tree = record.get("message", record) if isinstance(record, dict) else record
     message: Message = message_from_json(tree)
     data = encode_message(message)
@@ -199,6 +233,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     fmt = dec.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="one JSON array of records")
     fmt.add_argument("--json-lines", action="store_true", help="one JSON record per line")
+    dec.add_argument("--reassemble", action="store_true", help="also decode messages rebuilt from GBT blocks")
     dec.set_defaults(func=run_decode)
 
     enc = sub.add_parser("encode", help="rebuild GBCS messages from what decode printed, one hex line each")
