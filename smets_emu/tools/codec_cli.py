@@ -14,7 +14,6 @@ from typing import Any, TextIO
 from smets_emu.errors import CryptoError, SmetsError
 from smets_emu.protocols import gbt
 from smets_emu.protocols.envelope import decode_envelope_with_spans
-from smets_emu.protocols.message_codes import lookup
 from smets_emu.protocols.message import (
     Message,
     encode_message,
@@ -22,6 +21,7 @@ from smets_emu.protocols.message import (
     message_from_json,
     message_to_json,
 )
+from smets_emu.protocols.message_codes import lookup
 from smets_emu.protocols.security import CheckStatus, GbcsKeys, seal, verify_message, verify_received
 
 log = logging.getLogger(__name__)
