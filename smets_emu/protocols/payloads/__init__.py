@@ -25,9 +25,12 @@ def payload_family(content: bytes) -> str:
     return "asn1"
 
 
+FAILURE_TO_DELIVER_ALERT = 0x00D5  # DLMS notification header around raw ASN.1-framed bytes (GBCS 7.2.9.2)
+
+
 def decode_payload(content: bytes, ctx: PayloadContext) -> Payload:
     """Decode content bytes into the typed payload of its family."""
-    family = payload_family(content)
+    family = "asn1" if ctx.message_code == FAILURE_TO_DELIVER_ALERT else payload_family(content)
     if family == "gbz":
         from smets_emu.protocols.payloads.gbz import decode_gbz
 
