@@ -1,0 +1,513 @@
+"""The project's own SMKI-shaped test PKI (GBCS 12; profile as observed on the RTDS keystore).
+
+Hierarchy::
+
+    root CA (OU=00, CN=TA)  -- keyCertSign+cRLSign, CA:TRUE, self-signed, no AKI
+      organisation CA (OU=07, CN=T1)  -- CA:TRUE pathLen 0, organisation policy
+        organisation DS / KA (/ prepayment KA) certificates per remote party
+      device CA (CN=TD01)  -- CA:TRUE pathLen 0, device policy
+        device DS / KA certificates
+
+Organisation certificates: issuer ``OU, CN`` as PrintableString; subject ``[CN] OU=<role hex>
+x500UniqueIdentifier=<EUI as 64-bit BIT STRING>``; 16-byte positive serial; 10-year UTCTime
+validity; extensions keyUsage (critical), subjectKeyIdentifier, certificatePolicies (critical),
+authorityKeyIdentifier. Device certificates: empty subject; keyUsage, SKI, subjectAltName
+(critical hardwareModuleName carrying the EUI), certificatePolicies, AKI; notAfter
+``99991231235959Z``. Key identifiers are RFC 5280 method 2 (8 bytes).
+
+With a ``seed`` every key, serial and (RFC 6979 deterministic) signature is reproducible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.name import _ASN1Type
+from cryptography.x509.oid import NameOID, ObjectIdentifier
+
+from smets_emu.errors import KeyMaterialError, KeystoreError, PkiError
+from smets_emu.protocols.certificates import (
+    DEVICE_NOT_AFTER,
+    DEVICE_POLICY_OID,
+    EUI_LENGTH,
+    HW_TYPE_OID,
+    ORGANISATION_POLICY_OID,
+    ROLE_ISSUING_AUTHORITY,
+    ROLE_ROOT,
+    authority_key_identifier,
+    hardware_module_name,
+    key_identifier,
+    load_certificate,
+    subject_key_identifier,
+    unique_identifier_attribute,
+)
+from smets_emu.protocols.keystore import Keystore, KeyUsage, parse_key_material, private_key_pem
+
+ROLE_RECOVERY = 1
+ROLE_SUPPLIER = 2
+ROLE_NETWORK_OPERATOR = 3
+ROLE_ACCESS_CONTROL_BROKER = 4
+ROLE_TRANSITIONAL_CHANGE_OF_SUPPLIER = 5
+ROLE_WAN_PROVIDER = 6
+ROLE_LOAD_CONTROLLER = 8
+
+DEFAULT_ORGANISATIONS: dict[bytes, int] = {
+    bytes.fromhex("90B3D51F30000001"): ROLE_RECOVERY,
+    bytes.fromhex("90B3D51F30000002"): ROLE_ACCESS_CONTROL_BROKER,
+    bytes.fromhex("90B3D51F30000004"): ROLE_TRANSITIONAL_CHANGE_OF_SUPPLIER,
+    bytes.fromhex("90B3D51F30000007"): ROLE_WAN_PROVIDER,
+    bytes.fromhex("90B3D51F30010000"): ROLE_SUPPLIER,
+    bytes.fromhex("90B3D51F30030000"): ROLE_SUPPLIER,
+    bytes.fromhex("90B3D51F30020000"): ROLE_NETWORK_OPERATOR,
+    bytes.fromhex("90B3D51F30010008"): ROLE_LOAD_CONTROLLER,
+}
+"""The RTDS remote parties (GBCS RemotePartyRole values), so RTDS-shaped tests keep their EUIs."""
+
+DEFAULT_DEVICES: tuple[bytes, ...] = tuple(bytes.fromhex(f"00DB1234567890A{i}") for i in range(7))
+"""The RTDS devices: ESME, GSME, CHF, GPF, PPMID, HCALCS and an ESME with APC."""
+
+ROOT_NAME = "TA"
+ORGANISATION_CA_NAME = "T1"
+DEVICE_CA_NAME = "TD01"
+ROOT_FILE = "root-ca"
+ORGANISATION_CA_FILE = "organisation-ca"
+DEVICE_CA_FILE = "device-ca"
+
+SEEDED_NOT_BEFORE = datetime(2024, 1, 1, tzinfo=UTC)
+"""notBefore used when a seed is given without one, so that seeded PKIs are byte-identical."""
+
+ORGANISATION_VALIDITY_YEARS = 10
+ORGANISATION_CA_VALIDITY_YEARS = 25
+SERIAL_LENGTH = 16
+
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_ONE_SECOND = timedelta(seconds=1)
+
+
+def _printable_name(*, ou: str | None, cn: str) -> x509.Name:
+    """An issuing authority's name: ``OU`` then ``CN``, both PrintableString."""
+    attributes = []
+    if ou is not None:
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ou, _type=_ASN1Type.PrintableString))
+    attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, cn, _type=_ASN1Type.PrintableString))
+    return x509.Name(attributes)
+
+
+def _add_years(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def _key_usage(*, signing: bool = False, agreement: bool = False, ca: bool = False) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=signing,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=agreement,
+        key_cert_sign=ca,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _policies(*oids: str) -> x509.CertificatePolicies:
+    return x509.CertificatePolicies([x509.PolicyInformation(ObjectIdentifier(oid), None) for oid in oids])
+
+
+class _Randomness:
+    """Private keys and serial numbers: derived from a seed when given, random otherwise."""
+
+    def __init__(self, seed: bytes | str | int | None) -> None:
+        if seed is None:
+            self.seed: bytes | None = None
+        elif isinstance(seed, bytes):
+            self.seed = seed
+        elif isinstance(seed, str | int):
+            self.seed = str(seed).encode()
+        else:
+            raise PkiError(f"seed must be bytes, str or int, got {type(seed).__name__}")
+        self._uses: dict[str, int] = {}
+
+    def _label(self, label: str) -> str:
+        """``label``, made unique per use so that asking twice gives two different values."""
+        count = self._uses.get(label, 0)
+        self._uses[label] = count + 1
+        return label if count == 0 else f"{label}#{count}"
+
+    def _stream(self, label: str, counter: int) -> bytes:
+        assert self.seed is not None
+        data = b"smets-emu test pki\x00" + self.seed + b"\x00" + label.encode() + counter.to_bytes(4, "big")
+        return hashlib.sha256(data).digest()
+
+    def private_key(self, label: str) -> ec.EllipticCurvePrivateKey:
+        if self.seed is None:
+            return ec.generate_private_key(ec.SECP256R1())
+        label = self._label(label)
+        counter = 0
+        while True:
+            scalar = int.from_bytes(self._stream("key:" + label, counter), "big")
+            if 0 < scalar < _P256_ORDER:
+                return ec.derive_private_key(scalar, ec.SECP256R1())
+            counter += 1
+
+    def serial(self, label: str) -> int:
+        if self.seed is None:
+            raw = bytearray(os.urandom(SERIAL_LENGTH))
+        else:
+            raw = bytearray(self._stream("serial:" + self._label(label), 0)[:SERIAL_LENGTH])
+        raw[0] = (raw[0] & 0x7F) or 0x01  # positive, and exactly 16 bytes in DER
+        return int.from_bytes(raw, "big")
+
+
+class TestPki:
+    """A root, an organisation CA and a device CA, plus a keystore of everything they issued."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(
+        self,
+        *,
+        root_certificate: x509.Certificate,
+        root_private_key: ec.EllipticCurvePrivateKey,
+        organisation_ca_certificate: x509.Certificate,
+        organisation_ca_private_key: ec.EllipticCurvePrivateKey,
+        device_ca_certificate: x509.Certificate,
+        device_ca_private_key: ec.EllipticCurvePrivateKey,
+        keystore: Keystore | None = None,
+        seed: bytes | str | int | None = None,
+        not_before: datetime | None = None,
+    ) -> None:
+        self.root_certificate = root_certificate
+        self.root_private_key = root_private_key
+        self.organisation_ca_certificate = organisation_ca_certificate
+        self.organisation_ca_private_key = organisation_ca_private_key
+        self.device_ca_certificate = device_ca_certificate
+        self.device_ca_private_key = device_ca_private_key
+        self.keystore = keystore if keystore is not None else Keystore()
+        self.not_before = not_before or organisation_ca_certificate.not_valid_before_utc
+        self._random = _Randomness(seed)
+
+    # --- issuing -----------------------------------------------------------------------------------------
+
+    @property
+    def ca_certificates(self) -> tuple[x509.Certificate, x509.Certificate, x509.Certificate]:
+        """Root, organisation CA and device CA certificates."""
+        return self.root_certificate, self.organisation_ca_certificate, self.device_ca_certificate
+
+    @property
+    def deterministic(self) -> bool:
+        """Whether keys, serials and signatures come from a seed."""
+        return self._random.seed is not None
+
+    def _sign(self, builder: x509.CertificateBuilder, key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
+        return builder.sign(key, hashes.SHA256(), ecdsa_deterministic=self.deterministic or None)
+
+    def new_private_key(self, label: str) -> ec.EllipticCurvePrivateKey:
+        """A fresh P-256 key (derived from the seed and ``label`` when the PKI is seeded)."""
+        return self._random.private_key(label)
+
+    def issue_organisation_certificate(
+        self,
+        eui: bytes,
+        role: int,
+        usage: KeyUsage,
+        public_key: ec.EllipticCurvePublicKey,
+        *,
+        common_name: str | None = None,
+        not_before: datetime | None = None,
+    ) -> x509.Certificate:
+        """An organisation certificate signed by the organisation CA (digest 9.1 profile)."""
+        _check_eui(eui)
+        if not 0 < role < 0x100 or role in (ROLE_ROOT, ROLE_ISSUING_AUTHORITY):
+            raise PkiError(f"role {role} is not a remote party role")
+        start = _utc(not_before) if not_before is not None else self.not_before
+        attributes = []
+        if common_name is not None:
+            attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"{role:02X}"))
+        attributes.append(unique_identifier_attribute(eui))
+        signing = usage is KeyUsage.DS
+        builder = (
+            x509.CertificateBuilder()
+            .issuer_name(self.organisation_ca_certificate.subject)
+            .subject_name(x509.Name(attributes))
+            .public_key(_p256(public_key))
+            .serial_number(self._random.serial(f"{eui.hex()}-{usage.value}"))
+            .not_valid_before(start)
+            .not_valid_after(_add_years(start, ORGANISATION_VALIDITY_YEARS) - _ONE_SECOND)
+            .add_extension(_key_usage(signing=signing, agreement=not signing), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier(key_identifier(public_key)), critical=False)
+            .add_extension(_policies(ORGANISATION_POLICY_OID), critical=True)
+            .add_extension(_aki(self.organisation_ca_certificate), critical=False)
+        )
+        return self._sign(builder, self.organisation_ca_private_key)
+
+    def issue_device_certificate(
+        self,
+        eui: bytes,
+        usage: KeyUsage,
+        public_key: ec.EllipticCurvePublicKey,
+        *,
+        not_before: datetime | None = None,
+    ) -> x509.Certificate:
+        """A device certificate signed by the device CA (digest 9.2 profile)."""
+        _check_eui(eui)
+        if usage is KeyUsage.KA_PREPAYMENT:
+            raise PkiError("devices have no prepayment key agreement key")
+        start = _utc(not_before) if not_before is not None else self.not_before
+        signing = usage is KeyUsage.DS
+        builder = (
+            x509.CertificateBuilder()
+            .issuer_name(self.device_ca_certificate.subject)
+            .subject_name(x509.Name([]))
+            .public_key(_p256(public_key))
+            .serial_number(self._random.serial(f"{eui.hex()}-{usage.value}"))
+            .not_valid_before(start)
+            .not_valid_after(DEVICE_NOT_AFTER)
+            .add_extension(_key_usage(signing=signing, agreement=not signing), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier(key_identifier(public_key)), critical=False)
+            .add_extension(x509.SubjectAlternativeName([hardware_module_name(eui, HW_TYPE_OID)]), critical=True)
+            .add_extension(_policies(DEVICE_POLICY_OID), critical=True)
+            .add_extension(_aki(self.device_ca_certificate), critical=False)
+        )
+        return self._sign(builder, self.device_ca_private_key)
+
+    def add_organisation(self, eui: bytes, role: int, *, common_name: str | None = None) -> None:
+        """Generate the DS and KA pairs (and a prepayment KA pair for a supplier) and certify them."""
+        usages = [KeyUsage.DS, KeyUsage.KA]
+        if role == ROLE_SUPPLIER:
+            usages.append(KeyUsage.KA_PREPAYMENT)
+        for usage in usages:
+            key = self.new_private_key(f"{eui.hex()}-{usage.value}")
+            name = common_name if usage is KeyUsage.DS else None
+            cert = self.issue_organisation_certificate(eui, role, usage, key.public_key(), common_name=name)
+            self.keystore.add(eui, usage, certificate=cert, private_key=key)
+
+    def add_device(self, eui: bytes) -> None:
+        """Generate a device's DS and KA pairs and certify them."""
+        for usage in (KeyUsage.DS, KeyUsage.KA):
+            key = self.new_private_key(f"{eui.hex()}-{usage.value}")
+            cert = self.issue_device_certificate(eui, usage, key.public_key())
+            self.keystore.add(eui, usage, certificate=cert, private_key=key)
+
+    def issuer_of(self, cert: x509.Certificate) -> x509.Certificate | None:
+        """The CA certificate (of this PKI) whose SKI is ``cert``'s AKI (the root for itself)."""
+        try:
+            aki = authority_key_identifier(cert)
+        except KeyMaterialError:
+            return None
+        for ca in self.ca_certificates:
+            if aki is not None and subject_key_identifier(ca) == aki:
+                return ca
+            if aki is None and cert.issuer == ca.subject:
+                return ca
+        return None
+
+    # --- files -------------------------------------------------------------------------------------------
+
+    def save(self, path: str | Path) -> None:
+        """Write the keystore files plus ``root-ca``, ``organisation-ca`` and ``device-ca`` .pem/.key."""
+        folder = Path(path)
+        self.keystore.save(folder)
+        pairs = (
+            (ROOT_FILE, self.root_certificate, self.root_private_key),
+            (ORGANISATION_CA_FILE, self.organisation_ca_certificate, self.organisation_ca_private_key),
+            (DEVICE_CA_FILE, self.device_ca_certificate, self.device_ca_private_key),
+        )
+        try:
+            for stem, cert, key in pairs:
+                (folder / f"{stem}.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+                (folder / f"{stem}.key").write_bytes(private_key_pem(key))
+        except OSError as exc:
+            raise PkiError(f"cannot write test PKI to {folder}: {exc}") from exc
+
+    @classmethod
+    def load(cls, path: str | Path) -> TestPki:
+        """Read a folder written by :meth:`save`; PkiError if a CA file is missing or unreadable."""
+        folder = Path(path)
+        keystore = Keystore.load(folder)
+        material = {stem: _load_ca(folder, stem) for stem in (ROOT_FILE, ORGANISATION_CA_FILE, DEVICE_CA_FILE)}
+        return cls(
+            root_certificate=material[ROOT_FILE][0],
+            root_private_key=material[ROOT_FILE][1],
+            organisation_ca_certificate=material[ORGANISATION_CA_FILE][0],
+            organisation_ca_private_key=material[ORGANISATION_CA_FILE][1],
+            device_ca_certificate=material[DEVICE_CA_FILE][0],
+            device_ca_private_key=material[DEVICE_CA_FILE][1],
+            keystore=keystore,
+        )
+
+
+def _load_ca(folder: Path, stem: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    try:
+        cert = load_certificate((folder / f"{stem}.pem").read_bytes())
+        items = parse_key_material((folder / f"{stem}.key").read_bytes())
+    except (OSError, KeyMaterialError, KeystoreError) as exc:
+        raise PkiError(f"cannot read {stem} from {folder}: {exc}") from exc
+    keys = [item for item in items if isinstance(item, ec.EllipticCurvePrivateKey)]
+    if len(keys) != 1:
+        raise PkiError(f"{stem}.key does not hold exactly one private key")
+    if keys[0].public_key().public_numbers() != cert.public_key().public_numbers():
+        raise PkiError(f"{stem}.key does not match {stem}.pem")
+    return cert, keys[0]
+
+
+def _check_eui(eui: bytes) -> None:
+    if not isinstance(eui, bytes) or len(eui) != EUI_LENGTH:
+        raise PkiError(f"an EUI is {EUI_LENGTH} bytes, got {eui!r}")
+
+
+def _p256(key: ec.EllipticCurvePublicKey) -> ec.EllipticCurvePublicKey:
+    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise PkiError("SMKI certificates carry P-256 public keys only")
+    return key
+
+
+def _aki(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
+    ski = subject_key_identifier(issuer)
+    if ski is None:
+        raise PkiError("issuer certificate has no subjectKeyIdentifier")
+    return x509.AuthorityKeyIdentifier(
+        key_identifier=ski, authority_cert_issuer=None, authority_cert_serial_number=None
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _ca_builder(
+    *,
+    subject: x509.Name,
+    issuer: x509.Name,
+    public_key: ec.EllipticCurvePublicKey,
+    serial: int,
+    not_before: datetime,
+    not_after: datetime,
+    path_length: int | None,
+    policies: tuple[str, ...],
+    issuer_certificate: x509.Certificate | None,
+) -> x509.CertificateBuilder:
+    """CA profile (digest 9.3): keyUsage, basicConstraints, certificatePolicies, SKI, AKI in that order."""
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(serial)
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(_key_usage(ca=True), critical=True)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+        .add_extension(_policies(*policies), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier(key_identifier(public_key)), critical=False)
+    )
+    if issuer_certificate is not None:
+        builder = builder.add_extension(_aki(issuer_certificate), critical=False)
+    return builder
+
+
+def generate_test_pki(
+    *,
+    organisations: dict[bytes, int] | None = None,
+    devices: list[bytes] | tuple[bytes, ...] | None = None,
+    not_before: datetime | None = None,
+    seed: bytes | str | int | None = None,
+    common_names: dict[bytes, str] | None = None,
+    root_name: str = ROOT_NAME,
+    organisation_ca_name: str = ORGANISATION_CA_NAME,
+    device_ca_name: str = DEVICE_CA_NAME,
+) -> TestPki:
+    """Build a root, organisation CA and device CA, and certify every organisation and device.
+
+    ``organisations`` maps EUI to RemotePartyRole (default: the RTDS parties); ``devices`` lists
+    device EUIs (default: 00DB1234567890A0..A6). ``common_names`` adds a CN to an organisation's DS
+    certificate. ``not_before`` defaults to today 00:00 UTC, or to 2024-01-01 when ``seed`` is given.
+    """
+    if not_before is None:
+        if seed is not None:
+            start = SEEDED_NOT_BEFORE
+        else:
+            start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    else:
+        start = _utc(not_before).replace(microsecond=0)
+    organisations = DEFAULT_ORGANISATIONS if organisations is None else organisations
+    devices = DEFAULT_DEVICES if devices is None else devices
+    common_names = common_names or {}
+    for eui in [*organisations, *devices, *common_names]:
+        _check_eui(eui)
+    if len(device_ca_name) != 4:
+        raise PkiError("a device CA name is 4 characters")
+
+    random = _Randomness(seed)
+    deterministic = seed is not None or None
+    root_key = random.private_key("root-ca")
+    root_name_x509 = _printable_name(ou=f"{ROLE_ROOT:02X}", cn=root_name)
+    try:
+        root = _ca_builder(
+            subject=root_name_x509,
+            issuer=root_name_x509,
+            public_key=root_key.public_key(),
+            serial=random.serial("root-ca"),
+            not_before=start,
+            not_after=DEVICE_NOT_AFTER,
+            path_length=None,
+            policies=(ORGANISATION_POLICY_OID, DEVICE_POLICY_OID),
+            issuer_certificate=None,
+        ).sign(root_key, hashes.SHA256(), ecdsa_deterministic=deterministic)
+
+        org_ca_key = random.private_key("organisation-ca")
+        org_ca = _ca_builder(
+            subject=_printable_name(ou=f"{ROLE_ISSUING_AUTHORITY:02X}", cn=organisation_ca_name),
+            issuer=root.subject,
+            public_key=org_ca_key.public_key(),
+            serial=random.serial("organisation-ca"),
+            not_before=start,
+            not_after=_add_years(start, ORGANISATION_CA_VALIDITY_YEARS) - _ONE_SECOND,
+            path_length=0,
+            policies=(ORGANISATION_POLICY_OID,),
+            issuer_certificate=root,
+        ).sign(root_key, hashes.SHA256(), ecdsa_deterministic=deterministic)
+
+        device_ca_key = random.private_key("device-ca")
+        device_ca = _ca_builder(
+            subject=_printable_name(ou=None, cn=device_ca_name),
+            issuer=root.subject,
+            public_key=device_ca_key.public_key(),
+            serial=random.serial("device-ca"),
+            not_before=start,
+            not_after=DEVICE_NOT_AFTER,
+            path_length=0,
+            policies=(DEVICE_POLICY_OID,),
+            issuer_certificate=root,
+        ).sign(root_key, hashes.SHA256(), ecdsa_deterministic=deterministic)
+
+        pki = TestPki(
+            root_certificate=root,
+            root_private_key=root_key,
+            organisation_ca_certificate=org_ca,
+            organisation_ca_private_key=org_ca_key,
+            device_ca_certificate=device_ca,
+            device_ca_private_key=device_ca_key,
+            seed=seed,
+            not_before=start,
+        )
+        for eui, role in organisations.items():
+            pki.add_organisation(eui, role, common_name=common_names.get(eui))
+        for eui in devices:
+            pki.add_device(eui)
+    except ValueError as exc:  # e.g. a name that is not PrintableString
+        raise PkiError(f"cannot build the test PKI: {exc}") from exc
+    return pki
