@@ -14,6 +14,7 @@ Only whichever side's private key the keystore holds is needed: ECDH is symmetri
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -133,8 +134,8 @@ class GbcsKeys:
             recipient=header.recipient,
         )
 
-    def decryptor(self, header: GroupingHeader) -> Decryptor | None:
-        """A payload decryptor for encrypted parts of a message with this header, if keys allow."""
+    def payload_key(self, header: GroupingHeader) -> bytes | None:
+        """The AES key protecting encrypted content of a message with this header (GBCS 7.3.3)."""
         oi = header.other_information
         party = oi.supplementary_remote_party_id or header.recipient
         counter = (
@@ -145,19 +146,37 @@ class GbcsKeys:
         z = self.shared_secret(header.originator, party)
         if z is None:
             return None
-        key = crypto.derive_key(
+        return crypto.derive_key(
             shared_secret=z,
             mode=crypto.KdfMode.PAYLOAD_ENCRYPTION,
             originator=header.originator,
             counter=counter,
             recipient=party,
         )
+
+    def decryptor(self, header: GroupingHeader) -> Decryptor | None:
+        """A payload decryptor for encrypted parts of a message with this header, if keys allow."""
+        key = self.payload_key(header)
+        if key is None:
+            return None
         originator = header.originator
 
         def decrypt(blob: bytes) -> bytes:
             return crypto.decrypt_protected(key=key, originator=originator, blob=blob)
 
         return decrypt
+
+    def encryptor(self, header: GroupingHeader) -> Callable[[bytes], bytes] | None:
+        """The inverse of :meth:`decryptor`: plaintext to a protected blob."""
+        key = self.payload_key(header)
+        if key is None:
+            return None
+        originator = header.originator
+
+        def encrypt(plaintext: bytes) -> bytes:
+            return crypto.encrypt_protected(key=key, originator=originator, plaintext=plaintext)
+
+        return encrypt
 
 
 def check_mac(env: Envelope, spans: WireSpans, keys: GbcsKeys) -> CheckStatus:

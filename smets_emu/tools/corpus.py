@@ -115,13 +115,6 @@ def build_corpus(pki: TestPki | None = None) -> Corpus:
             originator = ACB if device in (CHF, GPF) else SUPPLIER
             kinds = [CraFlag.ALERT] if _is_alert_code(code) else [CraFlag.COMMAND, CraFlag.RESPONSE]
             for cra in kinds:
-                try:
-                    payload = sampler(code, int(cra), certificate=cert_der) if family == "asn1" else sampler(
-                        code, int(cra)
-                    )
-                except (SmetsError, KeyError, ValueError, NotImplementedError) as exc:
-                    log.debug("no %s sample for 0x%04X/%s: %s", family, code, cra.name, exc)
-                    continue
                 critical = _is_critical(code, cra)
                 if cra is CraFlag.COMMAND:
                     header = GroupingHeader(cra, counter, originator, device, OtherInfo(code))
@@ -133,6 +126,16 @@ def build_corpus(pki: TestPki | None = None) -> Corpus:
                 else:
                     recipient = ACB if device in (CHF, GPF) else SUPPLIER
                     header = GroupingHeader(cra, 0x7D0 + counter, device, recipient, OtherInfo(code))
+                options: dict[str, object] = {}
+                if family == "asn1":
+                    options["certificate"] = cert_der
+                elif _accepts_encrypt(sampler):
+                    options["encrypt"] = keys.encryptor(header)
+                try:
+                    payload = sampler(code, int(cra), **options)
+                except (SmetsError, KeyError, ValueError, NotImplementedError) as exc:
+                    log.debug("no %s sample for 0x%04X/%s: %s", family, code, cra.name, exc)
+                    continue
                 env = _envelope(header, payload)
                 name = f"0x{code:04X}_{cra.name}"
                 if cra is CraFlag.COMMAND:
@@ -153,6 +156,12 @@ def build_corpus(pki: TestPki | None = None) -> Corpus:
         for i, block in enumerate(gbt.segment(msg.data, block_size=64)):
             corpus.messages.append(CorpusMessage(f"{msg.name}_GBT{i + 1:03d}", msg.use_case, "GBT", block))
     return corpus
+
+
+def _accepts_encrypt(sampler: Callable[..., Payload]) -> bool:
+    import inspect
+
+    return "encrypt" in inspect.signature(sampler).parameters
 
 
 def _ds():  # type: ignore[no-untyped-def]

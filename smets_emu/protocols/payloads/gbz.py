@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -760,6 +762,9 @@ def _spec_fields(spec: _Spec) -> dict[str, Any]:
     return fields
 
 
+_SAMPLE_ENCRYPTOR: ContextVar[Callable[[bytes], bytes] | None] = ContextVar("sample_encryptor", default=None)
+
+
 def _fake_ciphered(plaintext: bytes, seed: bytes) -> bytes:
     stream = hashlib.sha256(seed).digest()
     while len(stream) < len(plaintext) + 12:
@@ -775,7 +780,13 @@ def _component(cluster: int, header: ZclHeader, fields: dict[str, Any], *, encry
         canonical = clusters.decode_command(cluster, header, plaintext)
         return GbzComponent(cluster, header, fields=canonical if canonical is not None else fields,
                             from_date_time=from_date_time)
-    blob = _fake_ciphered(plaintext, bytes([cluster >> 8, cluster & 0xFF, header.command_id, header.sequence_number]))
+    encryptor = _SAMPLE_ENCRYPTOR.get()
+    if encryptor is not None:
+        blob = encryptor(plaintext)
+    else:
+        blob = _fake_ciphered(
+            plaintext, bytes([cluster >> 8, cluster & 0xFF, header.command_id, header.sequence_number])
+        )
     return GbzComponent(cluster, header, ciphered_information=blob, from_date_time=from_date_time)
 
 
@@ -834,14 +845,27 @@ def _sample_alert(message_code: int) -> GbzPayload:
     return GbzPayload(alert=GbzAlert(code, _T2015), form="alert")
 
 
-def sample_gbz(message_code: int, cra_flag: int) -> GbzPayload:
+def sample_gbz(
+    message_code: int, cra_flag: int, *, encrypt: Callable[[bytes], bytes] | None = None
+) -> GbzPayload:
     """A plausible GBZ payload for a message code and CRA flag, built from scratch.
+
+    ``encrypt`` turns a plaintext ZCL payload into a protected blob (GBCS 7.3.3); without it
+    encrypted components carry a placeholder that no key decrypts.
 
     Commands carry one component per ZCL command of the use case; responses answer each
     component (Default Response to pushes, Read Attributes Response, or the cluster's response
     command, encrypted where GBCS encrypts it with a placeholder ciphertext). Alerts: 0x00CD,
     0x00CF, 0x00F2, 0x008B and the generic 0x1000/0x1001.
     """
+    token = _SAMPLE_ENCRYPTOR.set(encrypt)
+    try:
+        return _sample(message_code, cra_flag)
+    finally:
+        _SAMPLE_ENCRYPTOR.reset(token)
+
+
+def _sample(message_code: int, cra_flag: int) -> GbzPayload:
     if cra_flag == 3:
         if message_code not in {0x00CD, 0x00CF, 0x00F2, 0x008B, 0x1000, 0x1001}:
             raise EncodeError(f"no GBZ alert sample for message code 0x{message_code:04X}")
