@@ -1,4 +1,5 @@
 """GBCS message codes (GBCS Table 13.3.5 family), the use case each names and its DUIS category."""
+# ruff: noqa: E501
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from construct import Int8ub, Int16ub, Struct
 
 from smets_emu.errors import EncodeError
 
-GBCS_EPOCH = _dt.datetime(2000, 1, 1, tzinfo=_dt.timezone.utc)
+GBCS_EPOCH = _dt.datetime(2000, 1, 1, tzinfo=_dt.UTC)
 
 DlmsDateTimeStruct = Struct(
     "year" / Int16ub,
@@ -63,7 +63,7 @@ class DlmsDateTime:
     @classmethod
     def from_datetime(cls, value: _dt.datetime) -> DlmsDateTime:
         """Express an aware UTC datetime (deviation and status 'not specified')."""
-        value = value.astimezone(_dt.timezone.utc)
+        value = value.astimezone(_dt.UTC)
         return cls(
             value.year, value.month, value.day, value.isoweekday(), value.hour,
             value.minute, value.second, value.microsecond // 10000,
@@ -75,7 +75,7 @@ class DlmsDateTime:
             return _dt.datetime(
                 self.year, self.month, self.day, self.hour, self.minute, self.second,
                 (self.hundredths % 100) * 10000 if self.hundredths != 0xFF else 0,
-                tzinfo=_dt.timezone.utc,
+                tzinfo=_dt.UTC,
             )
         except ValueError:
             return None

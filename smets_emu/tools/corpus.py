@@ -83,7 +83,9 @@ def _device_for(code: int, family: str) -> bytes:
 def _is_alert_code(code: int) -> bool:
     info = lookup(code)
     category = info.category if info else ""
-    return category.startswith("SME.A") or code in CRITICAL_ALERT_CODES or code in (0x0018, 0x00B2, 0x00F0, 0x00F2)
+    return category.startswith("SME.A") or code in CRITICAL_ALERT_CODES or code in (
+        0x0018, 0x00B2, 0x00D5, 0x00F0, 0x00F2, 0x1001
+    )
 
 
 def _is_critical(code: int, cra: CraFlag) -> bool:
@@ -185,9 +187,10 @@ def write_corpus(corpus: Corpus, out: Path) -> None:
     """Write messages in the RTDS layout (``messages/<use case>/<name>_GBCS.HEX``) and the keystore."""
     messages = out / "messages"
     for msg in corpus.messages:
-        folder = messages / (msg.use_case or "unknown").replace("/", "-")
+        use_case = (msg.use_case or "unknown").replace("/", "-")
+        folder = messages / use_case
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{msg.use_case}_{msg.name}_GBCS.HEX").write_text(msg.data.hex().upper())
+        (folder / f"{use_case}_{msg.name}_GBCS.HEX").write_text(msg.data.hex().upper())
     corpus.pki.save(out / "keystore")
 
 
