@@ -230,6 +230,7 @@ MacedMessage = Struct(
             "security_header" / Const(bytes([SECURITY_CONTROL, 0, 0, 0, 0])),
             "apdu" / RawCopy(GeneralSigningInMac),
             "mac" / Bytes(MAC_LENGTH),
+            Terminated,
         ),
     ),
     Terminated,

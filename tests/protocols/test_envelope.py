@@ -182,3 +182,12 @@ def test_generated_envelopes_round_trip(counter, cra, code, content, sig, mac) -
     header = _header(originator_counter=counter, cra_flag=cra, other_information=OtherInfo(code))
     env = Envelope(header, content, sig, mac)
     assert decode_envelope(encode_envelope(env)) == env
+
+
+def test_bytes_between_signature_field_and_mac_are_rejected() -> None:
+    wire = bytearray(TABLE[0][2])
+    # grow the ciphered length by two and slip two bytes in before the MAC
+    wire[7] += 2
+    wire[-12:-12] = b"\x01\x02"
+    with pytest.raises(FrameError):
+        decode_envelope(bytes(wire))
