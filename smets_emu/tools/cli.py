@@ -7,7 +7,7 @@ import logging
 import sys
 
 from smets_emu import __version__
-from smets_emu.tools import codec_cli, corpus
+from smets_emu.tools import codec_cli, corpus, duis_cli, rtds_replay
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,6 +18,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     codec_cli.add_parsers(sub)
     corpus.add_parsers(sub)
+    duis_cli.add_parsers(sub)
+    rtds_replay.add_parsers(sub)
     return parser
 
 
