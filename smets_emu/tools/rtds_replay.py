@@ -26,7 +26,7 @@ from smets_emu.emulator.devices import device_for
 from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import new_device_state
 from smets_emu.errors import SmetsError
-from smets_emu.protocols.envelope import CraFlag, decode_envelope
+from smets_emu.protocols.envelope import decode_envelope
 from smets_emu.protocols.keystore import Keystore
 from smets_emu.protocols.message import Message
 from smets_emu.protocols.rtds import RtdsFile, find_rtds_root, keystore_folder, list_files
@@ -150,7 +150,8 @@ def replay_folder(files: list[RtdsFile], keystore_dir: Path) -> FolderResult:
         device_type = RTDS_DEVICES.get(recipient)
         response_file = by_name.get(_response_name(cmd))
         if device_type is None:
-            result.files.append(FileResult(cmd.path.name, "unsupported", f"device {recipient.hex().upper()} not emulated"))
+            detail = f"device {recipient.hex().upper()} not emulated"
+            result.files.append(FileResult(cmd.path.name, "unsupported", detail))
             continue
         device = devices.get(recipient)
         if device is None:
@@ -201,6 +202,8 @@ def replay_folder(files: list[RtdsFile], keystore_dir: Path) -> FolderResult:
 def replay(rtds: Path, *, only: list[str] | None = None) -> list[FolderResult]:
     """Replay every use-case folder (or those named in *only*)."""
     files = list_files(rtds)
+    Keystore.load(keystore_folder(rtds))  # report keystore anomalies once, then keep per-folder loads quiet
+    logging.getLogger("smets_emu.protocols.keystore").setLevel(logging.ERROR)
     folders: dict[str, list[RtdsFile]] = {}
     for f in files:
         folders.setdefault(f.use_case_folder, []).append(f)
