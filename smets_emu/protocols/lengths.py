@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from construct import Construct, SizeofError, stream_read, stream_write
+from construct import Construct, SizeofError, StreamError, stream_read, stream_write
 from construct.core import ConstructError
 
 _MAX_LENGTH = 0xFFFFFF
@@ -27,6 +27,29 @@ def encode_length(value: int) -> bytes:
         return bytes([value])
     size = (value.bit_length() + 7) // 8
     return bytes([0x80 | size]) + value.to_bytes(size, "big")
+
+
+def read_length(data: bytes, pos: int) -> tuple[int, int]:
+    """Read a length prefix at ``data[pos]``: (value, position after it).
+
+    The byte-string counterpart of :data:`ber_length` for direct readers; same forms, same
+    rejection of non-minimal encodings, ConstructError subclasses on malformed input.
+    """
+    if pos >= len(data):
+        raise StreamError("truncated length prefix")
+    first = data[pos]
+    if first < 0x80:
+        return first, pos + 1
+    size = first & 0x7F
+    if size == 0 or size > 3:
+        raise ConstructError(f"unsupported length form 0x{first:02X}")
+    end = pos + 1 + size
+    if end > len(data):
+        raise StreamError("truncated length prefix")
+    value = int.from_bytes(data[pos + 1 : end], "big")
+    if value < 0x80 or (value.bit_length() + 7) // 8 != size:
+        raise NonMinimalLengthError(f"non-minimal length encoding of {value}")
+    return value, end
 
 
 class BerLength(Construct):

@@ -47,7 +47,7 @@ from construct import (
 from construct.core import ConstructError
 
 from smets_emu.errors import EncodeError, FrameError
-from smets_emu.protocols.lengths import ber_length
+from smets_emu.protocols.lengths import ber_length, read_length
 from smets_emu.protocols.payloads.base import Payload, PayloadContext
 from smets_emu.protocols.payloads.cosem_names import class_name, obis_name
 from smets_emu.protocols.payloads.dlms_data import (
@@ -67,6 +67,7 @@ from smets_emu.protocols.payloads.dlms_data import (
     attach_decrypted,
     describe_date_time,
     dlms_data,
+    read_data,
 )
 
 __all__ = [
@@ -711,6 +712,115 @@ def decode_dlms(content: bytes, ctx: PayloadContext | None = None) -> DlmsPayloa
     content = bytes(content)
     if not content:
         raise FrameError("empty DLMS content")
+    try:
+        return _read_apdu(content, ctx)
+    except FrameError:
+        raise
+    except (ConstructError, ValueError, KeyError, IndexError, struct.error, RecursionError) as exc:
+        raise FrameError(f"malformed DLMS APDU: {exc}") from exc
+
+
+# Direct reader of the APDU constructs above (same grammar and checks, no streams or
+# containers); the constructs remain the definition and build the bytes.
+
+_REQUEST_KINDS = {int(kind): kind for kind in AccessRequestKind}
+_RESPONSE_KINDS = {int(kind): kind for kind in AccessResponseKind}
+_SELECTIVE_KINDS = frozenset({AccessRequestKind.GET_WITH_SELECTION, AccessRequestKind.SET_WITH_SELECTION})
+_DESCRIPTOR = struct.Struct(">H6sb")
+
+
+def _need(content: bytes, pos: int, size: int) -> None:
+    if pos + size > len(content):
+        raise ConstructError(f"DLMS APDU truncated: {size} bytes needed at offset {pos}")
+
+
+def _read_invoke_and_date_time(content: bytes) -> tuple[InvokeIdAndPriority, bytes, int]:
+    _need(content, 1, 4)
+    word = int.from_bytes(content[1:5], "big")
+    invoke = InvokeIdAndPriority(
+        word & 0xFFFFFF, bool(word >> 31), bool((word >> 30) & 1), bool((word >> 29) & 1), bool((word >> 28) & 1),
+        (word >> 24) & 0x0F,
+    )
+    n, pos = read_length(content, 5)
+    _need(content, pos, n)
+    return invoke, content[pos : pos + n], pos + n
+
+
+def _read_request_specs(content: bytes, pos: int) -> tuple[tuple[AccessRequestSpec, ...], int]:
+    count, pos = read_length(content, pos)
+    specs = []
+    for _ in range(count):
+        _need(content, pos, 10)
+        kind = _REQUEST_KINDS.get(content[pos])
+        if kind is None:
+            raise ConstructError(f"unknown access-request-specification kind {content[pos]}")
+        class_id, instance, member = _DESCRIPTOR.unpack_from(content, pos + 1)
+        pos += 10
+        if kind in _SELECTIVE_KINDS:
+            _need(content, pos, 1)
+            selector = content[pos]
+            parameters, pos = read_data(content, pos + 1)
+            specs.append(AccessRequestSpec(kind, class_id, ObisCode(*instance), member, selector, parameters))
+        else:
+            specs.append(AccessRequestSpec(kind, class_id, ObisCode(*instance), member))
+    return tuple(specs), pos
+
+
+def _read_data_list(content: bytes, pos: int) -> tuple[tuple[DlmsData, ...], int]:
+    count, pos = read_length(content, pos)
+    values = []
+    for _ in range(count):
+        value, pos = read_data(content, pos)
+        values.append(value)
+    return tuple(values), pos
+
+
+def _read_apdu(content: bytes, ctx: PayloadContext | None) -> DlmsPayload:
+    tag = content[0]
+    if tag not in (ACCESS_REQUEST_TAG, ACCESS_RESPONSE_TAG, DATA_NOTIFICATION_TAG):
+        raise FrameError(f"not a DLMS APDU: tag 0x{tag:02X}")
+    invoke, date_time, pos = _read_invoke_and_date_time(content)
+    if tag == ACCESS_REQUEST_TAG:
+        specs, pos = _read_request_specs(content, pos)
+        data, pos = _read_data_list(content, pos)
+        _check_end(content, pos)
+        return AccessRequest(invoke, specs, data, date_time)
+    if tag == ACCESS_RESPONSE_TAG:
+        _need(content, pos, 1)
+        echo_present = content[pos]
+        if echo_present not in (0, 1):
+            raise ConstructError(f"bad request-echo presence byte {echo_present}")
+        echo = None
+        if echo_present:
+            echo, pos = _read_request_specs(content, pos + 1)
+        else:
+            pos += 1
+        data, pos = _read_data_list(content, pos)
+        count, pos = read_length(content, pos)
+        results = []
+        for _ in range(count):
+            _need(content, pos, 2)
+            kind = _RESPONSE_KINDS.get(content[pos])
+            if kind is None:
+                raise ConstructError(f"unknown access-response-specification kind {content[pos]}")
+            result_type = ActionResult if kind == AccessResponseKind.ACTION else DataAccessResult
+            results.append(AccessResponseSpec(kind, result_type.from_json_value(content[pos + 1])))
+            pos += 2
+        _check_end(content, pos)
+        return AccessResponse(invoke, _decrypted(data, ctx), tuple(results), date_time, echo)
+    body, pos = read_data(content, pos)
+    _check_end(content, pos)
+    return DataNotification(invoke, _decrypted((body,), ctx)[0], date_time)
+
+
+def _check_end(content: bytes, pos: int) -> None:
+    if pos != len(content):
+        raise FrameError(f"{len(content) - pos} trailing bytes after DLMS APDU")
+
+
+def _decode_dlms_with_constructs(content: bytes, ctx: PayloadContext | None = None) -> DlmsPayload:
+    """:func:`decode_dlms` through the APDU constructs (reference for the direct reader)."""
+    content = bytes(content)
     tag = content[0]
     construct = {ACCESS_REQUEST_TAG: AccessRequestApdu, ACCESS_RESPONSE_TAG: AccessResponseApdu,
                  DATA_NOTIFICATION_TAG: DataNotificationApdu}.get(tag)

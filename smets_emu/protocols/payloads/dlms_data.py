@@ -37,7 +37,7 @@ from construct import (
 from construct.core import ConstructError
 
 from smets_emu.errors import EncodeError, FrameError
-from smets_emu.protocols.lengths import ber_length
+from smets_emu.protocols.lengths import ber_length, read_length
 
 __all__ = [
     "MAX_DEPTH",
@@ -630,6 +630,160 @@ def _parse_compact(stream: Any, path: str, depth: int) -> CompactArrayData:
     return CompactArrayData(desc, tuple(items))
 
 
+# Direct readers over a byte string: the same grammar as the stream parsers above, used on the
+# decode path because they avoid a stream and a construct call per value. Each returns
+# (value, position after it) and raises _DataError on malformed input.
+
+
+def _take(data: bytes, pos: int, size: int) -> tuple[bytes, int]:
+    end = pos + size
+    if end > len(data):
+        raise _DataError(f"DLMS data truncated: {size} bytes needed, {len(data) - pos} left")
+    return data[pos:end], end
+
+
+def _integer_reader(tag: DataTag, codec: Any) -> Callable[[bytes, int, int], tuple[DlmsData, int]]:
+    unpack = struct.Struct(codec.fmtstr).unpack_from
+    size = codec.sizeof()
+
+    def read(data: bytes, pos: int, depth: int) -> tuple[DlmsData, int]:
+        if pos + size > len(data):
+            raise _DataError(f"DLMS {tag.json_name} truncated")
+        return IntegerData(tag, unpack(data, pos)[0]), pos + size
+
+    return read
+
+
+def _read_items(tag: DataTag) -> Callable[[bytes, int, int], tuple[DlmsData, int]]:
+    cls = ArrayData if tag == DataTag.ARRAY else StructureData
+
+    def read(data: bytes, pos: int, depth: int) -> tuple[DlmsData, int]:
+        if depth >= MAX_DEPTH:
+            raise _DataError("DLMS data nested too deeply")
+        n, pos = read_length(data, pos)
+        items = []
+        for _ in range(n):
+            item, pos = _read_tagged(data, pos, depth + 1)
+            items.append(item)
+        return cls(tuple(items)), pos
+
+    return read
+
+
+def _read_null(data: bytes, pos: int, depth: int) -> tuple[DlmsData, int]:
+    return NullData(), pos
+
+
+def _read_boolean(data: bytes, pos: int, depth: int) -> tuple[DlmsData, int]:
+    raw, pos = _take(data, pos, 1)
+    return BooleanData(raw[0]), pos
+
+
+def _read_bit_string(data: bytes, pos: int, depth: int) -> tuple[DlmsData, int]:
+    bits, pos = read_length(data, pos)
+    value, pos = _take(data, pos, (bits + 7) // 8)
+    return BitStringData(bits, value), pos
+
+
+def _read_octet_string(data: bytes, pos: int, depth: int) -> tuple[DlmsData, int]:
+    n, pos = read_length(data, pos)
+    value, pos = _take(data, pos, n)
+    return OctetStringData(value), pos
+
+
+def _string_reader(tag: DataTag) -> Callable[[bytes, int, int], tuple[DlmsData, int]]:
+    def read(data: bytes, pos: int, depth: int) -> tuple[DlmsData, int]:
+        n, pos = read_length(data, pos)
+        value, pos = _take(data, pos, n)
+        return StringData(tag, value), pos
+
+    return read
+
+
+def _fixed_reader(tag: DataTag, cls: Any, size: int) -> Callable[[bytes, int, int], tuple[DlmsData, int]]:
+    def read(data: bytes, pos: int, depth: int) -> tuple[DlmsData, int]:
+        value, pos = _take(data, pos, size)
+        return cls(tag, value), pos
+
+    return read
+
+
+def _read_described(desc: TypeDescription, data: bytes, pos: int, depth: int) -> tuple[DlmsData, int]:
+    """One untagged compact-array element of type *desc* (direct reader of :func:`_parse_described`)."""
+    tag = desc.tag
+    if tag == DataTag.ARRAY or tag == DataTag.STRUCTURE:
+        if depth >= MAX_DEPTH:
+            raise _DataError("DLMS data nested too deeply")
+        items = []
+        elements = (desc.elements[0],) * desc.count if tag == DataTag.ARRAY else desc.elements
+        for element in elements:
+            item, pos = _read_described(element, data, pos, depth + 1)
+            items.append(item)
+        return (ArrayData if tag == DataTag.ARRAY else StructureData)(tuple(items)), pos
+    reader = _SIMPLE_READERS.get(tag)
+    if reader is None:
+        raise _DataError(f"DLMS data type {tag.json_name} has no simple encoding")
+    return reader(data, pos, depth)
+
+
+def _read_compact(data: bytes, pos: int, depth: int) -> tuple[DlmsData, int]:
+    stream = io.BytesIO(data)
+    stream.seek(pos)
+    desc = _parse_description(stream, "(data)", depth)
+    _check_description_sizes(desc, "(data)")
+    size, pos = read_length(data, stream.tell())
+    contents, pos = _take(data, pos, size)
+    min_size = desc.min_size()
+    items: list[DlmsData] = []
+    offset = 0
+    while offset < size:
+        if min_size > size - offset:
+            raise _DataError("compact-array contents end inside an element")
+        item, offset = _read_described(desc, contents, offset, depth + 1)
+        items.append(item)
+    return CompactArrayData(desc, tuple(items)), pos
+
+
+_READERS: dict[int, Callable[[bytes, int, int], tuple[DlmsData, int]]] = {
+    DataTag.NULL_DATA: _read_null,
+    DataTag.ARRAY: _read_items(DataTag.ARRAY),
+    DataTag.STRUCTURE: _read_items(DataTag.STRUCTURE),
+    DataTag.BOOLEAN: _read_boolean,
+    DataTag.BIT_STRING: _read_bit_string,
+    DataTag.OCTET_STRING: _read_octet_string,
+    DataTag.COMPACT_ARRAY: _read_compact,
+    **{tag: _integer_reader(tag, codec) for tag, codec in _INTEGER_CODECS.items()},
+    **{tag: _string_reader(tag) for tag in _STRING_TAGS},
+    **{tag: _fixed_reader(tag, FloatData, struct.calcsize(fmt)) for tag, fmt in _FLOAT_FORMATS.items()},
+    **{tag: _fixed_reader(tag, DateTimeData, size) for tag, size in _FIXED_OCTETS.items()},
+}
+
+
+_SIMPLE_READERS = {
+    tag: reader for tag, reader in _READERS.items()
+    if tag not in (DataTag.NULL_DATA, DataTag.ARRAY, DataTag.STRUCTURE, DataTag.COMPACT_ARRAY)
+}
+
+
+def _read_tagged(data: bytes, pos: int, depth: int) -> tuple[DlmsData, int]:
+    """One tagged Data value at ``data[pos]`` (direct reader of :data:`dlms_data`)."""
+    if pos >= len(data):
+        raise _DataError("DLMS data truncated: tag missing")
+    raw = data[pos]
+    reader = _READERS.get(raw)
+    if reader is None:
+        raise _DataError(f"unknown DLMS data tag 0x{raw:02X}")
+    return reader(data, pos + 1, depth)
+
+
+def read_data(data: bytes, pos: int) -> tuple[DlmsData, int]:
+    """Read one tagged ``Data`` value starting at ``data[pos]``: (value, position after it).
+
+    Raises ConstructError subclasses on malformed input (callers map them to FrameError).
+    """
+    return _read_tagged(data, pos, 0)
+
+
 def _build_tagged(value: DlmsData, stream: Any, path: str, depth: int) -> None:
     if not isinstance(value, DlmsData):
         raise _DataError(f"not a DLMS data value: {value!r}", path=path)
@@ -736,13 +890,13 @@ def decode_data(data: bytes) -> DlmsData:
     """Decode exactly one tagged ``Data`` value filling *data*; anything malformed is a FrameError."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise FrameError("DLMS data must be bytes")
-    stream = io.BytesIO(bytes(data))
+    data = bytes(data)
     try:
-        value = _parse_tagged(stream, "(data)", 0)
+        value, end = _read_tagged(data, 0, 0)
     except (ConstructError, ValueError, struct.error, RecursionError) as exc:
         raise FrameError(f"malformed DLMS data: {exc}") from exc
-    if stream.tell() != len(data):
-        raise FrameError(f"{len(data) - stream.tell()} trailing bytes after DLMS data")
+    if end != len(data):
+        raise FrameError(f"{len(data) - end} trailing bytes after DLMS data")
     return value
 
 

@@ -918,12 +918,32 @@ def command_name(cluster_id: int, frame_type: int, direction: int, command_id: i
     return entry[0] if entry else None
 
 
+_WHOLE_PAYLOADS: dict[int, tuple[Construct, Construct]] = {}
+
+
+def _whole_payload(grammar: Construct) -> Construct:
+    """*grammar* filling the whole payload, compiled once per grammar (construct's compiler).
+
+    The compiled parser and builder are equivalent to the interpreted ones; a grammar that
+    does not compile falls back to the interpreted form.
+    """
+    entry = _WHOLE_PAYLOADS.get(id(grammar))
+    if entry is None or entry[0] is not grammar:
+        whole = FocusedSeq("v", "v" / grammar, Terminated)
+        try:
+            compiled = whole.compile()
+        except Exception:  # noqa: BLE001 - any compiler limitation keeps the interpreted form
+            compiled = whole
+        entry = _WHOLE_PAYLOADS[id(grammar)] = (grammar, compiled)
+    return entry[1]
+
+
 def decode_command(cluster_id: int, header: ZclHeader, payload: bytes) -> dict[str, Any] | None:
     """Decode a command payload into named fields, or None when no grammar fits it byte for byte."""
     _, grammar = command_grammar(cluster_id, header)
     if grammar is None:
         return None
-    whole = FocusedSeq("v", "v" / grammar, Terminated)
+    whole = _whole_payload(grammar)
     try:
         fields = plain(whole.parse(payload))
         if whole.build(fields) != payload:
