@@ -55,13 +55,17 @@ class CellUsage(enum.IntEnum):
     PREPAYMENT_TOP_UP = 1
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class CellId:
     """TrustAnchorCellIdentifier."""
 
     role: Role
     key_usage: CellKeyUsage
     cell_usage: CellUsage = CellUsage.MANAGEMENT
+
+    def sort_key(self) -> tuple[int, str, int]:
+        """A stable ordering key."""
+        return (int(self.role), self.key_usage.value, int(self.cell_usage))
 
     def label(self) -> str:
         """Readable label, e.g. ``supplier/ds``."""

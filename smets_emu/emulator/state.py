@@ -86,7 +86,7 @@ class DeviceState:
             "device_type": self.device_type,
             "profile": self.profile,
             "keys": {k: v.to_json() for k, v in self.keys.items()},
-            "anchors": [a.to_json() for _, a in sorted(self.anchors.items())],
+            "anchors": [a.to_json() for a in sorted(self.anchors.values(), key=lambda a: a.cell.sort_key())],
             "counters": {str(k): v for k, v in self.counters.items()},
             "specialist_counters": {str(k): v for k, v in self.specialist_counters.items()},
             "alert_counter": self.alert_counter,
