@@ -45,3 +45,19 @@ class KeystoreError(SmetsError):
 
 class PkiError(SmetsError):
     """A certificate could not be generated or does not meet the SMKI profile."""
+
+
+class DuisError(SmetsError):
+    """A DUIS service request or response could not be read or built (DCC User Interface Specification)."""
+
+
+class DuisXmlError(DuisError):
+    """XML that is malformed, too large, too deep, or uses a forbidden construct (DTD, entity, external reference)."""
+
+
+class ValidationError(DuisError):
+    """Well-formed XML that is not a valid DUIS service request (missing or malformed header or body field)."""
+
+
+class StateError(SmetsError):
+    """The emulator's persisted state is missing, inconsistent or could not be written."""

@@ -589,9 +589,165 @@ class GbzPayload(Payload):
 def decode_gbz(content: bytes, ctx: PayloadContext) -> GbzPayload:
     """Decode GBZ content bytes; the CRA flag tells alerts apart, the message code the alert body.
 
-    Raises :class:`FrameError` on malformed bytes; a ``DecryptionError`` from ``ctx.decrypt``
-    propagates unchanged.
+    Reads the bytes directly, following the constructs above (the reference decoder is
+    :func:`_decode_gbz_with_constructs`). Raises :class:`FrameError` on malformed bytes; a
+    ``DecryptionError`` from ``ctx.decrypt`` propagates unchanged.
     """
+    content = bytes(content)
+    try:
+        if ctx.cra_flag == 3:
+            kind = ALERT_BODY_BY_MESSAGE_CODE.get(ctx.message_code, AlertBody.COMPONENTS)
+            alert, raw = _read_alert(content, kind)
+            form = "alert"
+        else:
+            if content[:2] != PROFILE_ID or len(content) < 3:
+                raise FrameError("GBZ payload does not open with the profile id and a component count")
+            raw = _read_components(content, 3, content[2])
+            alert = None
+            form = "response" if ctx.cra_flag == 2 else "command"
+        decrypt = ctx.decrypt
+        components = tuple(_component_of(r, decrypt) for r in raw)
+    except SmetsError:
+        raise
+    except (ValueError, TypeError, IndexError, KeyError, OverflowError, RecursionError) as exc:
+        raise FrameError(f"malformed GBZ payload: {exc}") from exc
+    return GbzPayload(components=components, alert=alert, form=form)
+
+
+_RawComponent = tuple[int, int, "int | None", "tuple[int, int] | None", ZclHeader, "bytes | None", bytes]
+"""Control byte, cluster id, from-date-time, additional header, ZCL header, ciphered information, payload."""
+
+
+def _read_components(data: bytes, pos: int, count: int) -> list[_RawComponent]:
+    """Exactly *count* :data:`GbzComponentStruct` from *pos* to the end of *data* (Terminated)."""
+    end = len(data)
+    out: list[_RawComponent] = []
+    for _ in range(count):
+        if pos + 5 > end:
+            raise FrameError("truncated GBZ component header")
+        control = data[pos]
+        cluster_id = (data[pos + 1] << 8) | data[pos + 2]
+        stop = pos + 5 + ((data[pos + 3] << 8) | data[pos + 4])
+        if stop > end:
+            raise FrameError("GBZ component length runs past the payload")
+        pos += 5
+        from_date_time = None
+        if control & 0x10:
+            if pos + 4 > stop:
+                raise FrameError("truncated from-date-time")
+            from_date_time = int.from_bytes(data[pos:pos + 4], "big")
+            pos += 4
+        encrypted = control & 0x02
+        additional = None
+        if encrypted:
+            if pos + 2 > stop:
+                raise FrameError("truncated additional header")
+            additional = (data[pos], data[pos + 1])
+            pos += 2
+        header, pos = _read_zcl_header(data, pos, stop)
+        ciphered = None
+        if encrypted:
+            if pos + 2 > stop:
+                raise FrameError("truncated ciphered information length")
+            cipher_end = pos + 2 + ((data[pos] << 8) | data[pos + 1])
+            if cipher_end > stop:
+                raise FrameError("ciphered information runs past its component")
+            ciphered = data[pos + 2:cipher_end]
+            pos = cipher_end
+        out.append((control, cluster_id, from_date_time, additional, header, ciphered, data[pos:stop]))
+        pos = stop
+    if pos != end:
+        raise FrameError("trailing bytes after the last GBZ component")
+    return out
+
+
+def _read_zcl_header(data: bytes, pos: int, stop: int) -> tuple[ZclHeader, int]:
+    """One :data:`ZclHeaderStruct` within ``data[pos:stop]``."""
+    if pos + 3 > stop:
+        raise FrameError("truncated ZCL header")
+    fc = data[pos]
+    manufacturer_code = None
+    if fc & 0x04:
+        if pos + 5 > stop:
+            raise FrameError("truncated ZCL header")
+        manufacturer_code = data[pos + 1] | (data[pos + 2] << 8)
+        pos += 2
+    header = ZclHeader(
+        _FRAME_TYPES[fc & 0x03], _DIRECTIONS[(fc >> 3) & 1], data[pos + 1], data[pos + 2],
+        bool(fc & 0x10), manufacturer_code, fc >> 5,
+    )
+    return header, pos + 3
+
+
+_FRAME_TYPES = tuple(ZclFrameType(v) for v in range(4))
+_DIRECTIONS = tuple(ZclDirection(v) for v in range(2))
+
+
+def _read_alert(data: bytes, kind: AlertBody) -> tuple[GbzAlert, list[_RawComponent]]:
+    """The alert header and body of one of the ``_ALERT_STRUCTS``."""
+    if len(data) < 9 or data[:2] != PROFILE_ID:
+        raise FrameError("truncated GBZ alert header")
+    count = data[2]
+    alert_code = (data[3] << 8) | data[4]
+    timestamp = int.from_bytes(data[5:9], "big")
+    if kind is AlertBody.COMPONENTS:
+        return GbzAlert(alert_code, timestamp, kind), _read_components(data, 9, count)
+    if count != 1:
+        raise FrameError("GBZ alert with a fixed body must announce one component")
+    if kind is AlertBody.FUTURE_DATED:
+        if len(data) != 24 or data[9] != 14:
+            raise FrameError("future-dated alert details are not 14 bytes")
+        fc = data[22]
+        details = FutureDatedExecution(
+            message_code=(data[10] << 8) | data[11],
+            originator_counter=int.from_bytes(data[12:20], "big"),
+            cluster_id=(data[20] << 8) | data[21],
+            frame_type=_FRAME_TYPES[fc & 0x03],
+            direction=_DIRECTIONS[(fc >> 3) & 1],
+            command_id=data[23],
+            disable_default_response=bool(fc & 0x10),
+            manufacturer_specific=bool(fc & 0x04),
+            reserved=fc >> 5,
+        )
+        return GbzAlert(alert_code, timestamp, kind, future_dated=details), []
+    if kind is AlertBody.FIRMWARE_RECEIPT:
+        if len(data) < 11 or data[9] != 0x09 or len(data) != 11 + data[10]:
+            raise FrameError("malformed firmware receipt alert body")
+        return GbzAlert(alert_code, timestamp, kind, image_hash=data[11:]), []
+    if len(data) != 11:
+        raise FrameError("meter integrity alert body is not 2 bytes")
+    return GbzAlert(alert_code, timestamp, kind, integrity_code=(data[9] << 8) | data[10]), []
+
+
+def _component_of(raw: _RawComponent, decrypt: Any) -> GbzComponent:
+    """The :class:`GbzComponent` of a component read by :func:`_read_components` (as ``from_container``)."""
+    control, cluster_id, from_date_time, additional, header, ciphered, payload = raw
+    last = bool(control & 0x01)
+    reserved = control & 0xEC
+    if ciphered is not None:
+        assert additional is not None
+        if payload:
+            raise FrameError("trailing bytes after the ciphered information of an encrypted component")
+        decrypted = None
+        if decrypt is not None:
+            plaintext = decrypt(ciphered)
+            fields = clusters.decode_command(cluster_id, header, plaintext)
+            decrypted = (
+                {"fields": clusters.annotate(cluster_id, header, fields)} if fields is not None
+                else {"payload": plaintext.hex().upper()}
+            )
+        return GbzComponent(
+            cluster_id, header, None, b"", ciphered, from_date_time, last, additional[0], additional[1],
+            reserved, decrypted,
+        )
+    fields = clusters.decode_command(cluster_id, header, payload)
+    if fields is not None:
+        return GbzComponent(cluster_id, header, fields, b"", None, from_date_time, last, 0, 0, reserved)
+    return GbzComponent(cluster_id, header, None, payload, None, from_date_time, last, 0, 0, reserved)
+
+
+def _decode_gbz_with_constructs(content: bytes, ctx: PayloadContext) -> GbzPayload:
+    """Reference decoder through the constructs; :func:`decode_gbz` reads the same grammar directly."""
     content = bytes(content)
     try:
         if ctx.cra_flag == 3:
@@ -620,6 +776,7 @@ def decode_gbz(content: bytes, ctx: PayloadContext) -> GbzPayload:
     except (ValueError, TypeError, IndexError, KeyError, OverflowError, RecursionError) as exc:
         raise FrameError(f"malformed GBZ payload: {exc}") from exc
     return GbzPayload(components=components, alert=alert, form=form)
+
 
 
 # --- sample builder ---------------------------------------------------------------------
