@@ -1,0 +1,131 @@
+"""The asyncio runtime: binds a fleet to transports and to a (virtual) clock.
+
+This is the only module family of the emulator that owns asyncio. Device logic stays sans-IO:
+the runtime calls ``Fleet.deliver`` for inbound messages and ``Fleet.tick`` when the clock
+moves, and publishes what devices send to the connection that asked (responses) and to the
+subscribers of alerts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from smets_emu.emulator.device import Outbound
+from smets_emu.emulator.fleet import Fleet
+
+log = logging.getLogger(__name__)
+
+
+class VirtualClock:
+    """Time for the devices: starts at *start* and moves only when told (or with the wall clock).
+
+    With ``follow_wall_clock`` the virtual time advances at ``speed`` times real time from the
+    moment the clock is created, plus any explicit :meth:`advance`.
+    """
+
+    def __init__(
+        self, start: dt.datetime | None = None, *, follow_wall_clock: bool = False, speed: float = 1.0
+    ) -> None:
+        self._base = start or dt.datetime.now(dt.UTC).replace(microsecond=0)
+        self._offset = dt.timedelta()
+        self._follow = follow_wall_clock
+        self._speed = speed
+        self._loop_start = dt.datetime.now(dt.UTC)
+
+    def now(self) -> dt.datetime:
+        """The current virtual time (aware, UTC)."""
+        moved = dt.timedelta()
+        if self._follow:
+            moved = (dt.datetime.now(dt.UTC) - self._loop_start) * self._speed
+        return self._base + self._offset + moved
+
+    def advance(self, delta: dt.timedelta) -> dt.datetime:
+        """Move the clock forward."""
+        if delta < dt.timedelta():
+            raise ValueError("the clock only moves forward")
+        self._offset += delta
+        return self.now()
+
+
+AlertListener = Callable[[Outbound], None]
+
+
+@dataclass
+class Subscription:
+    """An alert subscription; call :meth:`cancel` to stop receiving."""
+
+    runtime: Runtime
+    listener: AlertListener
+
+    def cancel(self) -> None:
+        self.runtime._listeners.remove(self.listener)
+
+
+class Runtime:
+    """Serialises work per fleet, runs timers and fans alerts out to subscribers."""
+
+    def __init__(self, fleet: Fleet, clock: VirtualClock | None = None, *, tick_interval: float = 1.0) -> None:
+        self.fleet = fleet
+        self.clock = clock or VirtualClock()
+        self.tick_interval = tick_interval
+        self._lock = asyncio.Lock()
+        self._listeners: list[AlertListener] = []
+        self._timer: asyncio.Task[None] | None = None
+
+    def subscribe(self, listener: AlertListener) -> Subscription:
+        """Receive every alert the fleet raises."""
+        self._listeners.append(listener)
+        return Subscription(self, listener)
+
+    def _publish(self, sent: list[Outbound]) -> None:
+        for item in sent:
+            if item.kind != "alert":
+                continue
+            for listener in list(self._listeners):
+                try:
+                    listener(item)
+                except Exception:  # a faulty subscriber must not stop the fleet
+                    log.exception("alert listener failed")
+
+    async def submit(self, data: bytes) -> list[Outbound]:
+        """Deliver one inbound message; returns the responses (alerts go to subscribers too)."""
+        async with self._lock:
+            sent = await asyncio.to_thread(self.fleet.deliver, data, self.clock.now())
+        self._publish(sent)
+        return [o for o in sent if o.kind == "response"]
+
+    async def tick(self) -> list[Outbound]:
+        """Run due timers now."""
+        async with self._lock:
+            sent = await asyncio.to_thread(self.fleet.tick, self.clock.now())
+        self._publish(sent)
+        return sent
+
+    async def advance(self, delta: dt.timedelta) -> list[Outbound]:
+        """Move the virtual clock and run whatever became due."""
+        self.clock.advance(delta)
+        return await self.tick()
+
+    async def _timer_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.tick_interval)
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("timer tick failed")
+
+    async def __aenter__(self) -> Runtime:
+        self._timer = asyncio.create_task(self._timer_loop())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            try:
+                await self._timer
+            except asyncio.CancelledError:
+                pass
