@@ -141,7 +141,9 @@ class Smets1Device:
     @handles("11.1")
     def _receive_image(self, command: DeviceCommand, state: DeviceState, now: datetime) -> DeviceReply:
         """SRV 11.1: store a distributed image until it is activated."""
-        new = replace(state, pending_firmware_version=command.firmware_version, pending_firmware_hash=command.firmware_hash)
+        new = replace(
+            state, pending_firmware_version=command.firmware_version, pending_firmware_hash=command.firmware_hash
+        )
         return DeviceReply(new, True)
 
     @handles("11.3")
@@ -199,9 +201,7 @@ class Gpf(Smets1Device):
     device_type = DeviceType.GPF
 
 
-SMETS1_DEVICE_CLASSES: dict[DeviceType, type[Smets1Device]] = {
-    cls.device_type: cls for cls in (Esme, Gsme, Chf, Gpf)
-}
+SMETS1_DEVICE_CLASSES: dict[DeviceType, type[Smets1Device]] = {cls.device_type: cls for cls in (Esme, Gsme, Chf, Gpf)}
 
 
 def smets1_device(device_type: DeviceType) -> Smets1Device | None:

@@ -141,8 +141,15 @@ class Store:
             "INSERT OR REPLACE INTO devices VALUES (?,?,?,?,?,?,?,?,?)",
             (
                 (
-                    d.device_id, d.device_type.value, d.generation.value, d.manufacturer, d.model,
-                    d.firmware_version, d.mpxn, d.pending_firmware_version, d.pending_firmware_hash,
+                    d.device_id,
+                    d.device_type.value,
+                    d.generation.value,
+                    d.manufacturer,
+                    d.model,
+                    d.firmware_version,
+                    d.mpxn,
+                    d.pending_firmware_version,
+                    d.pending_firmware_hash,
                 )
                 for d in devices
             ),
@@ -154,8 +161,14 @@ class Store:
         if row is None:
             return None
         return DeviceState(
-            device_id=row[0], device_type=DeviceType(row[1]), generation=Generation(row[2]), manufacturer=row[3],
-            model=row[4], firmware_version=row[5], mpxn=row[6], pending_firmware_version=row[7],
+            device_id=row[0],
+            device_type=DeviceType(row[1]),
+            generation=Generation(row[2]),
+            manufacturer=row[3],
+            model=row[4],
+            firmware_version=row[5],
+            mpxn=row[6],
+            pending_firmware_version=row[7],
             pending_firmware_hash=row[8],
         )
 
@@ -205,12 +218,15 @@ class Store:
 
     def put_party_certificate(self, slot_role: str, entity_id: bytes, serial: str, ski: bytes | None) -> None:
         """Record a party's published organisation certificate for a role (the ERM31 list for network operators)."""
-        self.db.execute("INSERT OR REPLACE INTO party_certificates VALUES (?,?,?,?)", (entity_id, slot_role, serial, ski))
+        self.db.execute(
+            "INSERT OR REPLACE INTO party_certificates VALUES (?,?,?,?)", (entity_id, slot_role, serial, ski)
+        )
 
     def party_certificate(self, entity_id: bytes, slot_role: str) -> tuple[str, bytes | None] | None:
         """(serial, SKI) of a party's published certificate for a role, or None."""
         row = self.db.execute(
-            "SELECT certificate_serial, subject_key_identifier FROM party_certificates WHERE entity_id = ? AND role = ?",
+            "SELECT certificate_serial, subject_key_identifier FROM party_certificates"
+            " WHERE entity_id = ? AND role = ?",
             (entity_id, slot_role),
         ).fetchone()
         return (row[0], row[1]) if row is not None else None

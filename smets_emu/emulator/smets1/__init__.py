@@ -1,0 +1,1 @@
+"""SMETS1 devices behind a SMETS1 Service Provider (S1SP), reached through a minimal DSP."""

@@ -1,0 +1,466 @@
+"""DUIS service requests: XML to typed, frozen dataclasses.
+
+A request is ``sr:Request`` with an ``sr:Header`` (RequestID, CommandVariant, ServiceReference,
+ServiceReferenceVariant), an ``sr:Body`` holding one body element, and an optional
+``ds:Signature``. The RequestID is ``<originator EUI>:<target EUI>:<counter>`` with EUIs as eight
+hyphen-separated hex pairs; the originator EUI is the Business Originator ID.
+
+Bodies the emulator acts on get their own dataclass; any other body is captured generically
+(element name plus its leaf values by path) so every service request parses.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from smets_emu.errors import DuisError, ValidationError
+from smets_emu.protocols.duis.xml import SR_NAMESPACE, local_name, parse_xml, sr
+
+EUI_PATTERN = re.compile(r"^[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){7}$")
+MAX_COUNTER = 2**64 - 1
+_HEX = re.compile(r"^[0-9A-Fa-f]*$")
+_SRV = re.compile(r"^\d{1,2}(?:\.\d{1,2}){1,2}$")
+
+
+def parse_eui(text: str) -> bytes:
+    """``90-B3-D5-1F-30-01-00-00`` to 8 bytes; ValidationError if malformed."""
+    text = text.strip()
+    if not EUI_PATTERN.match(text):
+        raise ValidationError(f"not an EUI-64 (eight hyphen-separated hex pairs): {text[:40]!r}")
+    return bytes.fromhex(text.replace("-", ""))
+
+
+def format_eui(eui: bytes) -> str:
+    """8 bytes to ``90-B3-D5-1F-30-01-00-00``."""
+    return "-".join(f"{b:02X}" for b in eui)
+
+
+class RemotePartyRole(enum.Enum):
+    """DUIS ``RemotePartyRole`` values with their GBCS remote party role codes (GBCS 12)."""
+
+    RECOVERY = ("Recovery", 1)
+    SUPPLIER = ("Supplier", 2)
+    NETWORK_OPERATOR = ("NetworkOperator", 3)
+    ACCESS_CONTROL_BROKER = ("AccessControlBroker", 4)
+    TRANSITIONAL_COS = ("TransitionalCoS", 5)
+    WAN_PROVIDER = ("WANProvider", 6)
+    LOAD_CONTROLLER = ("LoadController", 8)
+
+    @property
+    def duis_name(self) -> str:
+        """The value as written in DUIS XML."""
+        return self.value[0]
+
+    @property
+    def gbcs_code(self) -> int:
+        """The role code in the certificate subject OU (GBCS 12)."""
+        return self.value[1]
+
+    @classmethod
+    def from_duis(cls, text: str) -> RemotePartyRole:
+        """Parse a DUIS RemotePartyRole value; ValidationError if unknown."""
+        for role in cls:
+            if role.duis_name == text.strip():
+                return role
+        raise ValidationError(f"unknown RemotePartyRole {text[:40]!r}")
+
+    @classmethod
+    def from_gbcs(cls, code: int) -> RemotePartyRole | None:
+        """The role with this GBCS code, or None."""
+        for role in cls:
+            if role.gbcs_code == code:
+                return role
+        return None
+
+
+@dataclass(frozen=True)
+class RequestId:
+    """``RequestID``: originator EUI (Business Originator ID), target EUI and counter (DUIS 3.4)."""
+
+    originator: bytes
+    target: bytes
+    counter: int
+
+    @classmethod
+    def parse(cls, text: str) -> RequestId:
+        """Parse ``<EUI>:<EUI>:<counter>``; ValidationError if malformed."""
+        parts = text.strip().split(":")
+        if len(parts) != 3:
+            raise ValidationError(f"RequestID must be originator:target:counter, got {text[:80]!r}")
+        if not parts[2].isdigit() or len(parts[2]) > 20:
+            raise ValidationError(f"RequestID counter is not a decimal integer: {parts[2][:30]!r}")
+        counter = int(parts[2])
+        if counter > MAX_COUNTER:
+            raise ValidationError("RequestID counter exceeds 64 bits")
+        return cls(parse_eui(parts[0]), parse_eui(parts[1]), counter)
+
+    def __str__(self) -> str:
+        return f"{format_eui(self.originator)}:{format_eui(self.target)}:{self.counter}"
+
+
+@dataclass(frozen=True)
+class RequestHeader:
+    """The ``sr:Header`` of a service request."""
+
+    request_id: RequestId
+    command_variant: int
+    service_reference: str
+    service_reference_variant: str
+
+
+@dataclass(frozen=True)
+class CredentialSet:
+    """Organisation certificates (DER) carried in a replacement-certificates element."""
+
+    digital_signing: bytes | None = None
+    key_agreement: bytes | None = None
+    key_agreement_top_up: bytes | None = None
+
+    def present(self) -> tuple[bytes, ...]:
+        """The certificates that are present, signing first."""
+        return tuple(c for c in (self.digital_signing, self.key_agreement, self.key_agreement_top_up) if c)
+
+
+@dataclass(frozen=True)
+class UpdateSecurityCredentialsKrp:
+    """SRV 6.15.1 Update Security Credentials (KRP): replace one remote party role's certificates."""
+
+    remote_party_role: RemotePartyRole
+    floor_seq_number: int | None
+    replacement: CredentialSet
+    certification_path: tuple[bytes, ...]
+    execution_datetime: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RequestHandover:
+    """SRV 6.21 Request Handover of DCC Controlled Device."""
+
+    remote_party_role: RemotePartyRole
+    floor_seq_number: int | None
+    replacement: CredentialSet
+    certification_path: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class UpdateSecurityCredentialsCos:
+    """SRV 6.23 Update Security Credentials (CoS): the gaining supplier's certificates."""
+
+    replacement: CredentialSet
+    certification_path: tuple[bytes, ...]
+    import_mpxn: str | None
+    execution_datetime: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RetrieveSecurityCredentialsKrp:
+    """SRV 6.24.1 Retrieve Device Security Credentials (KRP)."""
+
+    remote_party_roles: tuple[RemotePartyRole, ...]
+
+
+@dataclass(frozen=True)
+class UpdateFirmware:
+    """SRV 11.1 Update Firmware (a non-device request to the DCC naming the target devices)."""
+
+    firmware_image: bytes
+    firmware_version: str
+    device_ids: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class ReadFirmwareVersion:
+    """SRV 11.2 Read Firmware Version."""
+
+
+@dataclass(frozen=True)
+class ActivateFirmware:
+    """SRV 11.3 Activate Firmware."""
+
+    firmware_hash: bytes
+    execution_datetime: datetime | None = None
+
+
+@dataclass(frozen=True)
+class GenericBody:
+    """Any other body: its element name and its leaf values as ``(path, text)`` pairs."""
+
+    name: str
+    values: tuple[tuple[str, str], ...] = field(default=())
+
+    def get(self, path: str) -> str | None:
+        """The first value at ``path`` (slash-separated local names below the body element)."""
+        for key, value in self.values:
+            if key == path:
+                return value
+        return None
+
+
+RequestBody = (
+    UpdateSecurityCredentialsKrp
+    | RequestHandover
+    | UpdateSecurityCredentialsCos
+    | RetrieveSecurityCredentialsKrp
+    | UpdateFirmware
+    | ReadFirmwareVersion
+    | ActivateFirmware
+    | GenericBody
+)
+
+
+@dataclass(frozen=True)
+class DuisRequest:
+    """A parsed DUIS service request."""
+
+    header: RequestHeader
+    body_name: str
+    body: RequestBody
+    schema_version: str | None
+    signed: bool
+
+    @property
+    def srv(self) -> str:
+        """The Service Reference Variant, e.g. ``"6.15.1"``."""
+        return self.header.service_reference_variant
+
+    @property
+    def originator(self) -> bytes:
+        """The Business Originator ID (the sender's EUI)."""
+        return self.header.request_id.originator
+
+    @property
+    def target(self) -> bytes:
+        """The target EUI (a device, or the DCC for non-device requests)."""
+        return self.header.request_id.target
+
+
+# --- field helpers --------------------------------------------------------------------------------------
+
+
+def _child(parent: ET.Element, name: str) -> ET.Element | None:
+    return parent.find(sr(name))
+
+
+def _text(parent: ET.Element, name: str, *, required: bool = True) -> str | None:
+    element = _child(parent, name)
+    if element is None or element.text is None or not element.text.strip():
+        if required:
+            raise ValidationError(f"missing sr:{name} in sr:{local_name(parent.tag)}")
+        return None
+    return element.text.strip()
+
+
+def _required(parent: ET.Element, name: str) -> str:
+    value = _text(parent, name)
+    if value is None:  # pragma: no cover - _text raises first
+        raise ValidationError(f"missing sr:{name}")
+    return value
+
+
+def _int(parent: ET.Element, name: str, *, required: bool = False) -> int | None:
+    text = _text(parent, name, required=required)
+    if text is None:
+        return None
+    if not text.isdigit() or len(text) > 20:
+        raise ValidationError(f"sr:{name} is not a non-negative integer: {text[:30]!r}")
+    return int(text)
+
+
+def _base64(text: str, what: str) -> bytes:
+    try:
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValidationError(f"{what} is not valid base64") from exc
+
+
+def _hex(text: str, what: str) -> bytes:
+    compact = "".join(text.split())
+    if len(compact) % 2 or not _HEX.match(compact):
+        raise ValidationError(f"{what} is not hex")
+    return bytes.fromhex(compact)
+
+
+def _datetime(parent: ET.Element, name: str) -> datetime | None:
+    text = _text(parent, name, required=False)
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ValidationError(f"sr:{name} is not an xs:dateTime: {text[:40]!r}") from exc
+
+
+def _credentials(parent: ET.Element | None) -> CredentialSet:
+    if parent is None:
+        return CredentialSet()
+    found: dict[str, bytes] = {}
+    for name in ("DigitalSigningCertificate", "KeyAgreementCertificate", "KeyAgreementTopUpCertificate"):
+        text = _text(parent, name, required=False)
+        if text is not None:
+            found[name] = _base64(text, f"sr:{name}")
+    return CredentialSet(
+        digital_signing=found.get("DigitalSigningCertificate"),
+        key_agreement=found.get("KeyAgreementCertificate"),
+        key_agreement_top_up=found.get("KeyAgreementTopUpCertificate"),
+    )
+
+
+def _path_certificates(body: ET.Element) -> tuple[bytes, ...]:
+    path = _child(body, "CertificationPathCertificates")
+    if path is None:
+        return ()
+    return tuple(
+        _base64(c.text or "", "sr:Certificate") for c in path.findall(sr("Certificate")) if (c.text or "").strip()
+    )
+
+
+def _krp_replacement(body: ET.Element) -> CredentialSet:
+    replacement = _child(body, "ReplacementCertificates")
+    if replacement is None:
+        raise ValidationError("missing sr:ReplacementCertificates")
+    inner = _child(replacement, "SupplierOrNetworkOperatorCertificates")
+    if inner is not None:
+        return _credentials(inner)
+    # other roles carry a single certificate element directly (e.g. sr:LoadControllerCertificate)
+    for element in replacement.iter():
+        if element is not replacement and len(element) == 0 and (element.text or "").strip():
+            return CredentialSet(digital_signing=_base64(element.text or "", f"sr:{local_name(element.tag)}"))
+    raise ValidationError("sr:ReplacementCertificates holds no certificate")
+
+
+# --- body parsers ---------------------------------------------------------------------------------------
+
+
+def _update_krp(body: ET.Element) -> UpdateSecurityCredentialsKrp:
+    return UpdateSecurityCredentialsKrp(
+        remote_party_role=RemotePartyRole.from_duis(_required(body, "RemotePartyRole")),
+        floor_seq_number=_int(body, "RemotePartyFloorSeqNumber"),
+        replacement=_krp_replacement(body),
+        certification_path=_path_certificates(body),
+        execution_datetime=_datetime(body, "ExecutionDateTime"),
+    )
+
+
+def _handover(body: ET.Element) -> RequestHandover:
+    return RequestHandover(
+        remote_party_role=RemotePartyRole.from_duis(_required(body, "RemotePartyRole")),
+        floor_seq_number=_int(body, "RemotePartyFloorSeqNumber"),
+        replacement=_credentials(_child(body, "ReplacementCertificates")),
+        certification_path=_path_certificates(body),
+    )
+
+
+def _update_cos(body: ET.Element) -> UpdateSecurityCredentialsCos:
+    return UpdateSecurityCredentialsCos(
+        replacement=_credentials(_child(body, "SupplierReplacementCertificates")),
+        certification_path=_path_certificates(body),
+        import_mpxn=_text(body, "ImportMPxN", required=False),
+        execution_datetime=_datetime(body, "ExecutionDateTime"),
+    )
+
+
+def _retrieve_krp(body: ET.Element) -> RetrieveSecurityCredentialsKrp:
+    roles = tuple(RemotePartyRole.from_duis(e.text or "") for e in body.findall(sr("RemotePartyRole")))
+    if not roles:
+        raise ValidationError("sr:RetrieveDeviceSecurityCredentialsKRP names no sr:RemotePartyRole")
+    return RetrieveSecurityCredentialsKrp(remote_party_roles=roles)
+
+
+def _update_firmware(body: ET.Element) -> UpdateFirmware:
+    device_ids = tuple(parse_eui(e.text or "") for e in body.findall(sr("DeviceIDList")))
+    if not device_ids:
+        raise ValidationError("sr:UpdateFirmware names no device in sr:DeviceIDList")
+    return UpdateFirmware(
+        firmware_image=_base64(_required(body, "FirmwareImage"), "sr:FirmwareImage"),
+        firmware_version=_required(body, "FirmwareVersion").upper(),
+        device_ids=device_ids,
+    )
+
+
+def _activate_firmware(body: ET.Element) -> ActivateFirmware:
+    return ActivateFirmware(
+        firmware_hash=_hex(_required(body, "FirmwareHash"), "sr:FirmwareHash"),
+        execution_datetime=_datetime(body, "ExecutionDateTime"),
+    )
+
+
+_BODY_PARSERS = {
+    "UpdateSecurityCredentialsKRP": _update_krp,
+    "RequestHandoverOfDCCControlledDevice": _handover,
+    "UpdateSecurityCredentialsCoS": _update_cos,
+    "RetrieveDeviceSecurityCredentialsKRP": _retrieve_krp,
+    "UpdateFirmware": _update_firmware,
+    "ReadFirmwareVersion": lambda _body: ReadFirmwareVersion(),
+    "ActivateFirmware": _activate_firmware,
+}
+
+
+def _generic(body: ET.Element) -> GenericBody:
+    values: list[tuple[str, str]] = []
+    stack: list[tuple[ET.Element, str]] = [(child, local_name(child.tag)) for child in reversed(body)]
+    while stack:
+        element, path = stack.pop()
+        children = list(element)
+        if children:
+            stack.extend((child, f"{path}/{local_name(child.tag)}") for child in reversed(children))
+        elif element.text is not None and element.text.strip():
+            values.append((path, element.text.strip()))
+    return GenericBody(name=local_name(body.tag), values=tuple(values))
+
+
+def _header(root: ET.Element) -> RequestHeader:
+    header = _child(root, "Header")
+    if header is None:
+        raise ValidationError("missing sr:Header")
+    command_variant = _int(header, "CommandVariant", required=True)
+    if command_variant is None:  # pragma: no cover - _int raises first
+        raise ValidationError("missing sr:CommandVariant")
+    reference = _required(header, "ServiceReference")
+    variant = _required(header, "ServiceReferenceVariant")
+    for what, value in (("ServiceReference", reference), ("ServiceReferenceVariant", variant)):
+        if not _SRV.match(value):
+            raise ValidationError(f"sr:{what} is not a service reference: {value[:20]!r}")
+    if not variant.startswith(reference):
+        raise ValidationError(f"ServiceReferenceVariant {variant} does not belong to ServiceReference {reference}")
+    return RequestHeader(
+        request_id=RequestId.parse(_required(header, "RequestID")),
+        command_variant=command_variant,
+        service_reference=reference,
+        service_reference_variant=variant,
+    )
+
+
+def parse_request(data: bytes | str) -> DuisRequest:
+    """Parse a DUIS service request; DuisXmlError or ValidationError (both DuisError) on bad input."""
+    root = parse_xml(data)
+    if root.tag != sr("Request"):
+        raise ValidationError(f"root element is {root.tag[:80]!r}, expected {{{SR_NAMESPACE}}}Request")
+    header = _header(root)
+    body_element = _child(root, "Body")
+    if body_element is None:
+        raise ValidationError("missing sr:Body")
+    children = list(body_element)
+    if len(children) != 1:
+        raise ValidationError(f"sr:Body must hold exactly one element, found {len(children)}")
+    inner = children[0]
+    name = local_name(inner.tag)
+    parser = _BODY_PARSERS.get(name) if inner.tag == sr(name) else None
+    try:
+        body: RequestBody = parser(inner) if parser is not None else _generic(inner)
+    except DuisError:
+        raise
+    except (ValueError, TypeError) as exc:  # defensive: never let a stdlib error out
+        raise ValidationError(f"invalid sr:{name}: {exc}") from exc
+    return DuisRequest(
+        header=header,
+        body_name=name,
+        body=body,
+        schema_version=root.get("schemaVersion"),
+        signed=root.find("{http://www.w3.org/2000/09/xmldsig#}Signature") is not None,
+    )
