@@ -165,3 +165,102 @@ def test_payload_contexts_do_not_change_dlms_agreement() -> None:
             continue
         ctx = payload_context(env.header)
         assert dlms.decode_dlms(env.content, ctx) == dlms._decode_dlms_with_constructs(env.content, ctx)
+
+
+def _gbz_cases() -> list[tuple[bytes, int, int]]:
+    out = []
+    for data in MESSAGES:
+        env = decode_envelope(data)
+        if payload_family(env.content) == "gbz":
+            out.append((env.content, env.header.message_code, int(env.header.cra_flag)))
+    return out
+
+
+_GBZ_CASES = _gbz_cases() if MESSAGES else []
+_ALERT_CODES = (0x00CD, 0x00CF, 0x00F2, 0x008B, 0x1000)
+
+
+def _fake_decrypt(blob: bytes) -> bytes:
+    from smets_emu.errors import DecryptionError
+
+    if len(blob) < 17 or blob[-1] & 1:
+        raise DecryptionError("tag mismatch")
+    return blob[5:-12]
+
+
+def _gbz_agree(content: bytes, code: int, cra: int, decrypt: Any = None) -> None:
+    from smets_emu.protocols.payloads.base import PayloadContext
+
+    ctx = PayloadContext(code, cra, decrypt)
+    fast = _outcome(gbz.decode_gbz, content, ctx)
+    reference = _outcome(gbz._decode_gbz_with_constructs, content, ctx)
+    assert fast == reference
+    if not isinstance(fast, str):
+        assert fast.to_json() == reference.to_json()
+
+
+@pytest.mark.skipif(not MESSAGES, reason="RTDS corpus not present")
+def test_gbz_reader_matches_constructs_on_rtds() -> None:
+    assert _GBZ_CASES
+    for content, code, cra in _GBZ_CASES:
+        _gbz_agree(content, code, cra)
+        _gbz_agree(content, code, cra, _fake_decrypt)
+
+
+@pytest.mark.skipif(not MESSAGES, reason="RTDS corpus not present")
+@settings(max_examples=400, deadline=None)
+@given(index=st.integers(0, 1 << 16), data=st.data(), cra=st.sampled_from((1, 2, 3, None)),
+       code=st.sampled_from(_ALERT_CODES), decrypt=st.booleans())
+def test_gbz_reader_matches_constructs_on_mutations(
+    index: int, data: st.DataObject, cra: int | None, code: int, decrypt: bool,
+) -> None:
+    content, real_code, real_cra = _GBZ_CASES[index % len(_GBZ_CASES)]
+    wire = data.draw(_mutations(content))
+    _gbz_agree(wire, real_code if cra is None else code, real_cra if cra is None else cra,
+               _fake_decrypt if decrypt else None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.binary(max_size=60), cra=st.sampled_from((1, 2, 3)), code=st.sampled_from(_ALERT_CODES),
+       head=st.sampled_from((b"", b"\x01\x09", b"\x01\x09\x01", b"\x01\x09\x01\x8f\x66\x00\x00\x00\x01\x0e")))
+def test_gbz_reader_matches_constructs_on_random_bytes(body: bytes, cra: int, code: int, head: bytes) -> None:
+    _gbz_agree(head + body, code, cra, _fake_decrypt)
+
+
+def _asn1_cases() -> list[tuple[bytes, int, int]]:
+    out = []
+    for data in MESSAGES:
+        env = decode_envelope(data)
+        if payload_family(env.content) == "asn1":
+            out.append((env.content, env.header.message_code, int(env.header.cra_flag)))
+    return out
+
+
+_ASN1_CASES = _asn1_cases() if MESSAGES else []
+
+
+def _asn1_agree(content: bytes, code: int, cra: int) -> None:
+    from smets_emu.protocols.payloads import asn1
+    from smets_emu.protocols.payloads.base import PayloadContext
+
+    ctx = PayloadContext(code, cra)
+    assert _outcome(asn1.decode_asn1, content, ctx) == _outcome(asn1._decode_asn1_in_declared_order, content, ctx)
+
+
+@pytest.mark.skipif(not MESSAGES, reason="RTDS corpus not present")
+def test_asn1_style_order_matches_declared_order_on_rtds() -> None:
+    assert _ASN1_CASES
+    for content, code, cra in _ASN1_CASES:
+        _asn1_agree(content, code, cra)
+
+
+@pytest.mark.skipif(not MESSAGES, reason="RTDS corpus not present")
+@settings(max_examples=200, deadline=None)
+@given(index=st.integers(0, 1 << 16), data=st.data(), head=st.sampled_from((b"", b"\x30\x82\x00", b"\x0f\x82\x00")))
+def test_asn1_style_order_matches_declared_order_on_mutations(index: int, data: st.DataObject, head: bytes) -> None:
+    content, code, cra = _ASN1_CASES[index % len(_ASN1_CASES)]
+    wire = data.draw(_mutations(content))
+    if head and len(wire) > 3:
+        wire = head + wire[3:]
+    for ctx in ((code, cra), (0x00D5, 3), (0x000B, 1), (0xFFFF, 1)):
+        _asn1_agree(wire, *ctx)

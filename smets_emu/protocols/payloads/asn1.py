@@ -660,11 +660,11 @@ def _decode_value(content: bytes, schema: str) -> Any:
 
 def _decode_schema(
     content: bytes, schema: str, message_code: int | None, cra_flag: int | None,
-    styles: tuple[str, ...] = LENGTH_STYLES,
+    styles: tuple[str, ...] = LENGTH_STYLES, *, reorder: bool = True,
 ) -> Asn1Payload:
     try:
         value = _decode_value(content, schema)
-        for style in styles:
+        for style in _style_order(content, schema, styles) if reorder else styles:
             payload = Asn1Payload(schema, value, message_code, cra_flag, style)
             if payload.encode() == content:
                 return payload
@@ -677,10 +677,34 @@ def _decode_schema(
     raise FrameError(f"{schema}: not canonical DER (the value would rebuild differently)")
 
 
+def _style_order(content: bytes, schema: str, styles: tuple[str, ...]) -> tuple[str, ...]:
+    """*styles* in the order to try them: ``long2`` first when the outer length reads ``82 00 LL``.
+
+    When the outer header is written in the length style (a generic tree, or a SEQUENCE that is not
+    a certificate or request, which keep their own bytes), such an outer length can only rebuild in
+    ``long2`` style (``der`` writes ``81 LL``): trying it first gives the same answer as the declared
+    order with one rebuild fewer.
+    """
+    spec = _SCHEMA_CLASSES.get(schema)
+    styled = schema == GENERIC_SCHEMA or (
+        spec is not None and issubclass(spec, (asn1.Sequence, asn1.SequenceOf))
+        and not issubclass(spec, (Certificate, CertificationRequest))
+    )
+    if styled and len(styles) == 2 and content[1:3] == b"\x82\x00" and content[0] & 0x1F != 0x1F:
+        return ("long2", "der") if styles == ("der", "long2") else styles
+    return styles
+
+
 def decode_asn1(content: bytes, ctx: PayloadContext) -> Asn1Payload:
     """Decode an ASN.1 payload by its message code and CRA flag (generic DER tree when unknown)."""
     schema = schema_for(ctx.message_code, ctx.cra_flag) or GENERIC_SCHEMA
     return _decode_schema(bytes(content), schema, ctx.message_code, ctx.cra_flag)
+
+
+def _decode_asn1_in_declared_order(content: bytes, ctx: PayloadContext) -> Asn1Payload:
+    """Reference for :func:`decode_asn1`: every length style tried in :data:`LENGTH_STYLES` order."""
+    schema = schema_for(ctx.message_code, ctx.cra_flag) or GENERIC_SCHEMA
+    return _decode_schema(bytes(content), schema, ctx.message_code, ctx.cra_flag, reorder=False)
 
 
 # --- sample payloads built from scratch ------------------------------------------------------
