@@ -1,0 +1,436 @@
+"""Behaviour of COSEM methods and computed attributes, registered per class (GBCS 5.11, Blue Book classes).
+
+``@method(class_id, method_id)`` registers what an ACTION does; ``@reader(class_id, attribute_id)``
+registers attributes whose value comes from the device state rather than the stored value
+(clock, firmware version, device identity, CHF device log). Methods of catalogued objects
+without a registered behaviour succeed without side effects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from smets_emu.emulator import device_log
+from smets_emu.emulator.cosem.model import CosemModel, decode_obis, now_dlms, parse_date_time
+from smets_emu.errors import SmetsError
+from smets_emu.protocols.payloads.dlms import ActionResult, DataAccessResult
+from smets_emu.protocols.payloads.dlms_data import (
+    ArrayData,
+    BitStringData,
+    BooleanData,
+    DataTag,
+    DlmsData,
+    IntegerData,
+    OctetStringData,
+    StructureData,
+)
+
+log = logging.getLogger(__name__)
+
+ZIGBEE_NETWORK_CONTROL = 104
+DEVICE_LOG_OBIS = "0-0:30.3.0.255"
+DISCONNECT_CONTROL = (70, "0-0:96.3.10.255")
+FIRMWARE_VERSION_OBIS = "0-0:0.2.1.255"
+DEFAULT_FIRMWARE_VERSION = "01000000"
+PAN_ID_KEY = "cosem_extended_pan_id"
+
+LOAD_SWITCH_SCRIPTS: dict[int, tuple[int, bool]] = {0x33: (1, True), 0x34: (0, False), 0x35: (2, False)}
+"""Disconnect control script (GBCS ECS42/43/44) -> (control state, output state): close, open, arm."""
+
+
+@dataclass
+class ProtectionContext:
+    """What Data protection needs to protect attributes for the requester (GBCS 3.6/7.3.3)."""
+
+    counter: int  # transaction-id counter (supplementary originator counter, else the command's)
+    originator: bytes  # the device
+    recipient: bytes  # the requester
+    encrypt: Callable[[bytes], bytes] | None  # plaintext -> protected blob, None when no key
+
+
+@dataclass
+class ExecContext:
+    """Everything COSEM behaviours may use while one access request executes."""
+
+    model: CosemModel
+    now: dt.datetime
+    message_code: int = 0
+    originator_counter: int = 0
+    protection: ProtectionContext | None = None
+    device_log_changed: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def state(self) -> Any:
+        return self.model.state
+
+
+MethodFn = Callable[[ExecContext, dict[str, Any], DlmsData], tuple[int, DlmsData | None]]
+ReaderFn = Callable[[ExecContext, dict[str, Any]], DlmsData | None]
+
+METHODS: dict[tuple[int, int], MethodFn] = {}
+READERS: dict[tuple[int, int], ReaderFn] = {}
+
+
+def method(class_id: int, method_id: int) -> Callable[[MethodFn], MethodFn]:
+    """Register the behaviour of method *method_id* of interface class *class_id*."""
+
+    def mark(fn: MethodFn) -> MethodFn:
+        if (class_id, method_id) in METHODS:
+            raise TypeError(f"method {class_id}/{method_id} registered twice")
+        METHODS[(class_id, method_id)] = fn
+        return fn
+
+    return mark
+
+
+def reader(class_id: int, attribute_id: int) -> Callable[[ReaderFn], ReaderFn]:
+    """Register a computed attribute (the function may return None to use the stored value)."""
+
+    def mark(fn: ReaderFn) -> ReaderFn:
+        READERS[(class_id, attribute_id)] = fn
+        return fn
+
+    return mark
+
+
+OK = int(ActionResult.SUCCESS)
+
+
+def _int(value: DlmsData) -> int | None:
+    return value.value if isinstance(value, IntegerData) else None
+
+
+# --------------------------------------------------------------------------- Data (class 1)
+
+
+@reader(1, 2)
+def _data_value(ctx: ExecContext, obj: dict[str, Any]) -> DlmsData | None:
+    obis = obj["obis"]
+    if obis == FIRMWARE_VERSION_OBIS:
+        version = ctx.state.firmware.get("version", DEFAULT_FIRMWARE_VERSION)
+        try:
+            return OctetStringData(bytes.fromhex(version) if isinstance(version, str) else bytes(version))
+        except (ValueError, TypeError):
+            return OctetStringData(bytes.fromhex(DEFAULT_FIRMWARE_VERSION))
+    if obis == "0-0:96.1.1.255":  # device identity: the EUI-64
+        return OctetStringData(ctx.state.eui)
+    return None
+
+
+# --------------------------------------------------------------------------- Register, Extended register (3, 4)
+
+
+@method(3, 1)
+def _register_reset(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int, DlmsData | None]:
+    value = CosemModel.stored_value(obj, 2)
+    if isinstance(value, IntegerData):
+        CosemModel.store(obj, 2, IntegerData(value.tag, 0))
+    return OK, None
+
+
+@method(4, 1)
+def _extended_register_reset(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int,
+                                                                                                  DlmsData | None]:
+    _register_reset(ctx, obj, parameter)
+    if CosemModel.stored_value(obj, 5) is not None:
+        CosemModel.store(obj, 5, now_dlms(ctx.model.device_time(ctx.now)))
+    return OK, None
+
+
+# --------------------------------------------------------------------------- Profile generic (7)
+
+
+@method(7, 1)
+def _profile_reset(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int, DlmsData | None]:
+    if "buffer" in obj:
+        obj["buffer"]["reset_at"] = ctx.model.device_time(ctx.now).isoformat()
+    return OK, None
+
+
+# --------------------------------------------------------------------------- Clock (8)
+
+
+@reader(8, 2)
+def _clock_time(ctx: ExecContext, obj: dict[str, Any]) -> DlmsData | None:
+    return now_dlms(ctx.model.device_time(ctx.now))
+
+
+@method(8, 5)
+def _clock_preset(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int, DlmsData | None]:
+    """preset_adjusting_time(preset time, validity start, validity end)."""
+    if not (isinstance(parameter, StructureData) and len(parameter.items) == 3
+            and all(isinstance(i, OctetStringData) and len(i.value) == 12 for i in parameter.items)):
+        return int(ActionResult.TYPE_UNMATCHED), None
+    obj["preset"] = [i.value.hex() for i in parameter.items]  # type: ignore[attr-defined]
+    return OK, None
+
+
+@method(8, 4)
+def _clock_adjust_to_preset(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int,
+                                                                                                 DlmsData | None]:
+    """adjust_to_preset_time: take the preset time (GBCS ECS70).
+
+    A preset whose fields are all "not specified" stands for the middle of the validity window,
+    the time the sender expects the adjustment to happen at.
+    """
+    preset = obj.pop("preset", None)
+    if not preset:
+        return int(ActionResult.OTHER_REASON), None
+    target = parse_date_time(bytes.fromhex(preset[0]))
+    start = parse_date_time(bytes.fromhex(preset[1]))
+    end = parse_date_time(bytes.fromhex(preset[2]))
+    if target is None and start is not None and end is not None and start <= end:
+        target = start + (end - start) / 2
+    if target is None:
+        return int(ActionResult.OTHER_REASON), None
+    ctx.model.set_device_time(ctx.now, target)
+    return OK, None
+
+
+# --------------------------------------------------------------------------- Script table (9)
+
+
+@method(9, 1)
+def _script_execute(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int, DlmsData | None]:
+    script = _int(parameter)
+    if script is None:
+        return int(ActionResult.TYPE_UNMATCHED), None
+    if obj["obis"] == "0-0:10.0.106.255" and script in LOAD_SWITCH_SCRIPTS:
+        control, output = LOAD_SWITCH_SCRIPTS[script]
+        switch = ctx.model.get_object(*DISCONNECT_CONTROL, write=True)
+        if switch is None:
+            switch = ctx.model.add_object(DISCONNECT_CONTROL[0], DISCONNECT_CONTROL[1], {})
+        CosemModel.store(switch, 2, BooleanData(0xFF if output else 0x00))
+        CosemModel.store(switch, 3, IntegerData(DataTag.ENUM, control))
+    obj.setdefault("executed", []).append(script)
+    del obj["executed"][:-20]
+    return OK, None
+
+
+# --------------------------------------------------------------------------- Data protection (30)
+
+
+@method(30, 1)
+def _get_protected_attributes(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int,
+                                                                                                   DlmsData | None]:
+    """get_protected_attributes: read the listed attributes and return them encrypted (GBCS 5.11, 3.6)."""
+    from smets_emu.emulator.cosem.engine import read_attribute
+
+    if not (isinstance(parameter, StructureData) and len(parameter.items) == 2
+            and isinstance(parameter.items[0], ArrayData)):
+        return int(ActionResult.TYPE_UNMATCHED), None
+    protection = ctx.protection
+    if protection is None or protection.encrypt is None:
+        return int(ActionResult.OTHER_REASON), None
+    values: list[DlmsData] = []
+    for entry in parameter.items[0].items:
+        if not (isinstance(entry, StructureData) and len(entry.items) >= 3):
+            return int(ActionResult.TYPE_UNMATCHED), None
+        class_id = _int(entry.items[0])
+        obis = decode_obis(entry.items[1])
+        attribute_id = _int(entry.items[2])
+        if class_id is None or obis is None or attribute_id is None:
+            return int(ActionResult.TYPE_UNMATCHED), None
+        selector: int | None = None
+        selection: DlmsData | None = None
+        if len(entry.items) >= 5 and isinstance(entry.items[4], StructureData) and len(entry.items[4].items) == 2:
+            selector = _int(entry.items[4].items[0]) or None
+            selection = entry.items[4].items[1] if selector else None
+        result, value = read_attribute(ctx, class_id, obis, attribute_id, selector, selection)
+        if result != int(DataAccessResult.SUCCESS) or value is None:
+            return result, None
+        values.append(value)
+    plaintext = StructureData(tuple(values)).encode()
+    try:
+        blob = protection.encrypt(plaintext)
+    except SmetsError as exc:
+        log.info("cannot protect attributes: %s", exc)
+        return int(ActionResult.OTHER_REASON), None
+    return OK, StructureData((protection_parameters(protection), OctetStringData(blob)))
+
+
+def protection_parameters(p: ProtectionContext) -> DlmsData:
+    """Protection parameters: authenticated encryption with an agreed key C(0e, 2s) (GBCS 5.11)."""
+    options = StructureData((
+        OctetStringData(b"\x04" + p.counter.to_bytes(8, "big")),
+        OctetStringData(p.originator),
+        OctetStringData(p.recipient),
+        OctetStringData(b""),
+        StructureData((IntegerData(DataTag.ENUM, 2), StructureData((OctetStringData(b"\x02"), OctetStringData(b""))))),
+    ))
+    return ArrayData((StructureData((IntegerData(DataTag.ENUM, 2), options)),))
+
+
+# --------------------------------------------------------------------------- ZigBee network control (104)
+
+
+@method(ZIGBEE_NETWORK_CONTROL, 1)
+def _register_device(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int, DlmsData | None]:
+    """register_device(EUI, device type, install code key, ...): add to the CHF device log (CCS01)."""
+    if not (isinstance(parameter, StructureData) and parameter.items
+            and isinstance(parameter.items[0], OctetStringData) and len(parameter.items[0].value) == 8):
+        return int(ActionResult.TYPE_UNMATCHED), None
+    eui = parameter.items[0].value
+    device_type = (_int(parameter.items[1]) if len(parameter.items) > 1 else None) or 0
+    key = parameter.items[2].value if len(parameter.items) > 2 and isinstance(parameter.items[2],
+                                                                               OctetStringData) else b""
+    if device_log.check_entry(ctx.state, eui, device_type) != device_log.JoinResponse.SUCCESS:
+        return int(ActionResult.OTHER_REASON), None
+    device_log.record_entry(ctx.state, eui, device_type, ctx.now)
+    entry = device_log.find_entry(ctx.state, eui)
+    if entry is not None:
+        entry["link_key"] = key.hex().upper()
+    ctx.device_log_changed = True
+    return OK, None
+
+
+@method(ZIGBEE_NETWORK_CONTROL, 2)
+def _unregister_device(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int,
+                                                                                           DlmsData | None]:
+    """unregister_device(EUI): remove from the CHF device log (CCS02)."""
+    if not (isinstance(parameter, OctetStringData) and len(parameter.value) == 8):
+        return int(ActionResult.TYPE_UNMATCHED), None
+    entry = device_log.find_entry(ctx.state, parameter.value)
+    if entry is not None:
+        device_log.remove_entry(ctx.state, parameter.value)
+        ctx.state.historic_log.append({**entry, "removed": ctx.now.isoformat()})
+        del ctx.state.historic_log[:-100]
+        ctx.device_log_changed = True
+    return OK, None
+
+
+@method(ZIGBEE_NETWORK_CONTROL, 5)
+def _restore_device_log(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int,
+                                                                                            DlmsData | None]:
+    """Restore the device log from (PAN id, [(EUI, link key)]) (CCS03)."""
+    if not (isinstance(parameter, StructureData) and len(parameter.items) == 2
+            and isinstance(parameter.items[1], ArrayData)):
+        return int(ActionResult.TYPE_UNMATCHED), None
+    restored: list[dict[str, Any]] = []
+    for item in parameter.items[1].items:
+        if not (isinstance(item, StructureData) and len(item.items) == 2
+                and isinstance(item.items[0], OctetStringData) and len(item.items[0].value) == 8
+                and isinstance(item.items[1], OctetStringData)):
+            return int(ActionResult.TYPE_UNMATCHED), None
+        old = device_log.find_entry(ctx.state, item.items[0].value) or {}
+        restored.append({"eui": item.items[0].value.hex().upper(), "device_type": int(old.get("device_type", 0)),
+                         "join_method": None, "joined": ctx.now.isoformat(),
+                         "link_key": item.items[1].value.hex().upper()})
+    ctx.state.device_log[:] = restored
+    if isinstance(parameter.items[0], OctetStringData) and len(parameter.items[0].value) == 8:
+        ctx.state.objects[PAN_ID_KEY] = parameter.items[0].value.hex().upper()
+    ctx.device_log_changed = True
+    return OK, None
+
+
+@method(ZIGBEE_NETWORK_CONTROL, 4)
+def _backup_device_log(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int,
+                                                                                           DlmsData | None]:
+    """Backup: (time, extended PAN id, [(EUI, link key)]) of the device log or the historic log (CCS07)."""
+    entries = ctx.state.device_log if obj["obis"] == DEVICE_LOG_OBIS else ctx.state.historic_log
+    items = tuple(
+        StructureData((OctetStringData(bytes.fromhex(e["eui"])),
+                       OctetStringData(bytes.fromhex(e.get("link_key") or ""))))
+        for e in entries
+    )
+    return OK, StructureData((now_dlms(ctx.model.device_time(ctx.now)), OctetStringData(extended_pan_id(ctx)),
+                              ArrayData(items)))
+
+
+def extended_pan_id(ctx: ExecContext) -> bytes:
+    """The HAN's extended PAN id: as restored by CCS03, else the CHF's own EUI."""
+    value = ctx.state.objects.get(PAN_ID_KEY)
+    return bytes.fromhex(value) if isinstance(value, str) else bytes(ctx.state.eui)
+
+
+@reader(ZIGBEE_NETWORK_CONTROL, 4)
+def _active_devices(ctx: ExecContext, obj: dict[str, Any]) -> DlmsData | None:
+    """Active devices of the HAN: the CHF device log (or the historic log for instance 1) (CCS04-CCS07)."""
+    entries = ctx.state.device_log if obj["obis"] == DEVICE_LOG_OBIS else ctx.state.historic_log
+    out = []
+    for entry in entries:
+        try:
+            when = dt.datetime.fromisoformat(entry.get("joined") or ctx.now.isoformat())
+        except ValueError:
+            when = ctx.now
+        out.append(StructureData((
+            OctetStringData(bytes.fromhex(entry["eui"])),
+            BitStringData(8, b"\x00"),
+            IntegerData(DataTag.INTEGER, 0), IntegerData(DataTag.INTEGER, 0), IntegerData(DataTag.INTEGER, 0),
+            IntegerData(DataTag.UNSIGNED, 0), IntegerData(DataTag.UNSIGNED, 0), IntegerData(DataTag.UNSIGNED, 0),
+            now_dlms(when),
+            IntegerData(DataTag.UNSIGNED, 0), IntegerData(DataTag.UNSIGNED, 0), IntegerData(DataTag.UNSIGNED, 0),
+            IntegerData(DataTag.UNSIGNED, 0), IntegerData(DataTag.UNSIGNED, 0),
+        )))
+    return ArrayData(tuple(out))
+
+
+# --------------------------------------------------------------------------- Credit, Charge, Token gateway
+
+
+@method(112, 1)
+def _credit_update_amount(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int,
+                                                                                               DlmsData | None]:
+    return _adjust(obj, 2, parameter, add=True)
+
+
+@method(112, 2)
+def _credit_set_amount(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int, DlmsData | None]:
+    return _adjust(obj, 2, parameter, add=False)
+
+
+@method(113, 4)
+def _charge_update_total(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int,
+                                                                                              DlmsData | None]:
+    return _adjust(obj, 3, parameter, add=True)
+
+
+@method(113, 5)
+def _charge_set_total(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int, DlmsData | None]:
+    return _adjust(obj, 3, parameter, add=False)
+
+
+def _adjust(obj: dict[str, Any], attribute_id: int, parameter: DlmsData, *, add: bool) -> tuple[int,
+                                                                                                DlmsData | None]:
+    amount = _int(parameter)
+    if amount is None:
+        return int(ActionResult.TYPE_UNMATCHED), None
+    current = CosemModel.stored_value(obj, attribute_id)
+    base = current.value if isinstance(current, IntegerData) and add else 0
+    CosemModel.store(obj, attribute_id, IntegerData(DataTag.DOUBLE_LONG, max(-(2**31), min(2**31 - 1,
+                                                                                       base + amount))))
+    return OK, None
+
+
+@method(115, 1)
+def _token_enter(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int, DlmsData | None]:
+    """enter(token): accept a 20-digit UTRN (CS01a) and keep it with its time."""
+    if not isinstance(parameter, OctetStringData):
+        return int(ActionResult.TYPE_UNMATCHED), None
+    token = parameter.value
+    if len(token) != 20 or not token.isdigit():
+        return int(ActionResult.OTHER_REASON), None
+    used = obj.setdefault("tokens", [])
+    if token.decode() in used:
+        return int(ActionResult.OTHER_REASON), None
+    used.append(token.decode())
+    del used[:-50]
+    CosemModel.store(obj, 2, OctetStringData(token))
+    CosemModel.store(obj, 3, now_dlms(ctx.model.device_time(ctx.now)))
+    return OK, None
+
+
+__all__ = [
+    "METHODS",
+    "READERS",
+    "ExecContext",
+    "ProtectionContext",
+    "method",
+    "protection_parameters",
+    "reader",
+]

@@ -1,0 +1,253 @@
+"""Replaying RTDS DLMS use-case folders against fresh emulated devices and comparing response shapes.
+
+Per folder: provision the target device from the RTDS keystore, re-seal each COMMAND for it
+(in originator-counter order), handle it and compare the device's response with the RTDS
+RESPONSE of the same name: message code, CRA flag, outcome (every result success, or the same
+result codes) and structure (same APDU, same number and kinds of results, same DLMS type tree;
+values, array lengths and numbers of profile entries may differ).
+
+The RTDS ERROR scenarios show a device answering ``hardware-fault`` on one access (and
+``other-reason`` after it); the replay sets the same fault up with the device's fault
+injection before sending the command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+from smets_emu.emulator.cosem import CosemModel
+from smets_emu.emulator.device import Device
+from smets_emu.emulator.devices import device_for
+from smets_emu.emulator.headend import HeadEnd
+from smets_emu.emulator.provision import new_device_state
+from smets_emu.protocols.envelope import CraFlag, decode_envelope
+from smets_emu.protocols.keystore import Keystore
+from smets_emu.protocols.message import decode_message
+from smets_emu.protocols.payloads.dlms import (
+    DLMS_MESSAGE_CODES,
+    AccessRequest,
+    AccessRequestKind,
+    AccessResponse,
+    DataAccessResult,
+)
+from smets_emu.protocols.payloads.dlms_data import ArrayData, CompactArrayData, DlmsData, OctetStringData, StructureData
+from smets_emu.protocols.rtds import RtdsFile, keystore_folder, list_files
+from smets_emu.protocols.security import GbcsKeys
+
+DEVICE_TYPES = {
+    bytes.fromhex("00DB1234567890A0"): "ESME",
+    bytes.fromhex("00DB1234567890A6"): "ESME",
+    bytes.fromhex("00DB1234567890A2"): "CHF",
+}
+NOW = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
+HARDWARE_FAULT = int(DataAccessResult.HARDWARE_FAULT)
+
+
+@dataclass(frozen=True)
+class FolderCase:
+    """An RTDS folder whose commands are DLMS access-requests to an ESME or CHF."""
+
+    folder: str
+    commands: tuple[RtdsFile, ...]
+    responses: dict[str, RtdsFile]
+
+
+def dlms_folders(root: Path) -> list[FolderCase]:
+    """The RTDS folders with DLMS commands for the ESME (…A0/…A6) or the CHF (…A2)."""
+    by_folder: dict[str, list[RtdsFile]] = defaultdict(list)
+    for f in list_files(root):
+        by_folder[f.use_case_folder].append(f)
+    cases = []
+    for folder, files in sorted(by_folder.items()):
+        commands = []
+        for f in files:
+            if f.kind != "COMMAND":
+                continue
+            env = decode_envelope(f.read())
+            if env.header.recipient in DEVICE_TYPES and env.header.message_code in DLMS_MESSAGE_CODES:
+                if isinstance(decode_message(f.read()).payload, AccessRequest):
+                    commands.append((env.header.originator_counter, f))
+        if commands:
+            responses = {f.path.name: f for f in files if f.kind == "RESPONSE"}
+            ordered = tuple(f for _, f in sorted(commands, key=lambda c: (c[0], c[1].path.name)))
+            cases.append(FolderCase(folder, ordered, responses))
+    return cases
+
+
+def shape(value: DlmsData) -> object:
+    """The DLMS type tree of a value (array lengths and values ignored; protected blobs by plaintext)."""
+    if isinstance(value, StructureData):
+        return ("structure", tuple(shape(i) for i in value.items))
+    if isinstance(value, ArrayData):
+        return ("array", frozenset(shape(i) for i in value.items))
+    if isinstance(value, CompactArrayData):
+        return ("compact-array", repr(value.description))
+    if isinstance(value, OctetStringData) and value.decrypted is not None:
+        return ("protected", shape(value.decrypted))
+    return value.tag.json_name
+
+
+def same_shape(ours: object, theirs: object) -> bool:
+    """Type trees equal; an empty array matches any array (the number of entries is a value)."""
+    if isinstance(ours, tuple) and isinstance(theirs, tuple):
+        if ours[0] != theirs[0]:
+            return False
+        if ours[0] == "array":
+            a, b = ours[1], theirs[1]
+            if not a or not b:
+                return True
+            return all(any(same_shape(x, y) for y in b) for x in a) and all(any(same_shape(x, y) for x in a)
+                                                                             for y in b)
+        if ours[0] == "structure":
+            return len(ours[1]) == len(theirs[1]) and all(
+                same_shape(x, y) for x, y in zip(ours[1], theirs[1], strict=True))
+        return ours[1] == theirs[1] if ours[0] == "compact-array" else same_shape(ours[1], theirs[1])
+    return ours == theirs
+
+
+def inject_rtds_fault(device_state: object, command: AccessRequest, response: AccessResponse) -> None:
+    """Set up the hardware fault an RTDS ERROR response shows on one access of the command."""
+    model = CosemModel(device_state)  # type: ignore[arg-type]
+    for spec, result in zip(command.specifications, response.results, strict=False):
+        if int(result.result) == HARDWARE_FAULT:
+            kind = {AccessRequestKind.ACTION: "action", AccessRequestKind.SET: "set",
+                    AccessRequestKind.SET_WITH_SELECTION: "set"}.get(spec.kind, "get")
+            model.inject_fault(kind, spec.class_id, spec.instance, spec.member_id, HARDWARE_FAULT)
+            return
+
+
+def replay_folder(root: Path, case: FolderCase) -> list[str]:
+    """Replay one folder; the list of mismatches (empty when every response matches)."""
+    logging.disable(logging.WARNING)
+    keystore = Keystore.load(keystore_folder(root))
+    rtds_keys = GbcsKeys(Keystore.load(keystore_folder(root)))
+    headend = HeadEnd(keystore)
+    devices: dict[tuple[bytes, str], Device] = {}
+    problems: list[str] = []
+    for command in case.commands:
+        name = command.path.name
+        eui = decode_envelope(command.read()).header.recipient
+        profile = "twin" if "_TWIN_" in name else "default"  # RTDS TWIN scenarios address a twin-element ESME
+        device = devices.get((eui, profile))
+        if device is None:
+            twin_of = next((d for (e, _), d in devices.items() if e == eui), None)
+            keys = None if twin_of is None else {
+                usage: load_der_private_key(pair.private_key, None) for usage, pair in twin_of.state.keys.items()
+            }
+            state = new_device_state(eui, DEVICE_TYPES[eui], keystore, profile=profile, keys=keys)
+            device = devices[(eui, profile)] = device_for(state)
+            headend.register_device(state)
+        reply_file = case.responses.get(name.replace("_COMMAND_", "_RESPONSE_"))
+        raw = command.read()
+        request = decode_message(raw).payload
+        expected = None
+        if reply_file is not None:
+            renv = decode_envelope(reply_file.read())
+            expected = decode_message(reply_file.read(), decrypt=rtds_keys.decryptor(renv.header))
+        if expected is not None and isinstance(expected.payload, AccessResponse) and isinstance(request,
+                                                                                                AccessRequest):
+            work = device.state.clone()
+            CosemModel(work).clear_faults()
+            inject_rtds_fault(work, request, expected.payload)
+            device.state = work
+        outcome = device.handle(headend.reseal(raw), NOW)
+        device.state = outcome.state
+        work = device.state.clone()
+        CosemModel(work).clear_faults()
+        device.state = work
+        if expected is None:
+            continue
+        responses = outcome.responses
+        if len(responses) != 1:
+            problems.append(f"{name}: {len(responses)} responses ({outcome.reason})")
+            continue
+        ours = headend.decode(responses[0].message)
+        problems.extend(f"{name}: {p}" for p in compare(ours, expected, headend, responses[0].message))
+    return problems
+
+
+def compare(ours: object, theirs: object, headend: HeadEnd, wire: bytes) -> list[str]:
+    """Differences between our decoded response and the RTDS one."""
+    out: list[str] = []
+    oh, th = ours.header, theirs.header  # type: ignore[attr-defined]
+    if oh.message_code != th.message_code:
+        out.append(f"message code 0x{oh.message_code:04X} != 0x{th.message_code:04X}")
+    if oh.cra_flag != th.cra_flag or oh.cra_flag is not CraFlag.RESPONSE:
+        out.append(f"CRA flag {oh.cra_flag} != {th.cra_flag}")
+    if (ours.signature is None) != (theirs.signature is None):  # type: ignore[attr-defined]
+        out.append("signed/MACed form differs")
+    op, tp = ours.payload, theirs.payload  # type: ignore[attr-defined]
+    if type(op) is not type(tp):
+        return [*out, f"APDU {type(op).__name__} != {type(tp).__name__}"]
+    if not isinstance(op, AccessResponse):
+        return out
+    if op.invoke.invoke_id != oh.originator_counter & 0xFFFFFF:
+        out.append("invoke id is not the command's")
+    ours_results = [(r.kind, int(r.result)) for r in op.results]
+    their_results = [(r.kind, int(r.result)) for r in tp.results]
+    if ours_results != their_results:
+        out.append(f"results {ours_results} != {their_results}")
+        return out
+    for i, (a, b) in enumerate(zip(op.data, tp.data, strict=True)):
+        if not same_shape(shape(a), shape(b)):
+            out.append(f"data[{i}] {first_difference(shape(a), shape(b))}")
+    report = headend.verify(wire)
+    if "invalid" in (str(report.mac.value), str(report.signature.value)):
+        out.append(f"protection {report}")
+    return out
+
+
+def first_difference(ours: object, theirs: object, path: str = "") -> str:
+    """A readable path to the first place two type trees differ."""
+    if isinstance(ours, tuple) and isinstance(theirs, tuple) and ours[0] == theirs[0]:
+        if ours[0] == "structure" and len(ours[1]) == len(theirs[1]):
+            for i, (a, b) in enumerate(zip(ours[1], theirs[1], strict=True)):
+                if not same_shape(a, b):
+                    return first_difference(a, b, f"{path}/{i}")
+        if ours[0] == "protected":
+            return first_difference(ours[1], theirs[1], f"{path}/protected")
+        if ours[0] == "array" and len(ours[1]) == 1 and len(theirs[1]) == 1:
+            return first_difference(next(iter(ours[1])), next(iter(theirs[1])), f"{path}/*")
+    return f"{path or '/'}: {ours} != {theirs}"
+
+
+def future_dated_targets(root: Path, case: FolderCase) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+    """(ours, RTDS): the 0x00CC alerts after each FUTURE_DATED command runs on a fresh device and comes due.
+
+    Each alert is reduced to its alert code, the signed flag and the future-dated target (message
+    code, command counter, attribute descriptor).
+    """
+    logging.disable(logging.WARNING)
+    keystore = Keystore.load(keystore_folder(root))
+    ours: list[dict[str, object]] = []
+    for command in case.commands:
+        if "FUTURE_DATED" not in command.path.name or "_ERROR_" in command.path.name:
+            continue
+        eui = decode_envelope(command.read()).header.recipient
+        state = new_device_state(eui, DEVICE_TYPES[eui], keystore)
+        device = device_for(state)
+        headend = HeadEnd(keystore)
+        headend.register_device(state)
+        device.handle(headend.reseal(command.read()), NOW)
+        done = device.due(dt.datetime(2099, 1, 1, tzinfo=dt.UTC))
+        for alert in done.alerts:
+            message = headend.decode(alert.message)
+            body = message.payload.to_json()
+            ours.append({"alert": body.get("alert_code"), "signed": message.signature is not None,
+                         "target": body.get("future_dated_command")})
+    theirs: list[dict[str, object]] = []
+    for f in list_files(root):
+        if f.use_case_folder == case.folder and f.kind == "ALERT" and decode_envelope(f.read()).header.message_code \
+                == 0x00CC:
+            message = decode_message(f.read())
+            body = message.payload.to_json()
+            theirs.append({"alert": body.get("alert_code"), "signed": message.signature is not None,
+                           "target": body.get("future_dated_command")})
+    key = repr
+    return sorted(ours, key=key), sorted(theirs, key=key)
