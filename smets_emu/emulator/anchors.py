@@ -185,7 +185,6 @@ CELL_LAYOUTS: dict[str, tuple[CellId, ...]] = {
         CellId(Role.SUPPLIER, DS),
         CellId(Role.SUPPLIER, KA),
         CellId(Role.SUPPLIER, KA, CellUsage.PREPAYMENT_TOP_UP),
-        CellId(Role.ACCESS_CONTROL_BROKER, DS),
         CellId(Role.ACCESS_CONTROL_BROKER, KA),
         CellId(Role.TRANSITIONAL_COS, DS),
     ),

@@ -43,11 +43,12 @@ class GasProxyFunction(SecurityCredentials, DeviceLogUseCases, Device):
         return runtime.handle_gbz(self, ctx)
 
     def due(self, now: dt.datetime) -> Outcome:
-        """Run future-dated GBZ commands whose start time has come (digest 5.9)."""
+        """Run the credential timers, then future-dated GBZ commands whose start time has come (digest 5.9)."""
+        base = super().due(now)
         work = self.state.clone()
         alerts = runtime.due_alerts(self, work, now)
         if not alerts:
-            return Outcome(self.state)
-        outbound = [self.build_alert(work, alert, now) for alert in alerts]
+            return base
+        outbound = [*base.outbound, *(self.build_alert(work, alert, now) for alert in alerts)]
         self.state = work
         return Outcome(work, outbound, accepted=True)
