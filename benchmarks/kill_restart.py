@@ -176,7 +176,7 @@ def trial(workdir: Path, plan: dict[str, Any], rng: random.Random, script_second
         (workdir / f"state.sqlite{suffix}").unlink(missing_ok=True)
     (workdir / "done").unlink(missing_ok=True)
     proc = _start_child(workdir)
-    time.sleep(rng.uniform(0.0, script_seconds * 1.05))
+    time.sleep(rng.uniform(0.0, script_seconds * 0.9))
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
     script = [json.loads(line) for line in (workdir / "script.jsonl").read_text().splitlines()]

@@ -36,8 +36,9 @@ async def test_submit_publishes_alerts_and_commits(tmp_path) -> None:  # type: i
     alerts = []
     async with Runtime(fleet, VirtualClock(START), tick_interval=0.01) as runtime:
         runtime.subscribe(alerts.append)
-        bad = bytearray(headend.command(originator=SUPPLIER, recipient=EUI, message_code=0x0059,
-                                        payload=b"\x05\x00", counter=5))
+        bad = bytearray(
+            headend.command(originator=SUPPLIER, recipient=EUI, message_code=0x0059, payload=b"\x05\x00", counter=5)
+        )
         bad[-1] ^= 0xFF  # tampered MAC: no response, one security alert
         assert await runtime.submit(bytes(bad)) == []
         await runtime.advance(dt.timedelta(hours=1))
