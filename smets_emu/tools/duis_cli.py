@@ -68,7 +68,9 @@ def run_submit(args: argparse.Namespace) -> int:
     if args.secmp0107 is not None:
         for name in (SWITCH_SECMP0107_DSP, SWITCH_SECMP0107_S1SP):
             store.set_switch(name, args.secmp0107 == "on")
-    dsp = Dsp(store)
+    from smets_emu.emulator.smets2_dsp import gateway_for_inventory
+
+    dsp = Dsp(store, smets2=gateway_for_inventory(store))
     status = 0
     for item in args.files:
         try:

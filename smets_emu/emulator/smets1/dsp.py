@@ -17,6 +17,7 @@ from smets_emu.emulator.smets1.s1sp import Outcome, S1sp
 from smets_emu.emulator.smets1.store import Store
 from smets_emu.emulator.smets1.validation import (
     DSP_CHECKS,
+    SMETS2_DSP_CHECKS,
     SRV_USER_ROLES,
     RequestContext,
     Stage,
@@ -136,6 +137,9 @@ class Dsp:
         if isinstance(role, Outcome):
             return role
         if device.generation is Generation.SMETS2:
+            rejection = run_checks(SMETS2_DSP_CHECKS, RequestContext(request, role, device, self.store, Stage.DSP))
+            if rejection is not None:
+                return Outcome(rejection.code, f"DSP: {rejection.reason}")
             return self.smets2.submit(request, user_role=role, device=device, now=now)
         return self._smets1(request, role, device, now)
 

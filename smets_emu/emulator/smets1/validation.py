@@ -226,5 +226,8 @@ def cpl_firmware(context: RequestContext) -> Rejection | None:
 
 DSP_CHECKS: tuple[Check, ...] = (user_role_permitted, srv_compatible_with_device, registration_data, cpl_firmware)
 """DSP checks for a SMETS1 request, in SRPD clause 6.1 order."""
+SMETS2_DSP_CHECKS: tuple[Check, ...] = (user_role_permitted, registration_data, cpl_firmware)
+"""DSP checks before a request is turned into a GBCS command for a SMETS2 device (the device itself
+then checks the command as GBCS requires)."""
 S1SP_CHECKS: tuple[Check, ...] = (registration_data, certificate_owner)
 """S1SP checks, in the order SECMP0107 FIA 3.2 lists them (#2 RDP, #3 certificate owner)."""

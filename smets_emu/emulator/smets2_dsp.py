@@ -1,0 +1,233 @@
+"""The SMETS2 route of the minimal DSP: DUIS service requests as GBCS commands to emulated devices.
+
+The DSP turns a validated request into the GBCS command of its use case, protects it as the
+Service User would (the user's digital signing key for critical commands, the ACB MAC) and
+delivers it to the device in the fleet; the device's response becomes the DUIS response.
+
+Supported here: SRV 11.2 Read Firmware Version (ECS52 on an ESME, GCS38 on a GSME) and SRV
+6.15.1 Update Security Credentials (KRP) (CS02b supplierBySupplier / networkOperatorBy-
+NetworkOperator, GBCS 13.3.5.x). Other SRVs answer "not supported for SMETS2 devices".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from smets_emu.emulator.fleet import Fleet
+from smets_emu.emulator.headend import HeadEnd
+from smets_emu.emulator.smets1.store import DeviceState as InventoryEntry
+from smets_emu.emulator.smets1.validation import UserRole
+from smets_emu.errors import SmetsError
+from smets_emu.protocols.duis.codes import ResponseCode
+from smets_emu.protocols.duis.request import (
+    DuisRequest,
+    ReadFirmwareVersion,
+    RemotePartyRole,
+    UpdateSecurityCredentialsKrp,
+)
+from smets_emu.protocols.duis.response import DuisResponse, ResponseElement
+from smets_emu.protocols.message import Message
+from smets_emu.protocols.payloads import Payload
+from smets_emu.protocols.payloads.asn1 import Asn1Payload
+from smets_emu.protocols.payloads.dlms import (
+    AccessRequest,
+    AccessRequestKind,
+    AccessRequestSpec,
+    InvokeIdAndPriority,
+    ObisCode,
+)
+from smets_emu.protocols.payloads.dlms_data import NullData
+
+log = logging.getLogger(__name__)
+
+READ_FIRMWARE_ESME = 0x0059  # ECS52
+READ_FIRMWARE_GSME = 0x0084  # GCS38
+MODE_BY_ROLE = {
+    RemotePartyRole.SUPPLIER: (0x0102, "supplierBySupplier(2)", "supplier(2)"),
+    RemotePartyRole.NETWORK_OPERATOR: (0x0103, "networkOperatorByNetworkOperator(3)", "networkOperator(3)"),
+}
+
+
+def read_firmware_payload(device_type: str, counter: int) -> tuple[int, Payload]:
+    """The GBCS command reading a device's running firmware version (GBCS use cases ECS52 / GCS38)."""
+    if device_type in ("ESME", "CHF"):
+        spec = AccessRequestSpec(AccessRequestKind.GET, 1, ObisCode.parse("0-0:0.2.1.255"), 2)
+        return READ_FIRMWARE_ESME, AccessRequest(InvokeIdAndPriority(counter & 0xFFFFFF), (spec,), (NullData(),))
+    if device_type == "GSME":
+        from smets_emu.protocols.payloads.gbz import sample_gbz
+
+        return READ_FIRMWARE_GSME, sample_gbz(READ_FIRMWARE_GSME, 1)
+    raise SmetsError(f"no firmware-version read for a {device_type}")
+
+
+def update_credentials_payload(body: UpdateSecurityCredentialsKrp, counter: int) -> tuple[int, Payload]:
+    """The CS02b command replacing one remote party role's certificates (GBCS 13.3.5.x)."""
+    if body.remote_party_role not in MODE_BY_ROLE:
+        raise SmetsError(f"6.15.1 for role {body.remote_party_role.duis_name} is not supported")
+    code, mode, role = MODE_BY_ROLE[body.remote_party_role]
+    control: dict[str, Any] = {
+        "credentialsReplacementMode": mode,
+        "applyTimeBasedCPVChecks": "disapply(1)",
+        "authorisingRemotePartyTACellIdentifier": {"remotePartyRole": role, "keyUsage": ["digitalSignature(0)"]},
+        "authorisingRemotePartySeqNumber": counter,
+    }
+    if body.floor_seq_number is not None:
+        control["newRemotePartyFloorSeqNumber"] = body.floor_seq_number
+    replacements = []
+    cells = (
+        (body.replacement.digital_signing, {"remotePartyRole": role, "keyUsage": ["digitalSignature(0)"]}),
+        (body.replacement.key_agreement, {"remotePartyRole": role, "keyUsage": ["keyAgreement(4)"]}),
+        (body.replacement.key_agreement_top_up,
+         {"remotePartyRole": role, "keyUsage": ["keyAgreement(4)"], "cellUsage": "prePaymentTopUp(1)"}),
+    )
+    for der, cell in cells:
+        if der:
+            replacements.append({"replacementCertificate": {"der": der.hex().upper()}, "targetTrustAnchorCell": cell})
+    value: dict[str, Any] = {
+        "authorisingRemotePartyControl": control,
+        "replacements": replacements,
+        "certificationPathCertificates": [{"der": c.hex().upper()} for c in body.certification_path],
+    }
+    if body.execution_datetime is not None:
+        value["executionDateTime"] = body.execution_datetime.astimezone(dt.UTC).strftime("%Y%m%d%H%M%SZ")
+    return code, Asn1Payload.from_json(
+        {"family": "asn1", "schema": "CS02bCommand", "message_code": code, "cra_flag": 1, "value": value}
+    )
+
+
+class FleetGateway:
+    """The DSP's SMETS2 route onto an emulated fleet."""
+
+    def __init__(self, fleet: Fleet, headend: HeadEnd) -> None:
+        self.fleet = fleet
+        self.headend = headend
+
+    def submit(
+        self, request: DuisRequest, *, user_role: UserRole, device: InventoryEntry, now: dt.datetime
+    ) -> DuisResponse:
+        """Turn one request into a GBCS command to the device and answer it."""
+        target = self.fleet.device(request.target)
+        if target is None:
+            return self._answer(request, ResponseCode.NOT_SUPPORTED_FOR_SMETS2, now,
+                                "the SMETS2 device is not in the emulated fleet")
+        counter = request.header.request_id.counter
+        try:
+            if isinstance(request.body, ReadFirmwareVersion):
+                code, payload = read_firmware_payload(target.device_type, counter)
+            elif isinstance(request.body, UpdateSecurityCredentialsKrp):
+                code, payload = update_credentials_payload(request.body, counter)
+            else:
+                return self._answer(request, ResponseCode.NOT_SUPPORTED_FOR_SMETS2, now,
+                                    f"SRV {request.srv} is not supported for SMETS2 devices")
+            self.headend.register_device(target.state)
+            command = self.headend.command(
+                originator=request.originator, recipient=request.target, message_code=code, payload=payload,
+                counter=counter,
+            )
+        except SmetsError as exc:
+            return self._answer(request, ResponseCode.REQUEST_INVALID, now, f"cannot build the GBCS command: {exc}")
+        sent = self.fleet.deliver(command, now)
+        responses = [o for o in sent if o.kind == "response"]
+        if not responses:
+            alert = next((o for o in sent if o.kind == "alert"), None)
+            reason = "the device refused the command" + (
+                f" (alert 0x{self._alert_code(alert.message):04X})" if alert else ""
+            )
+            return self._answer(request, ResponseCode.DEVICE_REFUSED, now, reason)
+        message = self.headend.decode(responses[0].message)
+        return self._from_response(request, message, now)
+
+    def _alert_code(self, data: bytes) -> int:
+        try:
+            tree = self.headend.decode(data).payload.to_json()
+            return int(str(tree.get("alert_code", "0")), 16)
+        except (SmetsError, ValueError):
+            return 0
+
+    def _from_response(self, request: DuisRequest, message: Message, now: dt.datetime) -> DuisResponse:
+        tree = message.payload.to_json()
+        if isinstance(request.body, ReadFirmwareVersion):
+            version = _firmware_version(tree)
+            if version is None:
+                return self._answer(request, ResponseCode.DEVICE_REFUSED, now, "the device could not read its version")
+            return self._answer(request, ResponseCode.SUCCESS, now, None,
+                                (ResponseElement("FirmwareVersion", version),))
+        statuses = _statuses(tree)
+        failed = [s for s in statuses if not s.startswith("success")]
+        if failed:
+            return self._answer(request, ResponseCode.DEVICE_REFUSED, now, f"cell outcomes: {', '.join(statuses)}")
+        accepted = "commandAccepted" in tree.get("value", {})
+        return self._answer(request, ResponseCode.SUCCESS, now,
+                            "future-dated update accepted" if accepted and not statuses else None)
+
+    @staticmethod
+    def _answer(
+        request: DuisRequest, code: ResponseCode, now: dt.datetime, message: str | None,
+        body: tuple[ResponseElement, ...] = (),
+    ) -> DuisResponse:
+        return DuisResponse(
+            request_id=str(request.header.request_id), response_code=code, service_reference_variant=request.srv,
+            message=message, body=body, response_datetime=now,
+        )
+
+
+def _firmware_version(tree: dict[str, Any]) -> str | None:
+    for result in tree.get("results", []):
+        if result.get("result") == "success":
+            return str(result.get("data", {}).get("value"))
+    for component in tree.get("components", []):
+        for record in component.get("zcl", {}).get("fields", {}).get("records", []):
+            if record.get("status") == "SUCCESS":
+                value = record.get("value")
+                return value if isinstance(value, str) else str(value)
+    return None
+
+
+def _statuses(tree: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == "statusCode":
+                    out.append(str(item))
+                else:
+                    walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(tree)
+    return out
+
+
+def gateway_for_inventory(store: Any, keystore: Any | None = None) -> FleetGateway:
+    """A gateway over an in-memory fleet holding every SMETS2 ESME, GSME, CHF and GPF of the inventory.
+
+    Devices get fresh key pairs and the organisation certificates of *keystore* in their trust
+    anchor cells: the RTDS keystore when it is beside the checkout, else the project's own test PKI.
+    """
+    from smets_emu.emulator.provision import new_device_state
+    from smets_emu.emulator.store import StateStore
+    from smets_emu.protocols.keystore import Keystore
+    from smets_emu.protocols.rtds import find_rtds_root, keystore_folder
+
+    if keystore is None:
+        root = find_rtds_root()
+        if root is not None:
+            keystore = Keystore.load(keystore_folder(root))
+        else:
+            from smets_emu.protocols.pki import generate_test_pki
+
+            keystore = generate_test_pki(seed=1).keystore
+    fleet = Fleet(StateStore(":memory:"))
+    headend = HeadEnd(keystore)
+    rows = store.db.execute("SELECT device_id, device_type FROM devices WHERE generation = 'SMETS2'").fetchall()
+    for device_id, device_type in rows:
+        if device_type in ("ESME", "GSME", "CHF", "GPF"):
+            state = new_device_state(bytes(device_id), device_type, keystore)
+            fleet.add(state)
+            headend.register_device(state)
+    return FleetGateway(fleet, headend)

@@ -1,0 +1,80 @@
+"""One DUIS file drives either generation: the DSP's SMETS2 route onto emulated devices."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from smets_emu.emulator.anchors import CellKeyUsage, Role
+from smets_emu.emulator.smets1.dsp import Dsp
+from smets_emu.emulator.smets1.scenario import seed_default_scenario
+from smets_emu.emulator.smets1.store import Store
+from smets_emu.emulator.smets2_dsp import gateway_for_inventory
+from smets_emu.protocols.duis.codes import ResponseCode
+from smets_emu.protocols.keystore import Keystore
+from smets_emu.protocols.rtds import keystore_folder
+
+SMETS2_ESME = "00-DB-12-34-56-78-90-A6"
+TEMPLATES = Path(__file__).resolve().parents[3] / "shared" / "duis" / "templates"
+
+
+@pytest.fixture()
+def dsp_and_gateway(rtds_root):  # type: ignore[no-untyped-def]
+    if not TEMPLATES.is_dir():
+        pytest.skip("DUIS templates (../shared/duis) not present")
+    store = Store(":memory:")
+    seed_default_scenario(store)
+    gateway = gateway_for_inventory(store, Keystore.load(keystore_folder(rtds_root)))
+    return Dsp(store, smets2=gateway), gateway
+
+
+def _request(name: str, counter: str | None = None) -> bytes:
+    text = (TEMPLATES / name).read_text()
+    text = text.replace("00-DB-12-34-56-78-90-A0:", f"{SMETS2_ESME}:")
+    if counter is not None:
+        start = text.index("<sr:RequestID>") + len("<sr:RequestID>")
+        end = text.index("</sr:RequestID>")
+        parts = text[start:end].split(":")
+        text = text[:start] + ":".join([*parts[:2], counter]) + text[end:]
+    return text.encode()
+
+
+def test_read_firmware_version_from_the_device(dsp_and_gateway) -> None:  # type: ignore[no-untyped-def]
+    dsp, gateway = dsp_and_gateway
+    device = gateway.fleet.device(bytes.fromhex(SMETS2_ESME.replace("-", "")))
+    device.state.firmware["version"] = "0A0B0C0D"
+    response = dsp.submit_xml(_request("ECS52_11.2_SUCCESS_REQUEST_DUIS.XML")).decode()
+    assert "<sr:ResponseCode>I0</sr:ResponseCode>" in response
+    assert "<sr:FirmwareVersion>0A0B0C0D</sr:FirmwareVersion>" in response
+
+
+def test_update_security_credentials_changes_the_device_cells(dsp_and_gateway) -> None:  # type: ignore[no-untyped-def]
+    dsp, gateway = dsp_and_gateway
+    device = gateway.fleet.device(bytes.fromhex(SMETS2_ESME.replace("-", "")))
+    before = device.find_cell(device.state, Role.SUPPLIER, CellKeyUsage.DIGITAL_SIGNATURE)
+    response = dsp.submit_xml(_request("CS02bSupplierBySupplier_6.15.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML")).decode()
+    assert "<sr:ResponseCode>I0</sr:ResponseCode>" in response
+    after = device.find_cell(device.state, Role.SUPPLIER, CellKeyUsage.DIGITAL_SIGNATURE)
+    assert after is not None and before is not None and after.public_point != before.public_point
+    # the old supplier key no longer signs for this device: the same request is now refused
+    again = dsp.submit_xml(_request("CS02bSupplierBySupplier_6.15.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML", "1500"))
+    assert f"<sr:ResponseCode>{ResponseCode.DEVICE_REFUSED.value}</sr:ResponseCode>" in again.decode()
+    assert "0x8F3D" in again.decode()
+
+
+def test_replayed_request_counter_is_refused_by_the_device(dsp_and_gateway) -> None:  # type: ignore[no-untyped-def]
+    dsp, _ = dsp_and_gateway
+    first = dsp.submit_xml(_request("ECS52_11.2_SUCCESS_REQUEST_DUIS.XML")).decode()
+    assert "<sr:ResponseCode>I0</sr:ResponseCode>" in first
+    again = dsp.submit_xml(_request("ECS52_11.2_SUCCESS_REQUEST_DUIS.XML")).decode()
+    assert f"<sr:ResponseCode>{ResponseCode.DEVICE_REFUSED.value}</sr:ResponseCode>" in again
+    assert "0x8F53" in again
+
+
+def test_smets2_requests_are_still_rdp_checked(dsp_and_gateway) -> None:  # type: ignore[no-untyped-def]
+    dsp, _ = dsp_and_gateway
+    text = _request("ECS52_11.2_SUCCESS_REQUEST_DUIS.XML").decode()
+    text = text.replace("90-B3-D5-1F-30-01-00-00:", "90-B3-D5-1F-30-03-00-00:")  # another supplier
+    response = dsp.submit_xml(text.encode()).decode()
+    assert "<sr:ResponseCode>I0</sr:ResponseCode>" not in response
