@@ -35,8 +35,10 @@ from smets_emu.protocols.envelope import (
     GroupingHeader,
     OtherInfo,
     WireSpans,
+    append_signature,
     decode_envelope_with_spans,
     encode_envelope,
+    encode_maced,
     encode_signed_span,
 )
 from smets_emu.protocols.message_codes import lookup
@@ -386,10 +388,32 @@ class Device:
         assert result.payload is not None
         env = Envelope(header=header, content=result.payload.encode())
         if result.sign if result.sign is not None else ctx.signed:
-            env = self.sign(state, env)
+            wire = self.signed_wire(state, env)
         else:
-            env = self.mac(state, env, mode=crypto.KdfMode.RESPONSE, certificate=cmd.other_information.certificate)
-        return Outbound("response", cmd.originator, encode_envelope(env), cmd.message_code)
+            wire = self.maced_wire(state, env, mode=crypto.KdfMode.RESPONSE)
+        return Outbound("response", cmd.originator, wire, cmd.message_code)
+
+    def signed_wire(self, state: DeviceState, env: Envelope) -> bytes:
+        """The signed-only wire form of *env*, built once (GBCS 6.2.4)."""
+        unsigned = encode_envelope(replace(env, signature=None, mac=None, signature_field=False))
+        signature = crypto.sign(private_key=self.private_key(state, "ds"), data=unsigned[1:])
+        return append_signature(unsigned, signature)
+
+    def maced_wire(self, state: DeviceState, env: Envelope, *, mode: int) -> bytes:
+        """The MACed wire form of *env* towards the recipient's key agreement key, built once (GBCS 6.2.4)."""
+        header = env.header
+        cell = self.party_ka_cell(state, header.recipient)
+        if cell is None:
+            raise KeyMaterialError(f"no key agreement anchor for {header.recipient.hex().upper()}")
+        key = crypto.derive_key(
+            shared_secret=self.shared_secret(state, cell),
+            mode=mode,
+            originator=header.originator,
+            counter=header.originator_counter,
+            recipient=header.recipient,
+        )
+        apdu = encode_envelope(replace(env, signature=None, mac=None, signature_field=True))
+        return encode_maced(apdu, crypto.compute_mac(key=key, originator=header.originator, signing_apdu=apdu))
 
     def sign(self, state: DeviceState, env: Envelope) -> Envelope:
         """Sign with the device's digital signing key; signed-only form (GBCS 6.2.4)."""
@@ -430,8 +454,11 @@ class Device:
             other_information=OtherInfo(alert.message_code),
         )
         env = Envelope(header=header, content=payload.encode())
-        env = self.sign(state, env) if alert.critical else self.mac(state, env, mode=crypto.KdfMode.ALERT)
-        return Outbound("alert", recipient, encode_envelope(env), alert.message_code)
+        if alert.critical:
+            wire = self.signed_wire(state, env)
+        else:
+            wire = self.maced_wire(state, env, mode=crypto.KdfMode.ALERT)
+        return Outbound("alert", recipient, wire, alert.message_code)
 
     def security_alert(self, alert_code: int, now: dt.datetime) -> AlertSpec:
         """A generic alert carrying a security event code, in the device's payload family."""

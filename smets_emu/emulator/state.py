@@ -62,8 +62,28 @@ class DeviceState:
     security_log: list[dict[str, Any]] = field(default_factory=list)
 
     def clone(self) -> DeviceState:
-        """A deep copy to work on; a handled command commits it or throws it away."""
-        return copy.deepcopy(self)
+        """A deep copy to work on; a handled command commits it or throws it away.
+
+        Trust anchor cells are immutable and shared; the security log is append-only, so its
+        entries are shared too; everything a handler may change in place is copied.
+        """
+        return DeviceState(
+            eui=self.eui,
+            device_type=self.device_type,
+            profile=self.profile,
+            keys={k: copy.copy(v) for k, v in self.keys.items()},
+            anchors=dict(self.anchors),
+            counters=dict(self.counters),
+            specialist_counters=dict(self.specialist_counters),
+            alert_counter=self.alert_counter,
+            lifecycle=self.lifecycle,
+            pending=copy.deepcopy(self.pending),
+            device_log=copy.deepcopy(self.device_log),
+            historic_log=copy.deepcopy(self.historic_log),
+            firmware=copy.deepcopy(self.firmware),
+            objects=copy.deepcopy(self.objects),
+            security_log=list(self.security_log),
+        )
 
     def anchor(self, cell: CellId) -> AnchorCell | None:
         """The cell, populated or not; None if the device has no such cell."""

@@ -567,3 +567,20 @@ def encode_signing_apdu(env: Envelope) -> bytes:
     if env.mac is None:
         return data
     return decode_envelope_with_spans(data)[1].signing_apdu
+
+
+def encode_maced(signing_apdu: bytes, mac: bytes) -> bytes:
+    """Wrap an already-built General-Signing APDU and its MAC in the MAC header (GBCS 7.2.7)."""
+    if len(mac) != MAC_LENGTH:
+        raise EncodeError("MAC must be 12 bytes")
+    try:
+        return MacedMessage.build({"ciphered": {"apdu": {"data": bytes(signing_apdu)}, "mac": bytes(mac)}})
+    except (ConstructError, ValueError, TypeError, OverflowError) as exc:
+        raise EncodeError(f"cannot wrap APDU in a MAC header: {exc}") from exc
+
+
+def append_signature(unsigned_apdu: bytes, signature: bytes) -> bytes:
+    """Complete a PRECOMMAND-form APDU (no signature field) with the ``40`` signature field (GBCS 7.2.9)."""
+    if len(signature) != SIGNATURE_LENGTH:
+        raise EncodeError("signature must be 64 bytes")
+    return bytes(unsigned_apdu) + bytes([SIGNATURE_LENGTH]) + bytes(signature)

@@ -99,12 +99,14 @@ class CosemDevice:
         try:
             public = self._requester_key(ctx, requester)
             if public is not None:
-                z = crypto.ecdh_shared_secret(private_key=device.private_key(ctx.state, "ka"), public_key=public)
-                key = crypto.derive_key(shared_secret=z, mode=crypto.KdfMode.PAYLOAD_ENCRYPTION,
-                                        originator=device.eui, counter=counter, recipient=requester)
+                private = device.private_key(ctx.state, "ka")
                 originator = device.eui
 
                 def encrypt(plaintext: bytes) -> bytes:
+                    # derived on first use: most commands protect nothing
+                    z = crypto.ecdh_shared_secret(private_key=private, public_key=public)
+                    key = crypto.derive_key(shared_secret=z, mode=crypto.KdfMode.PAYLOAD_ENCRYPTION,
+                                            originator=originator, counter=counter, recipient=requester)
                     return crypto.encrypt_protected(key=key, originator=originator, plaintext=plaintext)
         except (SmetsError, ValueError) as exc:
             log.info("device %s: no key to protect data for %s: %s", device.eui.hex(), requester.hex(), exc)
