@@ -234,6 +234,26 @@ class Device:
                 return cell
         return None
 
+    def han_peer_key(self, state: DeviceState, eui: bytes) -> ec.EllipticCurvePublicKey | None:
+        """The key agreement key of a HAN device in this device's log (from its join certificate)."""
+        wanted = eui.hex().upper()
+        for entry in state.device_log:
+            if entry.get("eui") == wanted and entry.get("ka_certificate"):
+                der = bytes.fromhex(entry["ka_certificate"])
+                key = self._pub_cache.get(der)
+                if key is None:
+                    try:
+                        from cryptography import x509
+
+                        loaded = x509.load_der_x509_certificate(der).public_key()
+                    except ValueError:
+                        return None
+                    if not isinstance(loaded, ec.EllipticCurvePublicKey):
+                        return None
+                    key = self._pub_cache[der] = loaded
+                return key
+        return None
+
     def shared_secret(self, state: DeviceState, cell: AnchorCell) -> bytes:
         """Z between the device KA key and a remote party KA cell."""
         return self._secrets.get(private_key=self.private_key(state, "ka"), public_key=self.cell_public_key(cell))
@@ -307,16 +327,24 @@ class Device:
                     if c.subject_id == header.originator and not c.empty
                     and c.cell.key_usage is CellKeyUsage.DIGITAL_SIGNATURE]
             role = next((r for r in held if r in rules.allowed_roles(code)), role)
+        han_peer = self.han_peer_key(state, header.originator) if role is None else None
+        if han_peer is not None:
+            role = Role.OTHER  # a HAN device joined to this one (e.g. a PPMID), GBCS 4.3.3.2
         if env.mac is None:
             if code not in rules.SIGNED_ONLY_CODES or env.signature is None:
                 raise CommandRejected(ALERT_AUTHENTICATION_FAILURE, "command without MAC")
         else:
             acb = self.find_cell(state, Role.ACCESS_CONTROL_BROKER, CellKeyUsage.KEY_AGREEMENT)
-            if acb is None:
+            if acb is None and han_peer is None:
                 raise CommandRejected(ALERT_AUTHENTICATION_FAILURE, "no ACB key agreement anchor")
             try:
+                secret = (
+                    self._secrets.get(private_key=self.private_key(state, "ka"), public_key=han_peer)
+                    if han_peer is not None
+                    else self.shared_secret(state, acb)  # type: ignore[arg-type]
+                )
                 key = crypto.derive_key(
-                    shared_secret=self.shared_secret(state, acb),
+                    shared_secret=secret,
                     mode=crypto.KdfMode.COMMAND,
                     originator=header.originator,
                     counter=header.originator_counter,
@@ -403,10 +431,15 @@ class Device:
         """The MACed wire form of *env* towards the recipient's key agreement key, built once (GBCS 6.2.4)."""
         header = env.header
         cell = self.party_ka_cell(state, header.recipient)
-        if cell is None:
-            raise KeyMaterialError(f"no key agreement anchor for {header.recipient.hex().upper()}")
+        if cell is not None:
+            secret = self.shared_secret(state, cell)
+        else:
+            peer = self.han_peer_key(state, header.recipient)
+            if peer is None:
+                raise KeyMaterialError(f"no key agreement anchor for {header.recipient.hex().upper()}")
+            secret = self._secrets.get(private_key=self.private_key(state, "ka"), public_key=peer)
         key = crypto.derive_key(
-            shared_secret=self.shared_secret(state, cell),
+            shared_secret=secret,
             mode=mode,
             originator=header.originator,
             counter=header.originator_counter,

@@ -52,6 +52,10 @@ VARIANT_CODES = frozenset({0x0008, 0x011B, 0x000C})
 """Commands with a MAC-only and a signed variant."""
 
 
+HAN_DEVICE_CODES = frozenset({0x009B, 0x0090, 0x0116, 0x0117, 0x0118, 0x0119})
+"""Commands a HAN device (PPMID, HCALCS) sends to a meter: PCS01/PCS02, PECS01-03, HECS01."""
+
+
 def is_critical(message_code: int) -> bool:
     """True when a command must carry a Known Remote Party signature."""
     if message_code in CREDENTIAL_MODES:
@@ -64,6 +68,8 @@ def allowed_roles(message_code: int) -> frozenset[Role]:
     """The remote party roles that may originate *message_code*."""
     if message_code in CREDENTIAL_MODES:
         return CREDENTIAL_MODES[message_code][0]
+    if message_code in HAN_DEVICE_CODES:
+        return frozenset({Role.OTHER})
     roles: set[Role] = set()
     if message_code in NETWORK_OPERATOR_CODES:
         roles.add(NO)
