@@ -4,9 +4,21 @@ For each RTDS use-case folder, devices with the RTDS EUIs are provisioned with t
 organisation certificates in their trust anchor cells and fresh key pairs (RTDS ships no device
 private keys). Each COMMAND is re-MACed (and re-signed where the keystore holds the signer's
 key) for the emulated device, delivered in originator-counter order, and the device's response
-is compared with the RTDS RESPONSE of the same name: message code, CRA flag, outcome (success
-or the same error) and payload structure. Future-dated commands are then run on the virtual
-clock and the alerts compared with the RTDS ALERT files.
+is compared with the RTDS RESPONSE of the same name: message code, CRA flag, protection form
+(signed or MACed, and our reply verifies), outcome (success or the same error) and payload
+structure by the rules of the payload family (GBCS 7, 8, 10, 11):
+
+- DLMS: same APDU, invoke id, result codes, and DLMS data type trees (values and array lengths
+  are state and may differ);
+- GBZ: same components, clusters, frame types, command ids, attribute ids, types and statuses;
+- ASN.1: same schema, response/status codes and tree shape.
+
+Future-dated commands are then run on the virtual clock (``due()``) and the alerts compared
+with the RTDS ALERT files. Scenario preconditions come from :mod:`smets_emu.tools.rtds_scenarios`:
+ERROR scenarios are replayed by injecting the device fault the RTDS response reports, through
+the devices' fault-injection features; the rest of every response comes from the device model.
+Expected RTDS messages are decoded with the original RTDS keystore (RTDS device certificates);
+the emulated devices' replies with a head-end that knows their fresh keys.
 """
 
 from __future__ import annotations
@@ -21,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from smets_emu.emulator.device import Device
+from smets_emu.emulator.device import Device, Outbound
 from smets_emu.emulator.devices import device_for
 from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import new_device_state
@@ -29,27 +41,25 @@ from smets_emu.errors import SmetsError
 from smets_emu.protocols.envelope import decode_envelope
 from smets_emu.protocols.keystore import Keystore
 from smets_emu.protocols.message import Message
+from smets_emu.protocols.payloads.asn1 import Asn1Payload
+from smets_emu.protocols.payloads.dlms import AccessResponse
+from smets_emu.protocols.payloads.dlms_data import ArrayData, CompactArrayData, DlmsData, OctetStringData, StructureData
+from smets_emu.protocols.payloads.gbz import GbzPayload
 from smets_emu.protocols.rtds import RtdsFile, find_rtds_root, keystore_folder, list_files
+from smets_emu.tools import rtds_scenarios as scenarios
+from smets_emu.tools.rtds_scenarios import DEVICE_TYPES, NOT_EMULATED
 
 log = logging.getLogger(__name__)
 
-RTDS_DEVICES: dict[bytes, str] = {
-    bytes.fromhex("00DB1234567890A0"): "ESME",
-    bytes.fromhex("00DB1234567890A1"): "GSME",
-    bytes.fromhex("00DB1234567890A2"): "CHF",
-    bytes.fromhex("00DB1234567890A3"): "GPF",
-    bytes.fromhex("00DB1234567890A6"): "ESME",
-}
-"""RTDS device identities and the emulated type behind each (PPMID …A4 and HCALCS …A5 are not emulated)."""
-
-START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+RTDS_DEVICES = DEVICE_TYPES
+START = dt.datetime(2020, 1, 1, 12, 0, tzinfo=dt.UTC)
+DUE_TIMES = tuple(dt.datetime(year, 1, 1, tzinfo=dt.UTC) for year in (2031, 2041, 2061, 2099))
+"""Virtual clock steps after the commands, so that every future-dated command comes due."""
 
 OUTCOME_KEYS = frozenset(
     {"result", "status", "statusCode", "responseCode", "activateImageResponseCode", "joinResponseCode",
-     "commandAccepted", "alert_code", "alertCode"}
+     "commandAccepted", "alertCode"}
 )
-INFORMATIVE_KEYS = frozenset({"decrypted", "iso", "text", "obis_values", "object", "class", "date_time", "hex",
-                              "attributes", "cluster", "command", "name"})
 
 
 @dataclass
@@ -68,129 +78,354 @@ class FolderResult:
     folder: str
     verdict: str
     files: list[FileResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"folder": self.folder, "verdict": self.verdict,
+        return {"folder": self.folder, "verdict": self.verdict, "notes": self.notes,
                 "files": [{"name": f.name, "verdict": f.verdict, "detail": f.detail} for f in self.files]}
 
+    @property
+    def reason(self) -> str:
+        """The first difference (or why the folder is unsupported)."""
+        wanted = "differ" if self.verdict == "differ" else "unsupported"
+        return next((f"{f.name}: {f.detail}" for f in self.files if f.verdict == wanted), "")
 
-def shape(value: Any) -> Any:
-    """The structure of a payload's JSON tree: keys, list element shapes and leaf types."""
+
+# --- DLMS comparison (GBCS 7.2, 11) -----------------------------------------------------------------
+
+
+def dlms_shape(value: DlmsData) -> object:
+    """The DLMS type tree of a value (array lengths and values ignored; protected blobs by plaintext)."""
+    if isinstance(value, StructureData):
+        return ("structure", tuple(dlms_shape(i) for i in value.items))
+    if isinstance(value, ArrayData):
+        return ("array", frozenset(dlms_shape(i) for i in value.items))
+    if isinstance(value, CompactArrayData):
+        return ("compact-array", repr(value.description))
+    if isinstance(value, OctetStringData) and value.decrypted is not None:
+        return ("protected", dlms_shape(value.decrypted))
+    return value.tag.json_name
+
+
+def same_shape(ours: object, theirs: object) -> bool:
+    """Type trees equal; an empty array matches any array (the number of entries is a value)."""
+    if isinstance(ours, tuple) and isinstance(theirs, tuple):
+        if ours[0] != theirs[0]:
+            return False
+        if ours[0] == "array":
+            a, b = ours[1], theirs[1]
+            if not a or not b:
+                return True
+            return all(any(same_shape(x, y) for y in b) for x in a) and all(any(same_shape(x, y) for x in a)
+                                                                             for y in b)
+        if ours[0] == "structure":
+            return len(ours[1]) == len(theirs[1]) and all(
+                same_shape(x, y) for x, y in zip(ours[1], theirs[1], strict=True))
+        return ours[1] == theirs[1] if ours[0] == "compact-array" else same_shape(ours[1], theirs[1])
+    return ours == theirs
+
+
+def first_difference(ours: object, theirs: object, path: str = "") -> str:
+    """A readable path to the first place two DLMS type trees differ."""
+    if isinstance(ours, tuple) and isinstance(theirs, tuple) and ours[0] == theirs[0]:
+        if ours[0] == "structure" and len(ours[1]) == len(theirs[1]):
+            for i, (a, b) in enumerate(zip(ours[1], theirs[1], strict=True)):
+                if not same_shape(a, b):
+                    return first_difference(a, b, f"{path}/{i}")
+        if ours[0] == "protected":
+            return first_difference(ours[1], theirs[1], f"{path}/protected")
+        if ours[0] == "array" and len(ours[1]) == 1 and len(theirs[1]) == 1:
+            return first_difference(next(iter(ours[1])), next(iter(theirs[1])), f"{path}/*")
+    return f"{path or '/'}: {ours} != {theirs}"
+
+
+def compare_dlms(ours: Message, theirs: Message) -> list[str]:
+    """DLMS rules: same APDU, result codes and data type trees; alerts: same alert code, target and body tree."""
+    op, tp = ours.payload, theirs.payload
+    if type(op) is not type(tp):
+        return [f"APDU {type(op).__name__} != {type(tp).__name__}"]
+    out: list[str] = []
+    if isinstance(op, AccessResponse) and isinstance(tp, AccessResponse):
+        if op.invoke.invoke_id != ours.header.originator_counter & 0xFFFFFF:
+            out.append("invoke id is not the command's")
+        ours_results = [(r.kind, int(r.result)) for r in op.results]
+        their_results = [(r.kind, int(r.result)) for r in tp.results]
+        if ours_results != their_results:
+            return [*out, f"results {ours_results} != {their_results}"]
+        for i, (a, b) in enumerate(zip(op.data, tp.data, strict=True)):
+            if not same_shape(dlms_shape(a), dlms_shape(b)):
+                out.append(f"data[{i}] {first_difference(dlms_shape(a), dlms_shape(b))}")
+        return out
+    oj, tj = op.to_json(), tp.to_json()
+    for key in ("alert_code", "future_dated_command"):
+        if oj.get(key) != tj.get(key):
+            out.append(f"{key} {oj.get(key)} != {tj.get(key)}")
+    ob, tb = getattr(op, "body", None), getattr(tp, "body", None)
+    if isinstance(ob, DlmsData) and isinstance(tb, DlmsData) and not same_shape(dlms_shape(ob), dlms_shape(tb)):
+        out.append(f"body {first_difference(dlms_shape(ob), dlms_shape(tb))}")
+    return out
+
+
+# --- GBZ comparison (GBCS 7.3, 10) -------------------------------------------------------------------
+
+
+def gbz_component_shape(comp: dict[str, Any]) -> tuple[Any, ...]:
+    """Cluster, frame type, direction, command, encryption and the record/status structure of one component."""
+    zcl = comp["zcl"]
+    fields = zcl.get("fields")
+    if comp["encrypted"]:
+        fields = (zcl.get("decrypted") or {}).get("fields")
+        if fields is None:
+            return (comp["cluster_id"], "undecryptable")
+    head = (comp["cluster_id"], zcl["frame_type"], zcl["direction"], zcl["command_id"], comp["encrypted"])
+    if fields is None:
+        return (*head, "raw")
+    if zcl["frame_type"] == "PROFILE_WIDE" and zcl["command_id"] == 0x01:
+        return (*head, tuple((r["attribute_id"], r["status"], r.get("type")) for r in fields["records"]))
+    if zcl["frame_type"] == "PROFILE_WIDE" and zcl["command_id"] == 0x0B:
+        return (*head, fields["command_id"], fields["status"])
+    return (*head, tuple(sorted(fields)), scenarios.gbz_failure_outcome(comp["cluster_id"], zcl["command_id"], fields))
+
+
+def gbz_shape(message: Message) -> tuple[Any, ...]:
+    """The GBZ structure of a response or alert (values left out)."""
+    payload = message.payload.to_json()
+    if payload.get("family") == "asn1":
+        value = payload["value"] or {}
+        status = str(value.get("deviceTimeStatus", ""))
+        return ("asn1", payload["schema"], status.startswith("reliable"))
+    if payload.get("form") == "alert":
+        fd = payload.get("future_dated") or {}
+        target = tuple(fd.get(k) for k in ("message_code", "originator_counter", "cluster_id", "frame_type",
+                                           "command_id"))
+        return ("alert", payload.get("alert_code"), payload.get("body"), target,
+                tuple(gbz_component_shape(c) for c in payload.get("components", [])))
+    return tuple(gbz_component_shape(c) for c in payload.get("components", []))
+
+
+def compare_gbz(ours: Message, theirs: Message) -> list[str]:
+    """GBZ rules: components, clusters, commands, attribute ids and types, statuses."""
+    got, want = gbz_shape(ours), gbz_shape(theirs)
+    return [] if got == want else [f"structure {got} != {want}"]
+
+
+# --- ASN.1 comparison (GBCS 8) -----------------------------------------------------------------------
+
+
+def asn1_shape(value: Any) -> Any:
+    """The structure of a decoded ASN.1 tree: keys and element shapes (certificates as one leaf), not values."""
     if isinstance(value, dict):
-        return {k: shape(v) for k, v in sorted(value.items()) if k not in INFORMATIVE_KEYS}
+        if "der" in value:
+            return "CERT"
+        return {k: asn1_shape(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [shape(value[0])] if value else []
+        return sorted({json.dumps(asn1_shape(v), sort_keys=True) for v in value})
     return type(value).__name__
 
 
-def outcome(value: Any) -> list[Any]:
-    """Result and status codes found anywhere in a payload's JSON tree."""
+def asn1_outcome(value: Any) -> list[Any]:
+    """Response, status and alert codes found anywhere in an ASN.1 tree."""
     found: list[Any] = []
 
-    def walk(v: Any) -> None:
+    def walk(v: Any, key: str = "") -> None:
         if isinstance(v, dict):
-            for k, item in sorted(v.items()):
-                if k in OUTCOME_KEYS and not isinstance(item, (dict, list)):
-                    found.append((k, item))
-                elif k not in INFORMATIVE_KEYS:
-                    walk(item)
+            for k, item in v.items():
+                walk(item, k)
         elif isinstance(v, list):
             for item in v:
-                walk(item)
+                walk(item, key)
+        elif key in OUTCOME_KEYS:
+            found.append((key, v))
 
+    if isinstance(value, str):  # a bare response code (CS03/CS04)
+        return [("responseCode", value)]
     walk(value)
     return found
 
 
-def compare(expected: Message, actual: Message) -> str:
-    """Empty string when the messages conform, else what differs."""
-    if expected.message_code != actual.message_code:
-        return f"message code 0x{actual.message_code:04X} != 0x{expected.message_code:04X}"
-    if expected.cra_flag is not actual.cra_flag:
-        return f"CRA {actual.cra_flag.name} != {expected.cra_flag.name}"
-    want, got = expected.payload.to_json(), actual.payload.to_json()
-    if want.get("family") != got.get("family"):
-        return f"payload family {got.get('family')} != {want.get('family')}"
-    if outcome(want) != outcome(got):
-        return f"outcome {outcome(got)} != {outcome(want)}"
-    if shape(want) != shape(got):
-        return "payload structure differs"
-    return ""
+def compare_asn1(ours: Message, theirs: Message) -> list[str]:
+    """ASN.1 rules: schema, response/status codes, tree shape."""
+    op, tp = ours.payload, theirs.payload
+    assert isinstance(op, Asn1Payload) and isinstance(tp, Asn1Payload)
+    if op.schema != tp.schema:
+        return [f"schema {op.schema} != {tp.schema}"]
+    out = []
+    if asn1_outcome(op.value) != asn1_outcome(tp.value):
+        out.append(f"outcome {asn1_outcome(op.value)} != {asn1_outcome(tp.value)}")
+    elif asn1_shape(op.value) != asn1_shape(tp.value):
+        out.append(f"shape {asn1_shape(op.value)} != {asn1_shape(tp.value)}")
+    return out
 
 
-def _response_name(command: RtdsFile) -> str:
-    return command.path.name.replace("_COMMAND", "_RESPONSE", 1)
+# --- both ----------------------------------------------------------------------------------------
 
 
-def _counter(item: RtdsFile) -> int:
-    try:
-        return decode_envelope(item.read()).header.originator_counter
-    except SmetsError:
-        return 0
+def compare(expected: Message, actual: Message, *, wire: bytes | None = None,
+            headend: HeadEnd | None = None) -> list[str]:
+    """Differences between the emulator's message and the RTDS one (empty when they conform)."""
+    out: list[str] = []
+    if actual.message_code != expected.message_code:
+        return [f"message code 0x{actual.message_code:04X} != 0x{expected.message_code:04X}"]
+    if actual.cra_flag is not expected.cra_flag:
+        out.append(f"CRA {actual.cra_flag.name} != {expected.cra_flag.name}")
+    if (actual.signature is None, actual.mac is None) != (expected.signature is None, expected.mac is None):
+        out.append(f"protection signed={actual.signature is not None} maced={actual.mac is not None}, RTDS differs")
+    if wire is not None and headend is not None:
+        report = headend.verify(wire)
+        if "invalid" in (str(report.mac.value), str(report.signature.value)):
+            out.append(f"our reply does not verify ({report})")
+    op, tp = actual.payload, expected.payload
+    if isinstance(tp, GbzPayload) or isinstance(op, GbzPayload):
+        out.extend(compare_gbz(actual, expected))
+    elif isinstance(tp, Asn1Payload) and isinstance(op, Asn1Payload):
+        out.extend(compare_asn1(actual, expected))
+    elif type(op).__module__.endswith("dlms") and type(tp).__module__.endswith("dlms"):
+        out.extend(compare_dlms(actual, expected))
+    elif type(op) is not type(tp):
+        out.append(f"payload {type(op).__name__} != {type(tp).__name__}")
+    return out
 
 
-def replay_folder(files: list[RtdsFile], keystore_dir: Path) -> FolderResult:
-    """Replay one use-case folder on fresh devices."""
+# --- replay --------------------------------------------------------------------------------------
+
+
+def _counter(message: Message) -> int:
+    return message.header.originator_counter
+
+
+class FolderReplay:
+    """The devices, head-ends and produced messages of one use-case folder's replay."""
+
+    def __init__(self, folder: str, keystore_dir: Path, *, preconditions: bool, corpus: dict[str, RtdsFile]) -> None:
+        self.folder = folder
+        self.keystore_dir = keystore_dir
+        self.preconditions = preconditions
+        self.corpus = corpus
+        self.rtds_headend = HeadEnd(Keystore.load(keystore_dir))  # the original RTDS keystore: expected messages
+        self.keystore = Keystore.load(keystore_dir)
+        self.headend = HeadEnd(self.keystore)  # learns the emulated devices' fresh keys: our replies
+        self.devices: dict[tuple[bytes, str, str], Device] = {}
+        self.alerts: list[tuple[Message, bytes, HeadEnd]] = []
+        self.now = START
+        self.last_reason = ""
+
+    def device(self, eui: bytes, profile: str = "default", group: str = "") -> Device:
+        """The emulated device for *eui* (provisioned on first use; a twin profile shares its key pairs)."""
+        existing = self.devices.get((eui, profile, group))
+        if existing is not None:
+            self.headend.register_device(existing.state)
+            return existing
+        sibling = next((d for (e, _, g), d in self.devices.items() if e == eui and g == group), None)
+        keys = None if sibling is None else scenarios.twin_keys(sibling)
+        state = new_device_state(eui, DEVICE_TYPES[eui], self.keystore, profile=profile, keys=keys)
+        if self.preconditions:
+            scenarios.prepare_state(state, self.folder)
+        device = self.devices[(eui, profile, group)] = device_for(state)
+        self.headend.register_device(state)
+        return device
+
+    def deliver(self, device: Device, data: bytes) -> list[Outbound]:
+        """Re-protect and deliver one command; keep its alerts; return the responses."""
+        outcome = device.handle(self.headend.reseal(data), self.now)
+        device.commit(outcome)
+        self.now += dt.timedelta(minutes=1)
+        self.keep_alerts(outcome.alerts)
+        if not outcome.outbound:
+            self.last_reason = outcome.reason
+        return outcome.responses
+
+    def keep_alerts(self, alerts: list[Outbound]) -> None:
+        for alert in alerts:
+            try:
+                self.alerts.append((self.headend.decode(alert.message), alert.message, self.headend))
+            except SmetsError as exc:
+                log.info("undecodable alert: %s", exc)
+
+    def expected(self, file: RtdsFile) -> Message:
+        return self.rtds_headend.decode(file.read())
+
+
+def replay_folder(files: list[RtdsFile], keystore_dir: Path, *, preconditions: bool = True,
+                  corpus: dict[str, RtdsFile] | None = None) -> FolderResult:
+    """Replay one folder on fresh devices and compare every RESPONSE and ALERT."""
     folder = files[0].use_case_folder
+    run = FolderReplay(folder, keystore_dir, preconditions=preconditions, corpus=corpus or {})
     by_name = {f.path.name: f for f in files}
-    commands = sorted((f for f in files if f.kind == "COMMAND"), key=_counter)
-    expected_alerts = [f for f in files if f.kind == "ALERT"]
     result = FolderResult(folder, "unsupported")
+    commands: list[tuple[RtdsFile, Message]] = []
+    for f in files:
+        if f.kind == "COMMAND":
+            try:
+                commands.append((f, run.rtds_headend.decode(f.read())))
+            except SmetsError as exc:  # e.g. a PPMID-originated HAN command: PPMID keys are not modelled
+                result.files.append(FileResult(f.path.name, "unsupported", f"cannot decode: {exc}"))
+    commands.sort(key=lambda c: (_counter(c[1]), c[0].path.name))
+    expected_alerts = [f for f in files if f.kind == "ALERT"]
+    expected: dict[str, Message] = {}
+    for f in files:
+        if f.kind == "RESPONSE":
+            try:
+                expected[f.path.name] = run.expected(f)
+            except SmetsError as exc:
+                result.files.append(FileResult(f.path.name, "differ", f"RTDS response undecodable: {exc}"))
     if not commands:
-        result.files = [FileResult(f.path.name, "unsupported", "device-originated alert without a trigger")
-                        for f in expected_alerts]
-        return result
-    keystore = Keystore.load(keystore_dir)
-    headend = HeadEnd(Keystore.load(keystore_dir))
-    devices: dict[bytes, Device] = {}
-    now = START
-    produced_alerts: list[Message] = []
-    for cmd in commands:
-        recipient = decode_envelope(cmd.read()).header.recipient
-        device_type = RTDS_DEVICES.get(recipient)
-        response_file = by_name.get(_response_name(cmd))
-        if device_type is None:
-            detail = f"device {recipient.hex().upper()} not emulated"
-            result.files.append(FileResult(cmd.path.name, "unsupported", detail))
+        result.files.extend(FileResult(name, "unsupported", "RTDS ships no COMMAND for this response")
+                            for name in sorted(expected))
+    _site_setup(run, commands, expected, result.notes)
+    for file, message in commands:
+        name = file.path.name
+        recipient = message.header.recipient
+        reply_file = by_name.get(scenarios.response_name(name))
+        if recipient not in DEVICE_TYPES:
+            kind = NOT_EMULATED.get(recipient, recipient.hex().upper())
+            result.files.append(FileResult(reply_file.path.name if reply_file else name, "unsupported",
+                                           f"{kind} is not emulated"))
             continue
-        device = devices.get(recipient)
-        if device is None:
-            state = new_device_state(recipient, device_type, keystore)
-            device = devices[recipient] = device_for(state)
-            headend.register_device(state)
+        want = expected.get(reply_file.path.name) if reply_file else None
         try:
-            data = headend.reseal(cmd.read())
-        except SmetsError as exc:
-            result.files.append(FileResult(cmd.path.name, "unsupported", f"cannot re-protect: {exc}"))
+            responses = _run_command(run, file, want, result.notes)
+        except SmetsError as exc:  # e.g. no key pair to re-protect a device-originated HAN command
+            result.files.append(FileResult(name, "unsupported", f"cannot re-protect: {exc}"))
             continue
-        out = device.handle(data, now)
-        for alert in out.alerts:
-            produced_alerts.append(headend.decode(alert.message))
-        if response_file is None:
+        if want is None or reply_file is None:
             continue
-        expected = headend.decode(response_file.read())
-        responses = out.responses
         if not responses:
-            result.files.append(FileResult(response_file.path.name, "differ", f"no response: {out.reason}"))
+            result.files.append(FileResult(reply_file.path.name, "differ", f"no response: {run.last_reason}"))
             continue
-        actual = headend.decode(responses[0].message)
-        diff = compare(expected, actual)
-        result.files.append(FileResult(response_file.path.name, "differ" if diff else "conform", diff))
-        now += dt.timedelta(minutes=1)
-    for device in devices.values():  # run future-dated work
-        for step in range(1, 5):
-            out = device.due(START + dt.timedelta(days=365 * 10 * step))
-            produced_alerts.extend(headend.decode(a.message) for a in out.alerts)
+        wire = responses[0].message
+        diff = compare(want, run.headend.decode(wire), wire=wire, headend=run.headend)
+        result.files.append(FileResult(reply_file.path.name, "differ" if diff else "conform", "; ".join(diff)))
+    _run_due(run)
+    if expected_alerts:
+        for file, message in commands:  # each future-dated scenario on its own, then its start time comes
+            if "FUTURE_DATED" in scenarios.tags(file.path.name) and message.header.recipient in DEVICE_TYPES:
+                alone = FolderReplay(folder, keystore_dir, preconditions=preconditions, corpus=run.corpus)
+                _site_setup(alone, commands, expected, [])
+                want = expected.get(scenarios.response_name(file.path.name))
+                try:
+                    _run_command(alone, file, want, [], due=True)
+                except SmetsError:
+                    continue
+                run.alerts.extend(alone.alerts)
+    untriggered = []
+    if not commands and expected_alerts:
+        untriggered = _trigger_alerts(run, expected_alerts, result)
     for alert_file in expected_alerts:
-        expected = headend.decode(alert_file.read())
-        matches = [a for a in produced_alerts if not compare(expected, a)]
-        if matches:
-            produced_alerts.remove(matches[0])
+        if alert_file in untriggered:
+            result.files.append(FileResult(alert_file.path.name, "unsupported",
+                                           "device-originated alert without a trigger in the device models"))
+            continue
+        want = run.expected(alert_file)
+        diffs = [compare(want, msg, wire=wire, headend=he) for msg, wire, he in run.alerts]
+        best = next((i for i, d in enumerate(diffs) if not d), None)
+        if best is not None:
+            run.alerts.pop(best)
             result.files.append(FileResult(alert_file.path.name, "conform"))
-        else:
-            same_code = [a for a in produced_alerts if a.message_code == expected.message_code]
-            detail = compare(expected, same_code[0]) if same_code else "alert not raised"
-            result.files.append(FileResult(alert_file.path.name, "differ", detail))
+            continue
+        same_code = [d for (msg, _, _), d in zip(run.alerts, diffs, strict=True)
+                     if msg.message_code == want.message_code]
+        detail = "; ".join(same_code[0]) if same_code else f"alert 0x{want.message_code:04X} not raised"
+        result.files.append(FileResult(alert_file.path.name, "differ", detail))
     verdicts = Counter(f.verdict for f in result.files)
     if verdicts["differ"]:
         result.verdict = "differ"
@@ -199,11 +434,89 @@ def replay_folder(files: list[RtdsFile], keystore_dir: Path) -> FolderResult:
     return result
 
 
-def replay(rtds: Path, *, only: list[str] | None = None) -> list[FolderResult]:
+def _site_setup(run: FolderReplay, commands: list[tuple[RtdsFile, Message]], expected: dict[str, Message],
+                notes: list[str]) -> None:
+    """Join the device log entries the folder's scenarios presume (see :func:`rtds_scenarios.site_joins`)."""
+    if not run.preconditions:
+        return
+    counter = scenarios.SETUP_COUNTER
+    for join in scenarios.site_joins(commands, expected):
+        if join.recipient not in DEVICE_TYPES:
+            continue
+        outcome = scenarios.run_join(run.device(join.recipient), run.headend, join, counter, run.now)
+        counter += 1
+        notes.append(f"joined {join.eui.hex().upper()} first: {'ok' if outcome.accepted else 'refused'}")
+
+
+def _run_command(run: FolderReplay, file: RtdsFile, want: Message | None, notes: list[str], *,
+                 due: bool = False) -> list[Outbound]:
+    """Prepare the scenario, deliver one RTDS command (and with *due*, advance the clock); the responses."""
+    name = file.path.name
+    recipient = decode_envelope(file.read()).header.recipient
+    if run.preconditions:
+        device = run.device(recipient, scenarios.profile_for(name), scenarios.device_group(name))
+    else:
+        device = run.device(recipient)
+    data = file.read()
+    prepared = None
+    if run.preconditions:
+        prepared = scenarios.prepare_command(device, name, data, want, run.rtds_headend.keystore)
+        data = prepared.data
+        notes.extend(f"{name}: {n}" for n in prepared.notes)
+    run.last_reason = ""
+    try:
+        responses = run.deliver(device, data)
+        if due:
+            _run_due(run)
+    finally:
+        if prepared is not None:
+            prepared.undo(device)
+    return responses
+
+
+def _run_due(run: FolderReplay) -> None:
+    """Advance the virtual clock so that every future-dated command comes due (GBCS 5.9 / digest 5.9)."""
+    for device in list(run.devices.values()):
+        for when in DUE_TIMES:
+            outcome = device.due(when)
+            device.commit(outcome)
+            run.keep_alerts(outcome.alerts)
+
+
+def _trigger_alerts(run: FolderReplay, alert_files: list[RtdsFile], result: FolderResult) -> list[RtdsFile]:
+    """Bring the device models to raise a command-less folder's alerts; the alert files left untriggered."""
+    untriggered = []
+    for alert_file in alert_files:
+        try:
+            alert = run.expected(alert_file)
+        except SmetsError:
+            untriggered.append(alert_file)
+            continue
+        trigger = scenarios.alert_trigger(alert)
+        originator = alert.header.originator
+        if trigger is None or originator not in DEVICE_TYPES:
+            untriggered.append(alert_file)
+            continue
+        device = run.device(originator)
+        if trigger.command is not None and trigger.command in run.corpus:
+            run.deliver(device, run.corpus[trigger.command].read())
+        elif trigger.event is not None:
+            outcome = trigger.event(device, alert, run.now)
+            device.commit(outcome)
+            run.keep_alerts(outcome.alerts)
+        else:
+            untriggered.append(alert_file)
+            continue
+        result.notes.append(f"{alert_file.path.name}: {trigger.description}")
+    return untriggered
+
+
+def replay(rtds: Path, *, only: list[str] | None = None, preconditions: bool = True) -> list[FolderResult]:
     """Replay every use-case folder (or those named in *only*)."""
     files = list_files(rtds)
     Keystore.load(keystore_folder(rtds))  # report keystore anomalies once, then keep per-folder loads quiet
     logging.getLogger("smets_emu.protocols.keystore").setLevel(logging.ERROR)
+    corpus = {f.path.name: f for f in files if f.kind == "COMMAND"}
     folders: dict[str, list[RtdsFile]] = {}
     for f in files:
         folders.setdefault(f.use_case_folder, []).append(f)
@@ -212,7 +525,8 @@ def replay(rtds: Path, *, only: list[str] | None = None) -> list[FolderResult]:
         if only and name not in only:
             continue
         try:
-            results.append(replay_folder(folders[name], keystore_folder(rtds)))
+            results.append(replay_folder(folders[name], keystore_folder(rtds), preconditions=preconditions,
+                                         corpus=corpus))
         except SmetsError as exc:
             log.warning("folder %s failed: %s", name, exc)
             results.append(FolderResult(name, "differ", [FileResult(name, "differ", str(exc))]))
@@ -225,19 +539,19 @@ def run_replay(args: argparse.Namespace) -> int:
     if root is None or not root.is_dir():
         sys.stderr.write("RTDS folder not found (give --rtds DIR)\n")
         return 2
-    results = replay(root, only=args.folder)
+    results = replay(root, only=args.folder, preconditions=not args.no_preconditions)
     totals = Counter(r.verdict for r in results)
     width = max((len(r.folder) for r in results), default=10)
     for r in results:
-        detail = next((f"{f.name}: {f.detail}" for f in r.files if f.verdict == "differ"), "")
-        sys.stdout.write(f"{r.folder:<{width}}  {r.verdict:<11}  {detail[:120]}\n")
+        sys.stdout.write(f"{r.folder:<{width}}  {r.verdict:<11}  {r.reason[:160]}\n")
     total = len(results)
     sys.stdout.write(
         f"\n{total} use cases: {totals['conform']} conform ({100 * totals['conform'] / max(total, 1):.1f}%), "
-        f"{totals['differ']} differ, {totals['unsupported']} unsupported\n"
+        f"{totals['differ']} differ, {totals['unsupported']} unsupported"
+        f"{' (without scenario preconditions)' if args.no_preconditions else ''}\n"
     )
     if args.json:
-        summary = {
+        summary: dict[str, Any] = {
             "by_use_case": {r.folder: r.verdict for r in results},
             "totals": {"use_cases": total, "conform": totals["conform"], "differ": totals["differ"],
                        "unsupported": totals["unsupported"]},
@@ -250,9 +564,17 @@ def run_replay(args: argparse.Namespace) -> int:
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register ``smets-emu rtds-replay``."""
-    p = sub.add_parser("rtds-replay", help="replay the DCC reference test data against emulated devices")
+    p = sub.add_parser(
+        "rtds-replay", help="replay the DCC reference test data against emulated devices",
+        description="Replay every RTDS use case on emulated devices (RTDS EUIs and organisation certificates, "
+                    "fresh device keys) and compare each response and alert with the RTDS one. Scenario "
+                    "preconditions are derived from the RTDS scenario: ERROR scenarios are replayed by injecting "
+                    "the device fault the RTDS response reports, through the devices' fault-injection features; "
+                    "the rest of every response comes from the device model.")
     p.add_argument("--rtds", metavar="DIR", help="the rtds folder (RTDS-x.y.z/ and keystore/); default ../shared/rtds")
     p.add_argument("--json", action="store_true", help="last line: JSON summary with by_use_case and totals")
-    p.add_argument("--verbose-json", action="store_true", help="with --json, include per-file details")
+    p.add_argument("--verbose-json", action="store_true", help="with --json, include per-file details and notes")
     p.add_argument("--folder", action="append", help="replay only this use-case folder (repeatable)")
+    p.add_argument("--no-preconditions", action="store_true",
+                   help="replay on bare devices: no injected faults, joins or other scenario preconditions")
     p.set_defaults(func=run_replay)

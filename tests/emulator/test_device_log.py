@@ -33,7 +33,8 @@ from smets_emu.protocols.keystore import Keystore, KeyUsage
 from smets_emu.protocols.message import Message, decode_message
 from smets_emu.protocols.payloads.asn1 import Asn1Payload
 from smets_emu.protocols.pki import TestPki, generate_test_pki
-from smets_emu.protocols.rtds import keystore_folder, message_folder
+from smets_emu.protocols.rtds import RtdsFile, keystore_folder, message_folder
+from smets_emu.tools.rtds_scenarios import device_log_fault, run_join, site_joins
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 SUPPLIER = bytes.fromhex("90B3D51F30010000")
@@ -274,19 +275,9 @@ def test_unsupported_device_refuses_with_alert(
 
 RTDS_FOLDERS = ("8.7.1_*", "8.7.2_*", "8.8.1_*", "8.8.2_*", "8.9_CS07", "8.12.2_GCS59")
 
-SITE_SETUP: dict[str, list[tuple[int, int, str, int]]] = {
-    "8.8.1_CS04ACCritical": [(0x000D, 0, "00DB123456789099", 5)],
-    "8.8.2_CS04B": [(0x000E, 2, "0102030405060708", 3)],
-    "8.9_CS07": [
-        (0x000E, 2, "0102030405060708", 3),
-        (0x000E, 2, "00DB123456789099", 3),
-        (0x00AF, 3, "00DB123456789097", 5),
-    ],
-}
-"""What each RTDS scenario presumes about the device log, joined through the HAN join commands first."""
-
-INJECTED_FAULTS = {"CS07_8.9": "read"}
-"""RTDS error scenarios that presume a device fault, injected before that command (ERROR only)."""
+# What each RTDS scenario presumes about the device log (entries joined first through HAN join
+# commands, a device log fault for the error case) is derived by the product's
+# ``smets_emu.tools.rtds_scenarios.site_joins`` and ``device_log_fault``.
 
 
 def shape(value: Any) -> Any:
@@ -350,20 +341,23 @@ def replay_folder(
     keystore = Keystore.load(keystore_folder(root))
     state = new_device_state(target, device_type, keystore)
     lab = Lab(keystore, state)
+    responses = {p.name: decode_message(_read(p)) for p in folder.glob("*_RESPONSE_GBCS.HEX")}
     if setup:
         pki = generate_test_pki(seed="rtds-site")
-        for code, method, eui, other in SITE_SETUP.get(folder.name, []):
-            cert = ka_certificate(pki, bytes.fromhex(eui)) if code == 0x00AF else None
-            assert lab.answer(lab.join(code, method, bytes.fromhex(eui), other, cert)) == "success(0)"
+        scenario_commands = [(RtdsFile(path, folder.name, "COMMAND"), message) for message, path in commands]
+        for join in site_joins(scenario_commands, responses):
+            lab.counter += 1
+            outcome = run_join(lab.device, lab.headend, join, lab.counter, NOW, pki)
+            assert lab.answer(outcome) == "success(0)"
     results, outcomes = [], []
     for _, path in commands:
         name = path.name.split("_COMMAND_")[0]
-        fault = INJECTED_FAULTS.get(name.removesuffix("_ERROR"))
+        rtds = responses[path.name.replace("_COMMAND_", "_RESPONSE_")]
+        fault = device_log_fault(rtds)
         if faults and fault and name.endswith("_ERROR"):
             lab.device.state.objects["device_log"] = {"faults": [fault]}
         outcome = lab.device.handle(lab.headend.reseal(_read(path)), NOW)
         outcomes.append(outcome)
-        rtds = decode_message(_read(path.with_name(path.name.replace("_COMMAND_", "_RESPONSE_"))))
         ours = [lab.headend.decode(o.message) for o in outcome.responses]
         assert all(lab.headend.verify(o.message).mac.value != "invalid" for o in outcome.outbound)
         results.append(Comparison(name, summary(ours[0]) if ours else None, summary(rtds)))

@@ -8,7 +8,8 @@ values, array lengths and numbers of profile entries may differ).
 
 The RTDS ERROR scenarios show a device answering ``hardware-fault`` on one access (and
 ``other-reason`` after it); the replay sets the same fault up with the device's fault
-injection before sending the command.
+injection before sending the command. Preconditions and comparison rules are the product's
+(``smets_emu.tools.rtds_scenarios`` and ``smets_emu.tools.rtds_replay``).
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-
-from cryptography.hazmat.primitives.serialization import load_der_private_key
 
 from smets_emu.emulator.cosem import CosemModel
 from smets_emu.emulator.device import Device
@@ -32,13 +31,15 @@ from smets_emu.protocols.message import decode_message
 from smets_emu.protocols.payloads.dlms import (
     DLMS_MESSAGE_CODES,
     AccessRequest,
-    AccessRequestKind,
     AccessResponse,
     DataAccessResult,
 )
-from smets_emu.protocols.payloads.dlms_data import ArrayData, CompactArrayData, DlmsData, OctetStringData, StructureData
 from smets_emu.protocols.rtds import RtdsFile, keystore_folder, list_files
 from smets_emu.protocols.security import GbcsKeys
+from smets_emu.tools.rtds_replay import dlms_shape as shape
+from smets_emu.tools.rtds_replay import first_difference, same_shape
+from smets_emu.tools.rtds_scenarios import inject_dlms_fault as inject_rtds_fault
+from smets_emu.tools.rtds_scenarios import profile_for, twin_keys
 
 DEVICE_TYPES = {
     bytes.fromhex("00DB1234567890A0"): "ESME",
@@ -80,48 +81,6 @@ def dlms_folders(root: Path) -> list[FolderCase]:
     return cases
 
 
-def shape(value: DlmsData) -> object:
-    """The DLMS type tree of a value (array lengths and values ignored; protected blobs by plaintext)."""
-    if isinstance(value, StructureData):
-        return ("structure", tuple(shape(i) for i in value.items))
-    if isinstance(value, ArrayData):
-        return ("array", frozenset(shape(i) for i in value.items))
-    if isinstance(value, CompactArrayData):
-        return ("compact-array", repr(value.description))
-    if isinstance(value, OctetStringData) and value.decrypted is not None:
-        return ("protected", shape(value.decrypted))
-    return value.tag.json_name
-
-
-def same_shape(ours: object, theirs: object) -> bool:
-    """Type trees equal; an empty array matches any array (the number of entries is a value)."""
-    if isinstance(ours, tuple) and isinstance(theirs, tuple):
-        if ours[0] != theirs[0]:
-            return False
-        if ours[0] == "array":
-            a, b = ours[1], theirs[1]
-            if not a or not b:
-                return True
-            return all(any(same_shape(x, y) for y in b) for x in a) and all(any(same_shape(x, y) for x in a)
-                                                                             for y in b)
-        if ours[0] == "structure":
-            return len(ours[1]) == len(theirs[1]) and all(
-                same_shape(x, y) for x, y in zip(ours[1], theirs[1], strict=True))
-        return ours[1] == theirs[1] if ours[0] == "compact-array" else same_shape(ours[1], theirs[1])
-    return ours == theirs
-
-
-def inject_rtds_fault(device_state: object, command: AccessRequest, response: AccessResponse) -> None:
-    """Set up the hardware fault an RTDS ERROR response shows on one access of the command."""
-    model = CosemModel(device_state)  # type: ignore[arg-type]
-    for spec, result in zip(command.specifications, response.results, strict=False):
-        if int(result.result) == HARDWARE_FAULT:
-            kind = {AccessRequestKind.ACTION: "action", AccessRequestKind.SET: "set",
-                    AccessRequestKind.SET_WITH_SELECTION: "set"}.get(spec.kind, "get")
-            model.inject_fault(kind, spec.class_id, spec.instance, spec.member_id, HARDWARE_FAULT)
-            return
-
-
 def replay_folder(root: Path, case: FolderCase) -> list[str]:
     """Replay one folder; the list of mismatches (empty when every response matches)."""
     logging.disable(logging.WARNING)
@@ -133,13 +92,11 @@ def replay_folder(root: Path, case: FolderCase) -> list[str]:
     for command in case.commands:
         name = command.path.name
         eui = decode_envelope(command.read()).header.recipient
-        profile = "twin" if "_TWIN_" in name else "default"  # RTDS TWIN scenarios address a twin-element ESME
+        profile = profile_for(name)  # RTDS TWIN scenarios address a twin-element ESME
         device = devices.get((eui, profile))
         if device is None:
             twin_of = next((d for (e, _), d in devices.items() if e == eui), None)
-            keys = None if twin_of is None else {
-                usage: load_der_private_key(pair.private_key, None) for usage, pair in twin_of.state.keys.items()
-            }
+            keys = None if twin_of is None else twin_keys(twin_of)
             state = new_device_state(eui, DEVICE_TYPES[eui], keystore, profile=profile, keys=keys)
             device = devices[(eui, profile)] = device_for(state)
             headend.register_device(state)
@@ -201,20 +158,6 @@ def compare(ours: object, theirs: object, headend: HeadEnd, wire: bytes) -> list
     if "invalid" in (str(report.mac.value), str(report.signature.value)):
         out.append(f"protection {report}")
     return out
-
-
-def first_difference(ours: object, theirs: object, path: str = "") -> str:
-    """A readable path to the first place two type trees differ."""
-    if isinstance(ours, tuple) and isinstance(theirs, tuple) and ours[0] == theirs[0]:
-        if ours[0] == "structure" and len(ours[1]) == len(theirs[1]):
-            for i, (a, b) in enumerate(zip(ours[1], theirs[1], strict=True)):
-                if not same_shape(a, b):
-                    return first_difference(a, b, f"{path}/{i}")
-        if ours[0] == "protected":
-            return first_difference(ours[1], theirs[1], f"{path}/protected")
-        if ours[0] == "array" and len(ours[1]) == 1 and len(theirs[1]) == 1:
-            return first_difference(next(iter(ours[1])), next(iter(theirs[1])), f"{path}/*")
-    return f"{path or '/'}: {ours} != {theirs}"
 
 
 def future_dated_targets(root: Path, case: FolderCase) -> tuple[list[dict[str, object]], list[dict[str, object]]]:

@@ -8,7 +8,9 @@ attribute ids, statuses and types; values come from the device model and may dif
 
 RTDS error scenarios are device faults (a hardware failure reading an attribute or running a
 command): the rig injects the fault the scenario describes before delivering the command.
-"Not found" scenarios run on a device whose logs and configuration tables are empty.
+"Not found" scenarios run on a device whose logs and configuration tables are empty. The
+preconditions and structure rules are the product's (``smets_emu.tools.rtds_scenarios``,
+``smets_emu.tools.rtds_replay``).
 """
 
 from __future__ import annotations
@@ -18,21 +20,19 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.serialization import load_der_private_key
 
 from smets_emu.emulator.devices import device_for
 from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import new_device_state
-from smets_emu.emulator.zcl import utrn
 from smets_emu.emulator.zcl.model import ZclModel
-from smets_emu.protocols import crypto
-from smets_emu.protocols.envelope import Envelope, decode_envelope, encode_envelope
-from smets_emu.protocols.keystore import Keystore, KeyUsage
+from smets_emu.protocols.envelope import decode_envelope
+from smets_emu.protocols.keystore import Keystore
 from smets_emu.protocols.message import decode_message
-from smets_emu.protocols.payloads.gbz import GbzComponent, GbzPayload
-from smets_emu.protocols.payloads.zcl import ZclStatus
+from smets_emu.protocols.payloads.gbz import GbzPayload
 from smets_emu.protocols.rtds import RtdsFile, keystore_folder
 from smets_emu.protocols.security import GbcsKeys
+from smets_emu.tools.rtds_replay import gbz_shape
+from smets_emu.tools.rtds_scenarios import inject_gbz_faults, remint_top_up
 from tests_support import RTDS_FILES
 
 GSME = bytes.fromhex("00DB1234567890A1")
@@ -74,101 +74,14 @@ def keystore_dir(rtds_root: Any) -> Any:
     return keystore_folder(rtds_root)
 
 
-# --- structure of a response --------------------------------------------------------------
+# --- structure of a response, faults and empty tables: the product's rules -------------------
 
-
-def _component_shape(comp: dict[str, Any]) -> tuple[Any, ...]:
-    zcl = comp["zcl"]
-    fields = zcl.get("fields")
-    if comp["encrypted"]:
-        fields = (zcl.get("decrypted") or {}).get("fields")
-        if fields is None:
-            return (comp["cluster_id"], "undecryptable")
-    head = (comp["cluster_id"], zcl["frame_type"], zcl["direction"], zcl["command_id"], comp["encrypted"])
-    if fields is None:
-        return (*head, "raw")
-    if zcl["frame_type"] == "PROFILE_WIDE" and zcl["command_id"] == 0x01:
-        return (*head, tuple((r["attribute_id"], r["status"], r.get("type")) for r in fields["records"]))
-    if zcl["frame_type"] == "PROFILE_WIDE" and zcl["command_id"] == 0x0B:
-        return (*head, fields["command_id"], fields["status"])
-    return (*head, tuple(sorted(fields)), _outcome(comp["cluster_id"], zcl["command_id"], fields))
-
-
-def _outcome(cluster: int, command: int, fields: dict[str, Any]) -> Any:
-    """The success/failure indication carried inside a cluster response command."""
-    if (cluster, command) == (0x0705, 0x03):
-        return ("result_type", fields["result_type"])
-    if (cluster, command) == (0x0702, 0x0D):
-        return ("sampling started", fields["sample_id"] != 0xFFFF)
-    if (cluster, command) == (0x0709, 0x02):
-        return ("cleared", fields["cleared_event_logs"] != 0)
-    return None
-
-
-def _shape(message: Any) -> tuple[Any, ...]:
-    payload = message.payload.to_json()
-    if payload.get("family") == "asn1":
-        value = payload["value"] or {}
-        status = str(value.get("deviceTimeStatus", ""))
-        return ("asn1", payload["schema"], status.startswith("reliable"))
-    return tuple(_component_shape(c) for c in payload["components"])
-
-
-# --- rig: faults and empty tables derived from the scenario --------------------------------
-
-
-def _inject_faults(model: ZclModel, command: GbzPayload, expected: dict[str, Any]) -> None:
-    """Make the device fail where the RTDS error scenario's device failed."""
-    by_seq = {c.header.sequence_number: c for c in command.components}
-    for comp in expected["components"]:
-        zcl = comp["zcl"]
-        fields = zcl.get("fields") or (zcl.get("decrypted") or {}).get("fields") or {}
-        sent = by_seq.get(zcl["sequence_number"])
-        if sent is None:
-            continue
-        if zcl["frame_type"] == "PROFILE_WIDE" and zcl["command_id"] == 0x01:
-            for record in fields.get("records", []):
-                if record["status"] not in ("SUCCESS", "NOT_FOUND", "UNSUPPORTED_ATTRIBUTE"):
-                    model.inject_attribute_fault(comp["cluster_id"], record["attribute_id"],
-                                                 ZclStatus[record["status"]])
-        elif zcl["frame_type"] == "PROFILE_WIDE" and zcl["command_id"] == 0x0B:
-            status = fields.get("status")
-            if fields.get("command_id") != 0xFF and status not in ("SUCCESS", "NOT_FOUND"):
-                model.inject_command_fault(sent.cluster_id, sent.header.command_id, ZclStatus[status],
-                                           sent.header.sequence_number)
-        elif (comp["cluster_id"], zcl["command_id"]) in ((0x0702, 0x0D), (0x0709, 0x02)):
-            if _outcome(comp["cluster_id"], zcl["command_id"], fields)[1] is False:
-                model.inject_command_fault(sent.cluster_id, sent.header.command_id, ZclStatus.HARDWARE_FAILURE)
+_shape = gbz_shape
+_inject_faults = inject_gbz_faults
 
 
 def _remint_top_up(data: bytes, keystore: Keystore, device_state: Any) -> bytes:
-    """Re-mint an RTDS UTRN for the emulated device's own key (same counter and value)."""
-    env = decode_envelope(data)
-    message = decode_message(data)
-    payload = message.payload
-    if not isinstance(payload, GbzPayload):
-        return data
-    comps = []
-    for comp in payload.components:
-        code = (comp.fields or {}).get("top_up_code")
-        if (comp.cluster_id, comp.header.command_id) == (0x0705, 0x04) and code:
-            try:
-                token = utrn.parse(code)
-            except utrn.UtrnError:
-                comps.append(comp)
-                continue
-            device_key = load_der_private_key(device_state.keys["ka"].private_key, None)
-            supplier_key = keystore.private_key(env.header.originator, KeyUsage.KA_PREPAYMENT)
-            z = crypto.ecdh_shared_secret(private_key=supplier_key, public_key=device_key.public_key())
-            code = utrn.build(shared_secret=z, supplier=env.header.originator, device=env.header.recipient,
-                              counter=token.counter, value=token.value, value_class=token.value_class)
-            comps.append(GbzComponent(comp.cluster_id, comp.header, fields={**comp.fields, "top_up_code": code},
-                                      last=comp.last))
-        else:
-            comps.append(comp)
-    content = GbzPayload(components=tuple(comps), form="command").encode()
-    return encode_envelope(Envelope(env.header, content, signature=env.signature, mac=env.mac,
-                                    signature_field=env.signature_field))
+    return remint_top_up(data, keystore, device_state)
 
 
 # --- the comparison --------------------------------------------------------------------------

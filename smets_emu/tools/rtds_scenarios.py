@@ -1,0 +1,463 @@
+"""Preconditions of the DCC reference test data (RTDS) scenarios, for replaying them on emulated devices.
+
+An RTDS use-case folder records what a real device answered in a given situation; the file
+names say which situation (``_SUCCESS_``, ``_ERROR_``, ``_NOT_FOUND_``, ``_TWIN_``,
+``_FUTURE_DATED_`` ...). This module is the one place that derives, from the folder and file
+names and from the RTDS messages themselves, what the emulated device must look like before
+a command is delivered. Nothing here produces a response: every response and alert comes
+from the device model.
+
+Preconditions, per scenario:
+
+- **ERROR scenarios are replayed by injecting the device fault the RTDS response reports**,
+  through the devices' fault-injection features, before the command is delivered and
+  cleared after it; the rest of the response comes from the device model:
+
+  - DLMS (ESME, CHF): the access the RTDS ``access-response`` marks ``hardware-fault`` gets
+    the same fault (``CosemModel.inject_fault``); the accesses after it then answer as the
+    COSEM engine does after a failure (GBCS 7.2.4).
+  - GBZ (GSME, GPF): each attribute record with a failure status, each Default Response with
+    a failure status and each response command whose result shows a failure
+    (Start Sampling, Clear Event Log) gets that failure (``ZclModel.inject_*_fault``).
+  - ASN.1 device log (CS03/CS04/CS07/GCS59): a ``readFailure``/``writeFailure`` response
+    code becomes a ``read``/``write`` device log fault (``objects["device_log"]["faults"]``).
+- ``_NOT_FOUND_`` scenarios run on a GBZ device whose logs and data tables are empty.
+- Trust anchor replacements (CS02b, CS02g): each scenario runs on a freshly provisioned device,
+  the CANCELLATION on the device holding the FUTURE_DATED update it cancels
+  (:func:`device_group`); other folders replay all scenarios in order on the same devices.
+- ``_TWIN_`` scenarios address the twin-element ESME profile (same EUI and key pairs).
+- Top-up scenarios (0x0097, 0x009B): the RTDS UTRN is minted for the RTDS device key, which
+  RTDS does not ship; it is re-minted (same counter, value and class) for the emulated
+  device's fresh key agreement key (GBCS 4.3.5 / digest 5.10).
+- Device log contents: a successful CS04 unjoin presumes the device log holds the named
+  device, a successful CS07 read presumes the entries it lists; they are joined first
+  through real CS03 join commands from the supplier, so the log is built by the model.
+- CS02 (security credentials): RTDS 6.21 hands a GPF over from the ACB, so the GPF's supplier
+  and network operator cells hold the ACB's credentials before it; RTDS 6.24.2 CS02e success
+  presumes the device holds its own DS certificate, installed from the RTDS keystore.
+
+Device-originated alerts that no command in a folder triggers (``NA_*`` folders with only an
+ALERT) are triggered where the device model has a trigger: a command from another RTDS folder
+that raises the alert (GCS62 after a GPF device log restore, CS14 after a CHF device log
+change), or a device event hook (GSME meter integrity issue, generic alerts). Otherwise the
+folder is unsupported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, load_der_private_key
+
+from smets_emu.emulator.anchors import CellId, CellKeyUsage, Role
+from smets_emu.emulator.cosem import CosemModel
+from smets_emu.emulator.device import Device, Outcome
+from smets_emu.emulator.headend import HeadEnd
+from smets_emu.emulator.state import DeviceState
+from smets_emu.emulator.zcl import utrn
+from smets_emu.emulator.zcl.model import ZclModel
+from smets_emu.errors import SmetsError
+from smets_emu.protocols import crypto
+from smets_emu.protocols.envelope import Envelope, decode_envelope, encode_envelope
+from smets_emu.protocols.keystore import Keystore, KeyUsage
+from smets_emu.protocols.message import Message, decode_message
+from smets_emu.protocols.payloads.asn1 import Asn1Payload
+from smets_emu.protocols.payloads.dlms import AccessRequest, AccessRequestKind, AccessResponse, DataAccessResult
+from smets_emu.protocols.payloads.gbz import GbzComponent, GbzPayload
+from smets_emu.protocols.payloads.zcl import ZclStatus
+from smets_emu.protocols.pki import TestPki, generate_test_pki
+from smets_emu.protocols.rtds import RtdsFile
+
+DEVICE_TYPES: dict[bytes, str] = {
+    bytes.fromhex("00DB1234567890A0"): "ESME",
+    bytes.fromhex("00DB1234567890A1"): "GSME",
+    bytes.fromhex("00DB1234567890A2"): "CHF",
+    bytes.fromhex("00DB1234567890A3"): "GPF",
+    bytes.fromhex("00DB1234567890A6"): "ESME",
+}
+"""RTDS device identities and the emulated type behind each."""
+
+NOT_EMULATED: dict[bytes, str] = {
+    bytes.fromhex("00DB1234567890A4"): "PPMID",
+    bytes.fromhex("00DB1234567890A5"): "HCALCS",
+}
+"""RTDS devices that are not emulated: commands to them are unsupported."""
+
+SUPPLIER = bytes.fromhex("90B3D51F30010000")
+HARDWARE_FAULT = int(DataAccessResult.HARDWARE_FAULT)
+TOP_UP_CODES = frozenset({0x0097, 0x009B})
+SETUP_COUNTER = 900
+"""Originator counter of the first site-setup join (below the RTDS supplier counters)."""
+
+
+# --- scenario names --------------------------------------------------------------------------------
+
+
+def tags(name: str) -> frozenset[str]:
+    """The scenario words of an RTDS file name (``ERROR``, ``SUCCESS``, ``NOT_FOUND``, ``TWIN`` ...)."""
+    words = set(name.removesuffix(".HEX").split("_"))
+    if "_NOT_FOUND_" in name:
+        words.add("NOT_FOUND")
+    if "_FUTURE_DATED_" in name:
+        words.add("FUTURE_DATED")
+    return frozenset(words)
+
+
+def is_error(name: str) -> bool:
+    """True for an RTDS ERROR scenario file."""
+    return "ERROR" in tags(name)
+
+
+def profile_for(name: str) -> str:
+    """The device profile a command addresses: ``twin`` for RTDS TWIN scenarios, else ``default``."""
+    return "twin" if "TWIN" in tags(name) else "default"
+
+
+def response_name(command_name: str) -> str:
+    """The RTDS RESPONSE file answering a COMMAND file."""
+    return command_name.replace("_COMMAND_", "_RESPONSE_", 1)
+
+
+def device_group(name: str) -> str:
+    """Which fresh device a command's scenario runs on, within its folder.
+
+    Scenarios share the folder's devices in originator-counter order (a CS03 error presumes the
+    success join before it), except trust anchor replacements (CS02b, CS02g): each of their
+    scenarios presumes the anchors as provisioned, so IMMEDIATE SUCCESS, IMMEDIATE ERROR and
+    FUTURE_DATED ERROR run on devices of their own, and a CANCELLATION shares the device of the
+    FUTURE_DATED SUCCESS command it cancels.
+    """
+    if not name.startswith(("CS02b", "CS02g")):
+        return ""
+    words = tags(name)
+    if "CANCELLATION" in words or ("FUTURE_DATED" in words and "SUCCESS" in words):
+        return "future-dated"
+    return "-".join(w for w in ("IMMEDIATE", "FUTURE_DATED", "SUCCESS", "ERROR") if w in words)
+
+
+def twin_keys(device: Device) -> dict[str, ec.EllipticCurvePrivateKey]:
+    """The key pairs of *device*, for a second profile of the same physical device."""
+    return {usage: load_der_private_key(pair.private_key, None)  # type: ignore[misc]
+            for usage, pair in device.state.keys.items()}
+
+
+# --- device state before the folder's commands -----------------------------------------------------
+
+
+def gpf_before_handover(state: DeviceState) -> None:
+    """A GPF whose supplier and network operator cells still hold the ACB's credentials (RTDS 6.21)."""
+    acb_ds = state.anchors[CellId(Role.ACCESS_CONTROL_BROKER, CellKeyUsage.DIGITAL_SIGNATURE)]
+    acb_ka = state.anchors[CellId(Role.ACCESS_CONTROL_BROKER, CellKeyUsage.KEY_AGREEMENT)]
+    for cell_id in list(state.anchors):
+        if cell_id.role in (Role.SUPPLIER, Role.NETWORK_OPERATOR):
+            source = acb_ds if cell_id.key_usage is CellKeyUsage.DIGITAL_SIGNATURE else acb_ka
+            state.anchors[cell_id] = replace(source, cell=cell_id)
+
+
+def prepare_state(state: DeviceState, folder: str) -> None:
+    """Folder-wide preconditions on a freshly provisioned device state."""
+    if folder.startswith("6.21_") and state.device_type == "GPF":
+        gpf_before_handover(state)
+
+
+@dataclass(frozen=True)
+class Join:
+    """A HAN join the scenario presumes was made before its commands (GBCS CS03, digest 5.5)."""
+
+    recipient: bytes
+    message_code: int
+    method: int
+    eui: bytes
+    device_type: int
+
+
+_JOIN_TYPES = {  # (target type, join message code) -> (method and role, other device type)
+    ("ESME", 0x000D): (0, 5), ("GPF", 0x000D): (0, 5),
+    ("ESME", 0x000E): (2, 6), ("GSME", 0x000E): (2, 3), ("GPF", 0x000E): (2, 0),
+    ("GSME", 0x00AF): (3, 5),
+}
+_UNJOIN_TO_JOIN = {0x000F: 0x000D, 0x0010: 0x000E}  # CS04AC unjoins Method A/C joins, CS04B Method B joins
+
+
+def _type_number(value: Any) -> int:
+    text = str(value)
+    return int(text[text.rfind("(") + 1:-1]) if "(" in text else int(text)
+
+
+def site_joins(commands: list[tuple[RtdsFile, Message]], responses: dict[str, Message]) -> list[Join]:
+    """The device log entries a folder's SUCCESS scenarios presume, derived from its commands and responses."""
+    joins: list[Join] = []
+    for file, message in commands:
+        if "SUCCESS" not in tags(file.path.name) or not isinstance(message.payload, Asn1Payload):
+            continue
+        target = message.header.recipient
+        kind = DEVICE_TYPES.get(target)
+        code = message.message_code
+        if code in _UNJOIN_TO_JOIN and isinstance(message.payload.value, str) and kind is not None:
+            join_code = _UNJOIN_TO_JOIN[code]
+            if (kind, join_code) in _JOIN_TYPES:
+                method, other = _JOIN_TYPES[(kind, join_code)]
+                joins.append(Join(target, join_code, method, bytes.fromhex(message.payload.value), other))
+        elif code == 0x0013:  # CS07: the entries the RTDS device reported
+            reply = responses.get(response_name(file.path.name))
+            value = reply.payload.value if reply is not None and isinstance(reply.payload, Asn1Payload) else None
+            for entry in (value or {}).get("deviceLogEntries", []) if isinstance(value, dict) else []:
+                other = _type_number(entry["deviceType"])
+                join_code = next((c for (t, c), (_, o) in _JOIN_TYPES.items() if t == kind and o == other), None)
+                if join_code is not None:
+                    method = _JOIN_TYPES[(kind, join_code)][0]  # type: ignore[index]
+                    joins.append(Join(target, join_code, method, bytes.fromhex(entry["deviceId"]), other))
+    return joins
+
+
+def run_join(device: Device, headend: HeadEnd, join: Join, counter: int, now: dt.datetime,
+             pki: TestPki | None = None) -> Outcome:
+    """Send one site-setup join from the supplier (Method C carries a KA certificate of a test PKI)."""
+    value: dict[str, Any] = {"joinMethodAndRole": join.method, "otherDeviceEntityId": join.eui.hex(),
+                             "otherDeviceType": join.device_type}
+    if join.message_code == 0x00AF:
+        pki = pki or generate_test_pki(seed="rtds-site")
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = pki.issue_device_certificate(join.eui, KeyUsage.KA, key.public_key())
+        value["otherDeviceKACertificate"] = {"der": cert.public_bytes(Encoding.DER).hex()}
+    payload = Asn1Payload("CS03Command", value, join.message_code, 1)
+    data = headend.command(originator=SUPPLIER, recipient=device.eui, message_code=join.message_code,
+                           payload=payload, counter=counter)
+    outcome = device.handle(data, now)
+    device.state = outcome.state
+    return outcome
+
+
+# --- per-command preconditions -------------------------------------------------------------------
+
+
+def inject_dlms_fault(state: DeviceState, command: AccessRequest, response: AccessResponse) -> bool:
+    """Set up the hardware fault an RTDS ERROR response shows on one access of the command."""
+    model = CosemModel(state)
+    for spec, result in zip(command.specifications, response.results, strict=False):
+        if int(result.result) == HARDWARE_FAULT:
+            kind = {AccessRequestKind.ACTION: "action", AccessRequestKind.SET: "set",
+                    AccessRequestKind.SET_WITH_SELECTION: "set"}.get(spec.kind, "get")
+            model.inject_fault(kind, spec.class_id, spec.instance, spec.member_id, HARDWARE_FAULT)
+            return True
+    return False
+
+
+def gbz_failure_outcome(cluster: int, command: int, fields: dict[str, Any]) -> Any:
+    """The success/failure indication carried inside a GBZ cluster response command, or None."""
+    if (cluster, command) == (0x0705, 0x03):
+        return ("result_type", fields.get("result_type"))
+    if (cluster, command) == (0x0702, 0x0D):
+        return ("sampling started", fields.get("sample_id") != 0xFFFF)
+    if (cluster, command) == (0x0709, 0x02):
+        return ("cleared", fields.get("cleared_event_logs") != 0)
+    return None
+
+
+def inject_gbz_faults(model: ZclModel, command: GbzPayload, expected: dict[str, Any]) -> bool:
+    """Make the device fail where the RTDS error scenario's device failed (per component and attribute)."""
+    by_seq = {c.header.sequence_number: c for c in command.components}
+    injected = False
+    for comp in expected.get("components", []):
+        zcl = comp["zcl"]
+        fields = zcl.get("fields") or (zcl.get("decrypted") or {}).get("fields") or {}
+        sent = by_seq.get(zcl["sequence_number"])
+        if sent is None:
+            continue
+        if zcl["frame_type"] == "PROFILE_WIDE" and zcl["command_id"] == 0x01:
+            for record in fields.get("records", []):
+                if record["status"] not in ("SUCCESS", "NOT_FOUND", "UNSUPPORTED_ATTRIBUTE"):
+                    model.inject_attribute_fault(comp["cluster_id"], record["attribute_id"],
+                                                 ZclStatus[record["status"]])
+                    injected = True
+        elif zcl["frame_type"] == "PROFILE_WIDE" and zcl["command_id"] == 0x0B:
+            status = fields.get("status")
+            if fields.get("command_id") != 0xFF and status not in ("SUCCESS", "NOT_FOUND"):
+                model.inject_command_fault(sent.cluster_id, sent.header.command_id, ZclStatus[status],
+                                           sent.header.sequence_number)
+                injected = True
+        elif (comp["cluster_id"], zcl["command_id"]) in ((0x0702, 0x0D), (0x0709, 0x02)):
+            if gbz_failure_outcome(comp["cluster_id"], zcl["command_id"], fields)[1] is False:
+                model.inject_command_fault(sent.cluster_id, sent.header.command_id, ZclStatus.HARDWARE_FAILURE)
+                injected = True
+    return injected
+
+
+_DEVICE_LOG_FAULTS = {"readFailure": "read", "writeFailure": "write"}
+
+
+def device_log_fault(expected: Message) -> str | None:
+    """The device log fault an RTDS ASN.1 error response reports (``read``/``write``), or None."""
+    value = expected.payload.value if isinstance(expected.payload, Asn1Payload) else None
+    codes = [value] if isinstance(value, str) else []
+    if isinstance(value, dict):
+        codes.append(str(value.get("responseCode", "")))
+        codes.extend(str(o.get("joinResponseCode", "")) for o in value.get("restoreOutcomes", []))
+    for code in codes:
+        fault = _DEVICE_LOG_FAULTS.get(code.split("(")[0])
+        if fault:
+            return fault
+    return None
+
+
+def remint_top_up(data: bytes, keystore: Keystore, state: DeviceState) -> bytes:
+    """Re-mint an RTDS UTRN for the emulated device's own KA key (same counter, value and class)."""
+    env = decode_envelope(data)
+    payload = decode_message(data).payload
+    if not isinstance(payload, GbzPayload):
+        return data
+    comps = []
+    changed = False
+    for comp in payload.components:
+        code = (comp.fields or {}).get("top_up_code")
+        if (comp.cluster_id, comp.header.command_id) == (0x0705, 0x04) and code:
+            try:
+                token = utrn.parse(code)
+                device_key = load_der_private_key(state.keys["ka"].private_key, None)
+                supplier_key = keystore.private_key(env.header.originator, KeyUsage.KA_PREPAYMENT)
+            except (utrn.UtrnError, SmetsError, KeyError):
+                comps.append(comp)
+                continue
+            z = crypto.ecdh_shared_secret(private_key=supplier_key, public_key=device_key.public_key())  # type: ignore[arg-type]
+            code = utrn.build(shared_secret=z, supplier=env.header.originator, device=env.header.recipient,
+                              counter=token.counter, value=token.value, value_class=token.value_class)
+            comps.append(GbzComponent(comp.cluster_id, comp.header, fields={**comp.fields, "top_up_code": code},
+                                      last=comp.last))
+            changed = True
+        else:
+            comps.append(comp)
+    if not changed:
+        return data
+    content = GbzPayload(components=tuple(comps), form="command").encode()
+    return encode_envelope(Envelope(env.header, content, signature=env.signature, mac=env.mac,
+                                    signature_field=env.signature_field))
+
+
+@dataclass
+class Prepared:
+    """A command made ready for its scenario: the bytes to re-protect and what was set up."""
+
+    data: bytes
+    notes: list[str]
+    undo: Callable[[Device], None]
+
+
+def prepare_command(device: Device, name: str, data: bytes, expected: Message | None,
+                    keystore: Keystore) -> Prepared:
+    """Apply the preconditions of one RTDS command scenario to *device*; ``undo`` clears them afterwards.
+
+    *keystore* is the original RTDS keystore (organisation keys, RTDS device certificates).
+    """
+    notes: list[str] = []
+    message = decode_message(data)
+    request = message.payload
+    work = device.state.clone()
+    undo_steps: list[Callable[[DeviceState], None]] = []
+    if message.message_code in TOP_UP_CODES:
+        reminted = remint_top_up(data, keystore, work)
+        if reminted != data:
+            notes.append("UTRN re-minted for the device key")
+            data = reminted
+    if name.startswith("CS02e_") and "SUCCESS" in tags(name):
+        try:
+            found = keystore.certificate(device.eui, KeyUsage.DS)
+        except SmetsError:
+            found = None
+        cert = found.public_bytes(Encoding.DER) if found is not None else None
+        if cert is not None and "ds" in work.keys:
+            work.keys["ds"].certificate = cert
+            notes.append("device holds its RTDS DS certificate")
+    if is_error(name) and expected is not None:
+        if isinstance(request, AccessRequest) and isinstance(expected.payload, AccessResponse):
+            CosemModel(work).clear_faults()
+            if inject_dlms_fault(work, request, expected.payload):
+                notes.append("hardware fault injected")
+            undo_steps.append(lambda s: CosemModel(s).clear_faults())
+        elif isinstance(request, GbzPayload) and isinstance(expected.payload, GbzPayload):
+            if inject_gbz_faults(ZclModel(work), request, expected.payload.to_json()):
+                notes.append("ZCL fault injected")
+            undo_steps.append(lambda s: ZclModel(s).clear_faults())
+        elif isinstance(request, Asn1Payload | type(None)) and (fault := device_log_fault(expected)):
+            log_objects = dict(work.objects.get("device_log") or {})
+            log_objects["faults"] = [fault]
+            work.objects["device_log"] = log_objects
+            notes.append(f"device log {fault} fault injected")
+
+            def clear_log_fault(s: DeviceState) -> None:
+                s.objects["device_log"] = {k: v for k, v in (s.objects.get("device_log") or {}).items()
+                                           if k != "faults"}
+            undo_steps.append(clear_log_fault)
+    if "NOT_FOUND" in tags(name) and isinstance(request, GbzPayload):
+        model = ZclModel(work)
+        saved = model.objects.get("tables")
+        model.objects["tables"] = {}
+        notes.append("empty data tables")
+
+        def restore_tables(s: DeviceState, saved: Any = saved) -> None:
+            ZclModel(s).objects["tables"] = saved
+        undo_steps.append(restore_tables)
+    device.state = work
+
+    def undo(dev: Device) -> None:
+        if not undo_steps:
+            return
+        after = dev.state.clone()
+        for step in undo_steps:
+            step(after)
+        dev.state = after
+
+    return Prepared(data, notes, undo)
+
+
+# --- device-originated alerts ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertTrigger:
+    """How the device model is brought to raise a device-originated alert a folder shows without a command."""
+
+    description: str
+    command: str | None = None  # an RTDS COMMAND file (from another folder) that triggers it
+    event: Callable[[Device, Message, dt.datetime], Outcome] | None = None
+
+
+def _gsme_integrity(device: Device, alert: Message, now: dt.datetime) -> Outcome:
+    body = alert.payload.to_json()
+    code = int(body.get("alert_code") or 0x81A0)
+    return device.meter_integrity_warning(code, now)  # type: ignore[attr-defined,no-any-return]
+
+
+def _gsme_generic(device: Device, alert: Message, now: dt.datetime) -> Outcome:
+    return device.generic_alert(int(alert.payload.to_json()["alert_code"]), now)  # type: ignore[attr-defined,no-any-return]
+
+
+COMMAND_TRIGGERS: dict[tuple[str, int], str] = {
+    ("GPF", 0x00B2): "GCS59_8.12.2_SUCCESS_COMMAND_GBCS.HEX",  # a device log restore backs the log up (GCS62)
+    ("CHF", 0x0018): "CCS01_8.11_SUCCESS_COMMAND_GBCS.HEX",  # a CHF device log change raises CS14
+}
+"""(device type, alert message code) -> an RTDS command whose handling raises that alert."""
+
+EVENT_TRIGGERS: dict[tuple[str, int], tuple[str, Callable[[Device, Message, dt.datetime], Outcome]]] = {
+    ("GSME", 0x00F2): ("GSME meter integrity issue event", _gsme_integrity),
+    ("GSME", 0x1000): ("GSME generic critical alert event", _gsme_generic),
+    ("GSME", 0x1001): ("GSME generic non-critical alert event", _gsme_generic),
+}
+"""(device type, alert message code) -> a device event hook raising that alert."""
+
+
+def alert_trigger(alert: Message) -> AlertTrigger | None:
+    """The trigger for a device-originated alert of an RTDS folder that has no command, or None."""
+    kind = DEVICE_TYPES.get(alert.header.originator)
+    if kind is None:
+        return None
+    command = COMMAND_TRIGGERS.get((kind, alert.message_code))
+    if command is not None:
+        return AlertTrigger(f"triggered by RTDS {command}", command=command)
+    event = EVENT_TRIGGERS.get((kind, alert.message_code))
+    if event is not None:
+        return AlertTrigger(f"triggered by the {event[0]}", event=event[1])
+    return None
