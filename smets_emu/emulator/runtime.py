@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from smets_emu.emulator.device import Outbound
 from smets_emu.emulator.fleet import Fleet
@@ -52,6 +53,7 @@ class VirtualClock:
 
 
 AlertListener = Callable[[Outbound], None]
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -97,6 +99,11 @@ class Runtime:
             sent = await asyncio.to_thread(self.fleet.deliver, data, self.clock.now())
         self._publish(sent)
         return [o for o in sent if o.kind == "response"]
+
+    async def call(self, fn: Callable[[], _T]) -> _T:
+        """Run *fn* serialised with deliveries and ticks (e.g. reloading a device after a power cycle)."""
+        async with self._lock:
+            return await asyncio.to_thread(fn)
 
     async def tick(self) -> list[Outbound]:
         """Run due timers now."""

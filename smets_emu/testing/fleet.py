@@ -1,0 +1,165 @@
+"""A lab served from a background thread, with a blocking client, for synchronous test code.
+
+``start_fleet(folder)`` provisions a fleet with its own test PKI in *folder*, serves it on
+ephemeral TCP ports (GFI, binary, HTTP) with a virtual clock, and yields a :class:`SmetsFleet`.
+:class:`SmetsClient` sends commands through the real WAN front as a named remote party.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import threading
+from collections.abc import Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from smets_emu.emulator.device import Device
+from smets_emu.protocols.payloads import Payload
+from smets_emu.tools.faults import Fault
+from smets_emu.tools.fleet_file import FleetSpec, default_fleet
+from smets_emu.tools.lab import Lab, open_lab
+from smets_emu.tools.service import Endpoints, LabService, ServiceConfig
+from smets_emu.tools.wan_client import RemoteParty, Reply, WanClient
+
+_T = TypeVar("_T")
+
+DEFAULT_START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+class SmetsFleet:
+    """A running in-process fleet (virtual clock) and its endpoints."""
+
+    def __init__(self, lab: Lab, service: LabService, loop: asyncio.AbstractEventLoop, endpoints: Endpoints) -> None:
+        self.lab = lab
+        self.service = service
+        self.loop = loop
+        self.endpoints = endpoints
+        self.alerts: list[bytes] = []  # every alert any device sent, in order
+        self._subscription = service.runtime.subscribe(lambda item: self.alerts.append(item.message))
+
+    def run(self, coro: Coroutine[Any, Any, _T], timeout: float = 30.0) -> _T:
+        """Run a coroutine on the fleet's event loop and wait for it."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    @property
+    def key_folder(self) -> Path:
+        """The keystore folder remote parties use."""
+        return self.lab.key_folder
+
+    @property
+    def devices(self) -> dict[bytes, Device]:
+        """The devices by EUI."""
+        return self.lab.fleet.devices
+
+    def eui(self, device_type: str, index: int = 0) -> bytes:
+        """The EUI of the *index*-th device of a type (ESME, GSME, CHF, GPF)."""
+        matches = [e for e, d in self.devices.items() if d.state.device_type == device_type.upper()]
+        return matches[index]
+
+    @property
+    def esme(self) -> bytes:
+        return self.eui("ESME")
+
+    @property
+    def gsme(self) -> bytes:
+        return self.eui("GSME")
+
+    @property
+    def chf(self) -> bytes:
+        return self.eui("CHF")
+
+    @property
+    def gpf(self) -> bytes:
+        return self.eui("GPF")
+
+    def now(self) -> dt.datetime:
+        """The virtual time."""
+        return self.service.clock.now()
+
+    def advance(self, delta: dt.timedelta | float) -> list[bytes]:
+        """Move the virtual clock (seconds or a timedelta); returns the alerts that became due."""
+        if not isinstance(delta, dt.timedelta):
+            delta = dt.timedelta(seconds=delta)
+        return [o.message for o in self.run(self.service.runtime.advance(delta))]
+
+    def fault(self, eui: bytes, kind: str, *, count: int = 1, seconds: float = 0.0, direction: str = "command") -> None:
+        """Inject a fault (drop, delay, corrupt, power-cycle) for a device at the WAN front."""
+        fault = Fault.from_json({"kind": kind, "count": count, "seconds": seconds, "direction": direction})
+        if fault.kind == "power-cycle":
+            self.run(self.service.runtime.call(lambda: self.lab.power_cycle(eui)))
+        else:
+            self.service.faults.add(eui, fault)
+
+    def client(self, framing: str = "gfi") -> SmetsClient:
+        """A new blocking client on its own connection."""
+        return SmetsClient(self, framing)
+
+
+class SmetsClient:
+    """A blocking remote-party client of a :class:`SmetsFleet` over its TCP front."""
+
+    def __init__(self, fleet: SmetsFleet, framing: str = "gfi", *, timeout: float = 10.0) -> None:
+        self.fleet = fleet
+        endpoint = fleet.endpoints.gfi if framing == "gfi" else fleet.endpoints.binary
+        if endpoint is None:
+            raise RuntimeError(f"the fleet serves no {framing} framing")
+        self._wan = fleet.run(WanClient.connect(endpoint[0], endpoint[1], framing))
+        self.party = RemoteParty(fleet.lab.keystore, lambda data: self._wan.exchange(data, timeout=timeout))
+
+    def command(
+        self,
+        code: int | str,
+        payload: Payload | bytes | dict[str, Any] | None = None,
+        *,
+        to: bytes | str,
+        as_role: str | bytes | None = None,
+    ) -> Reply:
+        """Send one command (a sample payload when none is given) and return the decoded, checked reply."""
+        return self.fleet.run(self.party.command(code, payload, to=to, as_party=as_role))
+
+    def build(self, code: int | str, payload: Payload | bytes | None = None, *, to: bytes | str,
+              as_role: str | bytes | None = None) -> bytes:
+        """A protected command without sending it."""
+        return self.party.build(code, payload, to=to, as_party=as_role)
+
+    def send_raw(self, data: bytes) -> Reply:
+        """Send an already protected message."""
+        return self.fleet.run(self.party.send_raw(data))
+
+    def close(self) -> None:
+        self.fleet.run(self._wan.close())
+
+
+@contextlib.contextmanager
+def start_fleet(
+    folder: str | Path,
+    spec: FleetSpec | None = None,
+    *,
+    devices: int = 4,
+    start: dt.datetime = DEFAULT_START,
+    http: bool = True,
+) -> Iterator[SmetsFleet]:
+    """Provision (or resume) a lab in *folder* and serve it from a background thread."""
+    lab = open_lab(folder, spec or default_fleet(devices), synchronous="OFF")
+    config = ServiceConfig(
+        port=0, binary_port=0, http_port=0 if http else None, clock="virtual", start=start, tick_interval=3600.0
+    )
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="smets-fleet", daemon=True)
+    thread.start()
+    service = LabService(lab, config)
+    try:
+        endpoints = asyncio.run_coroutine_threadsafe(service.start(), loop).result(30)
+        fleet = SmetsFleet(lab, service, loop, endpoints)
+        try:
+            yield fleet
+        finally:
+            fleet._subscription.cancel()
+            asyncio.run_coroutine_threadsafe(service.stop(), loop).result(30)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+        lab.close()

@@ -1,0 +1,318 @@
+"""Clients of the WAN front: a frame-level TCP client and a remote-party client over it.
+
+:class:`WanClient` sends GBCS messages and collects what comes back with the same frame
+number (see :mod:`smets_emu.tools.wan_server`). :class:`RemoteParty` builds, signs and MACs
+commands as a named remote party from a keystore (GBCS 6, 7) and decodes the device's reply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from smets_emu.emulator import rules
+from smets_emu.emulator.anchors import Role
+from smets_emu.emulator.headend import HeadEnd
+from smets_emu.emulator.provision import DEFAULT_PARTIES
+from smets_emu.errors import SmetsError
+from smets_emu.protocols.envelope import CraFlag, decode_envelope
+from smets_emu.protocols.keystore import Keystore
+from smets_emu.protocols.message import Message, message_to_json
+from smets_emu.protocols.message_codes import lookup
+from smets_emu.protocols.payloads import Payload, payload_from_json
+from smets_emu.tools.wan_framing import FRAMINGS, Frame
+
+log = logging.getLogger(__name__)
+
+
+class ClientError(SmetsError):
+    """The front did not answer, or a command could not be built."""
+
+
+@dataclass
+class Exchange:
+    """What came back for one command: its alerts and its response (None if there was none)."""
+
+    number: int
+    response: bytes | None = None
+    alerts: list[bytes] = field(default_factory=list)
+
+
+class WanClient:
+    """A TCP client of the WAN front; several commands may be outstanding at once."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, framing: str = "gfi") -> None:
+        self._reader = reader
+        self._writer = writer
+        self._framing = FRAMINGS[framing]
+        self._decoder = self._framing.decoder()
+        self._numbers = itertools.count(1)
+        self._pending: dict[int, tuple[Exchange, asyncio.Future[Exchange]]] = {}
+        self.unsolicited: asyncio.Queue[bytes] = asyncio.Queue()
+        self._task = asyncio.create_task(self._read_loop())
+
+    @classmethod
+    async def connect(cls, host: str, port: int, framing: str = "gfi") -> WanClient:
+        """Open a connection to the front."""
+        reader, writer = await asyncio.open_connection(host, port)
+        return cls(reader, writer, framing)
+
+    async def close(self) -> None:
+        """Close the connection."""
+        self._task.cancel()
+        self._writer.close()
+        try:
+            await self._writer.wait_closed()
+        except (ConnectionError, OSError):
+            pass
+
+    async def __aenter__(self) -> WanClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _read_loop(self) -> None:
+        try:
+            while data := await self._reader.read(65536):
+                for frame in self._decoder.feed(data):
+                    self._dispatch(frame)
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        for _, future in self._pending.values():
+            if not future.done():
+                future.set_exception(ClientError("connection closed"))
+
+    def _dispatch(self, frame: Frame) -> None:
+        entry = self._pending.get(frame.number) if frame.number else None
+        if entry is None:
+            if frame.message:
+                self.unsolicited.put_nowait(frame.message)
+            return
+        exchange, future = entry
+        if not frame.message:
+            self._finish(frame.number)
+            return
+        try:
+            cra = decode_envelope(frame.message).header.cra_flag
+        except SmetsError:
+            cra = CraFlag.RESPONSE  # a damaged reply still ends the exchange
+        if cra is CraFlag.ALERT:
+            exchange.alerts.append(frame.message)
+            return
+        exchange.response = frame.message
+        self._finish(frame.number)
+
+    def _finish(self, number: int) -> None:
+        exchange, future = self._pending.pop(number)
+        if not future.done():
+            future.set_result(exchange)
+
+    def send_frame(self, message: bytes) -> asyncio.Future[Exchange]:
+        """Send one message; the future resolves with what came back for it."""
+        number = next(self._numbers) % 0xFFFFFFFF or next(self._numbers)
+        future: asyncio.Future[Exchange] = asyncio.get_running_loop().create_future()
+        self._pending[number] = (Exchange(number), future)
+        self._writer.write(self._framing.encode(message, number))
+        return future
+
+    async def exchange(self, message: bytes, *, timeout: float | None = 10.0) -> Exchange:
+        """Send one message and wait for its response (or the end of its exchange)."""
+        future = self.send_frame(message)
+        await self._writer.drain()
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError as exc:
+            raise ClientError("no answer from the WAN front") from exc
+
+
+ROLE_NAMES: dict[str, Role] = {
+    "recovery": Role.RECOVERY,
+    "supplier": Role.SUPPLIER,
+    "network-operator": Role.NETWORK_OPERATOR,
+    "acb": Role.ACCESS_CONTROL_BROKER,
+    "access-control-broker": Role.ACCESS_CONTROL_BROKER,
+    "transitional-cos": Role.TRANSITIONAL_COS,
+    "wan-provider": Role.WAN_PROVIDER,
+    "load-controller": Role.LOAD_CONTROLLER,
+}
+
+USE_CASE_ALIASES: dict[str, int] = {
+    "read-firmware": 0x0059,  # ECS52, ESME and CHF
+    "read-gas-firmware": 0x0084,  # GCS38
+}
+
+
+def party_eui(name: str) -> bytes:
+    """A remote party by role name (the default party of that role) or by EUI."""
+    role = ROLE_NAMES.get(name.lower().replace("_", "-"))
+    if role is not None:
+        return DEFAULT_PARTIES[role]
+    try:
+        eui = bytes.fromhex(name.replace("-", ""))
+    except ValueError as exc:
+        raise ClientError(f"unknown remote party {name!r}: a role ({', '.join(ROLE_NAMES)}) or an EUI") from exc
+    if len(eui) != 8:
+        raise ClientError(f"{name!r} is not an EUI-64")
+    return eui
+
+
+def default_party(code: int) -> bytes:
+    """The party that sends *code* by default: the supplier when allowed, else another allowed role."""
+    allowed = rules.allowed_roles(code)
+    for role in (Role.SUPPLIER, Role.NETWORK_OPERATOR, Role.ACCESS_CONTROL_BROKER, Role.RECOVERY,
+                 Role.TRANSITIONAL_COS, Role.WAN_PROVIDER, Role.LOAD_CONTROLLER):
+        if role in allowed:
+            return DEFAULT_PARTIES[role]
+    return DEFAULT_PARTIES[Role.SUPPLIER]
+
+
+def message_code(value: str | int) -> int:
+    """A message code from ``0x0059``, ``89``, a use case (``ECS52``) or an alias (``read-firmware``)."""
+    if isinstance(value, int):
+        return value
+    if value.lower() in USE_CASE_ALIASES:
+        return USE_CASE_ALIASES[value.lower()]
+    try:
+        return int(value, 0)
+    except ValueError:
+        pass
+    from smets_emu.protocols import message_codes
+
+    for code in range(0x10000):
+        info = message_codes.lookup(code)
+        if info is not None and info.use_case.upper() == value.upper():
+            return code
+    raise ClientError(f"unknown message code or use case {value!r}")
+
+
+def sample_payload(code: int) -> Payload:
+    """A well-formed command payload for *code* from the codec's sample builders."""
+    from smets_emu.protocols.payloads.asn1 import ASN1_MESSAGE_CODES, sample_asn1
+    from smets_emu.protocols.payloads.dlms import DLMS_MESSAGE_CODES, sample_dlms
+    from smets_emu.protocols.payloads.gbz import GBZ_MESSAGE_CODES, sample_gbz
+
+    try:
+        if code in DLMS_MESSAGE_CODES:
+            return sample_dlms(code, int(CraFlag.COMMAND))
+        if code in GBZ_MESSAGE_CODES:
+            return sample_gbz(code, int(CraFlag.COMMAND))
+        if code in ASN1_MESSAGE_CODES:
+            return sample_asn1(code, int(CraFlag.COMMAND))
+    except SmetsError as exc:
+        raise ClientError(f"no sample payload for 0x{code:04X}: {exc}") from exc
+    raise ClientError(f"no sample payload for 0x{code:04X}; give one")
+
+
+@dataclass
+class Reply:
+    """A device's reply to one command, decoded and checked."""
+
+    command: bytes
+    response: bytes | None
+    alerts: list[bytes]
+    message: Message | None  # the decoded response
+    security: dict[str, str]  # mac / signature check of the response
+    alert_messages: list[Message] = field(default_factory=list)
+
+    @property
+    def payload(self) -> Payload | None:
+        """The decoded response payload."""
+        return None if self.message is None else self.message.payload
+
+    def to_json(self) -> dict[str, Any]:
+        """The reply as JSON: the decoded response, its security check and the alerts."""
+        return {
+            "answered": self.response is not None,
+            "security": self.security,
+            "response": None if self.message is None else message_to_json(self.message),
+            "alerts": [message_to_json(m) for m in self.alert_messages],
+        }
+
+
+Transport = Callable[[bytes], Awaitable[Exchange]]
+
+
+class RemoteParty:
+    """Builds protected commands as Known Remote Parties and reads the replies (GBCS 6.2.4)."""
+
+    def __init__(self, keystore: Keystore, transport: Transport) -> None:
+        self.headend = HeadEnd(keystore)
+        self.transport = transport
+        self._last_counter = 0
+
+    def next_counter(self) -> int:
+        """An originator counter above every one this party used (time-based, so it survives restarts)."""
+        self._last_counter = max(self._last_counter + 1, time.time_ns() // 1000)
+        return self._last_counter
+
+    def build(
+        self,
+        code: int | str,
+        payload: Payload | bytes | dict[str, Any] | None = None,
+        *,
+        to: bytes | str,
+        as_party: str | bytes | None = None,
+        counter: int | None = None,
+    ) -> bytes:
+        """A protected command: signed when critical, MACed with the ACB key."""
+        code = message_code(code)
+        recipient = to if isinstance(to, bytes) else party_eui(to)
+        if as_party is None:
+            originator = default_party(code)
+        else:
+            originator = as_party if isinstance(as_party, bytes) else party_eui(as_party)
+        if payload is None:
+            payload = sample_payload(code)
+        elif isinstance(payload, dict):
+            payload = payload_from_json(payload)
+        return self.headend.command(
+            originator=originator, recipient=recipient, message_code=code, payload=payload,
+            counter=counter if counter is not None else self.next_counter(),
+        )
+
+    def read(self, command: bytes, exchange: Exchange) -> Reply:
+        """Decode and check a reply."""
+        message = None
+        security = {"mac": "absent", "signature": "absent"}
+        if exchange.response is not None:
+            report = self.headend.verify(exchange.response)
+            security = {"mac": str(report.mac), "signature": str(report.signature)}
+            try:
+                message = self.headend.decode(exchange.response)
+            except SmetsError as exc:
+                security["detail"] = f"undecodable response: {exc}"
+        alerts = []
+        for data in exchange.alerts:
+            try:
+                alerts.append(self.headend.decode(data))
+            except SmetsError as exc:
+                log.info("undecodable alert: %s", exc)
+        return Reply(command, exchange.response, list(exchange.alerts), message, security, alerts)
+
+    async def command(
+        self,
+        code: int | str,
+        payload: Payload | bytes | dict[str, Any] | None = None,
+        *,
+        to: bytes | str,
+        as_party: str | bytes | None = None,
+    ) -> Reply:
+        """Build, send and read back one command."""
+        data = self.build(code, payload, to=to, as_party=as_party)
+        return self.read(data, await self.transport(data))
+
+    async def send_raw(self, data: bytes) -> Reply:
+        """Send an already protected message and read back the reply."""
+        return self.read(data, await self.transport(data))
+
+
+def lookup_name(code: int) -> str:
+    """``ECS52 Read ESME/Comms Hub Firmware Version`` for a code."""
+    info = lookup(code)
+    return f"0x{code:04X}" if info is None else f"{info.use_case} {info.name}"
