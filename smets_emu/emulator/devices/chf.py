@@ -7,10 +7,11 @@ from typing import ClassVar
 from smets_emu.emulator.cosem import CHF_DLMS_CODES, CosemDevice
 from smets_emu.emulator.device import CommandContext, Device, HandlerResult, handles
 from smets_emu.emulator.device_log import DeviceLogUseCases
+from smets_emu.emulator.firmware.use_cases import FirmwareDistributor
 from smets_emu.emulator.security_credentials import SecurityCredentials
 
 
-class CommsHubFunction(CosemDevice, SecurityCredentials, DeviceLogUseCases, Device):
+class CommsHubFunction(FirmwareDistributor, CosemDevice, SecurityCredentials, DeviceLogUseCases, Device):
     """Communications Hub Function (CHF): answers GBCS commands from its state.
 
     Its DLMS side (CCS01-CCS07, DBCH01-DBCH05, ECS26i/n, ECS35c/d, ECS52) runs through the

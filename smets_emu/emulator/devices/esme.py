@@ -7,10 +7,11 @@ from typing import ClassVar
 from smets_emu.emulator.cosem import ESME_DLMS_CODES, CosemDevice
 from smets_emu.emulator.device import CommandContext, Device, HandlerResult, handles
 from smets_emu.emulator.device_log import DeviceLogUseCases
+from smets_emu.emulator.firmware.use_cases import FirmwareUseCases
 from smets_emu.emulator.security_credentials import SecurityCredentials
 
 
-class ElectricityMeter(CosemDevice, SecurityCredentials, DeviceLogUseCases, Device):
+class ElectricityMeter(FirmwareUseCases, CosemDevice, SecurityCredentials, DeviceLogUseCases, Device):
     """Electricity Smart Metering Equipment (ESME): answers GBCS commands from its state.
 
     Every DLMS use case (ECS*, CS01a) runs through the COSEM engine over the ESME profile.

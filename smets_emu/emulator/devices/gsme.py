@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from smets_emu.emulator.device import CommandContext, CommandRejected, Device, HandlerResult, Outcome, handles
 from smets_emu.emulator.device_log import DeviceLogUseCases
+from smets_emu.emulator.firmware.use_cases import FirmwareUseCases
 from smets_emu.emulator.security_credentials import SecurityCredentials
 from smets_emu.emulator.state import DeviceState
 from smets_emu.emulator.zcl import runtime
@@ -32,7 +33,7 @@ def _generalized_time(text: str) -> dt.datetime:
     return dt.datetime.strptime(str(text), TIME_FORMAT).replace(tzinfo=dt.UTC)
 
 
-class GasMeter(SecurityCredentials, DeviceLogUseCases, Device):
+class GasMeter(FirmwareUseCases, SecurityCredentials, DeviceLogUseCases, Device):
     """Gas Smart Metering Equipment (GSME): answers GBZ use cases from its ZigBee object model."""
 
     device_type: ClassVar[str] = "GSME"

@@ -1,0 +1,34 @@
+"""Commands a remote party sends about firmware: Activate Firmware (CS06, digest 5.6)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from smets_emu.emulator.anchors import Role
+from smets_emu.emulator.firmware.use_cases import ACTIVATE_FIRMWARE, CANCELLATION_TIME, TIME_FORMAT
+from smets_emu.emulator.headend import HeadEnd
+from smets_emu.emulator.provision import DEFAULT_PARTIES
+from smets_emu.protocols.payloads.asn1 import Asn1Payload
+
+SUPPLIER = DEFAULT_PARTIES[Role.SUPPLIER]
+
+
+def activation_payload(image_hash: bytes, counter: int, *, execution: dt.datetime | None = None,
+                       cancel: bool = False) -> Asn1Payload:
+    """The CS06 command body; *cancel* sets the 9999-12-31T23:59:59Z cancellation time."""
+    value: dict[str, object] = {"manufacturerImageHash": image_hash.hex().upper(), "originatorCounter": counter}
+    if cancel:
+        value["executionDateTime"] = CANCELLATION_TIME
+    elif execution is not None:
+        value["executionDateTime"] = execution.astimezone(dt.UTC).strftime(TIME_FORMAT)
+    return Asn1Payload.from_json({"family": "asn1", "schema": "CS06Command", "message_code": ACTIVATE_FIRMWARE,
+                                  "cra_flag": 1, "length_style": "der", "value": value})
+
+
+def activation_command(headend: HeadEnd, device: bytes, image_hash: bytes, counter: int, *,
+                       execution: dt.datetime | None = None, cancel: bool = False,
+                       originator: bytes = SUPPLIER) -> bytes:
+    """A signed and MACed CS06 Activate Firmware command from the supplier to *device*."""
+    return headend.command(originator=originator, recipient=device, message_code=ACTIVATE_FIRMWARE,
+                           payload=activation_payload(image_hash, counter, execution=execution, cancel=cancel),
+                           counter=counter)

@@ -1,0 +1,187 @@
+"""The simulated HAN between a CHF and its devices: block transfer of firmware images on the virtual clock.
+
+Modelled on the ZigBee OTA Upgrade cluster (the HAN transfer protocol is not fixed by GBCS,
+digest 7.3): the CHF offers the image (Query Next Image: the device checks manufacturer code,
+image type and hardware version), then the device pulls blocks of ``block_size`` bytes from its
+own offset; each block takes ``(block_size + overhead) * 8 / rate_bps + latency`` seconds of
+virtual time. A lost block is requested again up to ``max_retries`` times; after that the
+transfer fails (CCS08 fileTransferFailure) and the bytes the device holds are kept, so
+:meth:`HanNetwork.resume` continues where it stopped. Corrupted blocks model damage the link
+does not detect: the device finds it when it checks the supplier signature at the end.
+
+The network is sans-IO: every step changes one device's state through the device model and is
+handed to the ``commit`` callback (the receiving device before the CHF), so a fleet persists
+each step in its own transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from smets_emu.emulator.device import Device, Outbound, Outcome
+from smets_emu.emulator.firmware.use_cases import FirmwareDistributor, ImageCheck, TransferCode
+from smets_emu.emulator.store import StateStore
+from smets_emu.errors import FrameError
+from smets_emu.protocols.firmware import decode_image
+
+log = logging.getLogger(__name__)
+
+Commit = Callable[[Device, Outcome], None]
+
+
+@dataclass(frozen=True)
+class HanLink:
+    """Properties of the HAN link to one device, with fault injection."""
+
+    block_size: int = 64
+    rate_bps: int = 250_000
+    overhead: int = 30  # frame, security and OTA block response header bytes per block
+    latency: float = 0.05  # seconds per block request / response turnaround
+    max_retries: int = 3
+    lost_blocks: frozenset[int] = frozenset()  # block indices lost on their first ``loss_repeats`` attempts
+    loss_repeats: int = 1
+    loss_rate: float = 0.0  # random loss per attempt (seeded, deterministic)
+    seed: int = 0
+    corrupt_blocks: frozenset[int] = frozenset()  # blocks delivered with one byte flipped (undetected by the link)
+    down_after: int | None = None  # the link fails after this many delivered blocks
+
+    def block_time(self, length: int) -> dt.timedelta:
+        """Virtual time one block of *length* bytes takes."""
+        return dt.timedelta(seconds=(length + self.overhead) * 8 / self.rate_bps + self.latency)
+
+    def drops(self, index: int, attempt: int, delivered: int) -> bool:
+        """True when this attempt at block *index* is lost."""
+        if self.down_after is not None and delivered >= self.down_after:
+            return True
+        if index in self.lost_blocks and attempt < self.loss_repeats:
+            return True
+        return self.loss_rate > 0 and random.Random(f"{self.seed}:{index}:{attempt}").random() < self.loss_rate
+
+    def damage(self, index: int, block: bytes) -> bytes:
+        """The block as it arrives."""
+        if index in self.corrupt_blocks and block:
+            return bytes([block[0] ^ 0xFF]) + block[1:]
+        return block
+
+
+def store_commit(store: StateStore) -> Commit:
+    """A commit callback persisting each step in *store* (state and alerts in one transaction)."""
+
+    def commit(device: Device, outcome: Outcome) -> None:
+        store.commit(outcome.state, [(o.kind, o.recipient, o.message) for o in outcome.outbound])
+
+    return commit
+
+
+@dataclass
+class HanNetwork:
+    """A CHF and the devices on its HAN; moves images and reports what devices and the CHF send."""
+
+    chf: Device
+    devices: dict[bytes, Device]
+    link: HanLink = field(default_factory=HanLink)
+    links: dict[bytes, HanLink] = field(default_factory=dict)
+    commit: Commit | None = None
+
+    @classmethod
+    def of(cls, chf: Device, devices: Iterable[Device], *, link: HanLink | None = None,
+           links: Mapping[bytes, HanLink] | None = None, commit: Commit | None = None) -> HanNetwork:
+        """A network of *chf* and *devices*."""
+        return cls(chf, {d.eui: d for d in devices}, link or HanLink(), dict(links or {}), commit)
+
+    @property
+    def distributor(self) -> FirmwareDistributor:
+        if not isinstance(self.chf, FirmwareDistributor):
+            raise TypeError("the CHF model does not distribute firmware")
+        return self.chf
+
+    def _apply(self, device: Device, outcome: Outcome, sent: list[Outbound]) -> None:
+        if self.commit is not None and (outcome.outbound or outcome.state is not None):
+            self.commit(device, outcome)
+        sent.extend(outcome.outbound)
+
+    # -- API -------------------------------------------------------------------------------
+
+    def update_firmware(self, data: bytes, targets: Iterable[bytes], now: dt.datetime) -> list[Outbound]:
+        """SRV 11.1: hand *data* to the CHF for *targets*, then run the transfers up to *now*."""
+        sent: list[Outbound] = []
+        self._apply(self.chf, self.distributor.update_firmware(data, list(targets), now), sent)
+        return sent + self.run(now)
+
+    def resume(self, target: bytes, now: dt.datetime) -> list[Outbound]:
+        """Restart a failed or interrupted transfer to *target* from the device's offset."""
+        sent: list[Outbound] = []
+        self._apply(self.chf, self.distributor.resume_transfer(target, now), sent)
+        return sent + self.run(now)
+
+    def run(self, now: dt.datetime) -> list[Outbound]:
+        """Advance every active transfer to virtual time *now*; returns the alerts raised."""
+        sent: list[Outbound] = []
+        for target_hex, entry in sorted(self.distributor.transfers().items()):
+            if entry["status"] in ("queued", "transferring"):
+                self._advance(bytes.fromhex(target_hex), now, sent)
+        return sent
+
+    def status(self, target: bytes) -> dict[str, object] | None:
+        """The CHF's record of the transfer to *target*."""
+        entry = self.distributor.transfers().get(target.hex().upper())
+        return None if entry is None else dict(entry)
+
+    # -- the transfer state machine --------------------------------------------------------
+
+    def _advance(self, target: bytes, now: dt.datetime, sent: list[Outbound]) -> None:
+        chf = self.distributor
+        entry = dict(chf.transfers()[target.hex().upper()])
+        clock = dt.datetime.fromisoformat(entry["clock"])
+        data = chf.distribution_image(entry["file"])
+        device = self.devices.get(target)
+        link = self.links.get(target, self.link)
+        if device is None or data is None or not hasattr(device, "ota_begin"):
+            why = "device not on the HAN" if device is None else "image not held"
+            log.info("transfer to %s fails: %s", target.hex().upper(), why)
+            self._apply(self.chf, chf.record_transfer(target, {}, clock, TransferCode.FILE_TRANSFER_FAILURE), sent)
+            return
+        receiver = device
+        if entry["status"] == "queued":
+            try:
+                check = receiver.check_image(decode_image(data))  # type: ignore[attr-defined]
+            except FrameError:
+                check = ImageCheck.WRONG_IMAGE_TYPE
+            if check is not ImageCheck.ACCEPTED:
+                log.info("device %s refuses image: %s", target.hex().upper(), check.value)
+                self._apply(self.chf, chf.record_transfer(target, {}, clock, check.transfer_code), sent)
+                return
+            self._apply(device, receiver.ota_begin(entry["file"], len(data), clock), sent)  # type: ignore[attr-defined]
+            entry["status"] = "transferring"
+        finish: TransferCode | None = None
+        while True:
+            offset = receiver.ota_offset(entry["file"])  # type: ignore[attr-defined]
+            if offset >= len(data):
+                end = receiver.ota_end(clock)  # type: ignore[attr-defined]
+                self._apply(device, end, sent)
+                finish = TransferCode.SUCCESS if end.accepted else TransferCode.FILE_TRANSFER_FAILURE
+                break
+            block = data[offset:offset + link.block_size]
+            step = link.block_time(len(block))
+            if clock + step > now:
+                break
+            clock += step
+            index = offset // link.block_size
+            if link.drops(index, entry["attempt"], entry["delivered"]):
+                entry["attempt"] += 1
+                entry["lost"] += 1
+                if entry["attempt"] > link.max_retries:
+                    finish = TransferCode.FILE_TRANSFER_FAILURE
+                    break
+                continue
+            out = receiver.ota_block(offset, link.damage(index, block), clock)  # type: ignore[attr-defined]
+            self._apply(device, out, sent)
+            entry["attempt"] = 0
+            entry["delivered"] += 1
+        changes = {k: entry[k] for k in ("status", "attempt", "delivered", "lost")}
+        changes["clock"] = clock.isoformat()
+        self._apply(self.chf, chf.record_transfer(target, changes, clock, finish), sent)

@@ -1,0 +1,297 @@
+"""The GBCS Upgrade Image: ZigBee OTA file header, Manufacturer Image and supplier signature.
+
+Layout (digest 7.1, verified on the DUIS 11.1 sample image; GBCS 11.2 / ZigBee OTA 11.4.2):
+the OTA header (little-endian) with its optional fields, the opaque Manufacturer Image, then a
+signature block ``length (2, big-endian) || r || s`` by the supplier's digital signing key over
+the Manufacturer Image. The Manufacturer Image Hash a device reports (FDRA) and an Activate
+Firmware command carries (CS06) is SHA-256 over the Manufacturer Image (digest 7.2).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, replace
+from typing import Any
+
+from construct import (
+    Bytes,
+    Const,
+    ConstructError,
+    Default,
+    GreedyBytes,
+    If,
+    Int8ul,
+    Int16ub,
+    Int16ul,
+    Int32ul,
+    Prefixed,
+    Rebuild,
+    Struct,
+    this,
+)
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from smets_emu.errors import CryptoError, FrameError
+from smets_emu.protocols import crypto
+
+OTA_FILE_IDENTIFIER = 0x0BEEF11E
+"""ZigBee OTA upgrade file identifier (first four bytes, little-endian ``1E F1 EE 0B``)."""
+
+OTA_HEADER_VERSION = 0x0100
+BASE_HEADER_LENGTH = 56
+HEADER_STRING_LENGTH = 32
+SIGNATURE_LENGTH = 64
+SIGNATURE_BLOCK_LENGTH = 2 + SIGNATURE_LENGTH
+
+
+class FieldControl(enum.IntFlag):
+    """OTA header field control bits (ZigBee OTA 11.4.2.5)."""
+
+    SECURITY_CREDENTIAL_VERSION = 0x0001
+    DEVICE_SPECIFIC = 0x0002  # upgrade file destination present
+    HARDWARE_VERSIONS = 0x0004  # minimum and maximum hardware version present
+
+
+def _header_length(ctx: Any) -> int:
+    return (
+        BASE_HEADER_LENGTH
+        + (1 if ctx.security_credential_version is not None else 0)
+        + (8 if ctx.upgrade_file_destination is not None else 0)
+        + (4 if ctx.minimum_hardware_version is not None else 0)
+    )
+
+
+def _field_control(ctx: Any) -> int:
+    flags = FieldControl(0)
+    if ctx.security_credential_version is not None:
+        flags |= FieldControl.SECURITY_CREDENTIAL_VERSION
+    if ctx.upgrade_file_destination is not None:
+        flags |= FieldControl.DEVICE_SPECIFIC
+    if ctx.minimum_hardware_version is not None:
+        flags |= FieldControl.HARDWARE_VERSIONS
+    return int(flags)
+
+
+def _total_size(ctx: Any) -> int:
+    signature = ctx._.signature
+    return ctx.header_length + len(ctx._.manufacturer_image) + (
+        0 if signature is None else 2 + len(signature)
+    )
+
+
+OtaHeaderStruct = Struct(
+    "file_identifier" / Const(OTA_FILE_IDENTIFIER, Int32ul),
+    "header_version" / Default(Int16ul, OTA_HEADER_VERSION),
+    "header_length" / Rebuild(Int16ul, _header_length),
+    "field_control" / Rebuild(Int16ul, _field_control),
+    "manufacturer_code" / Int16ul,
+    "image_type" / Int16ul,
+    "file_version" / Int32ul,
+    "zigbee_stack_version" / Default(Int16ul, 0x0002),
+    "header_string" / Bytes(HEADER_STRING_LENGTH),
+    "total_image_size" / Rebuild(Int32ul, _total_size),
+    "security_credential_version" / If(this.field_control & FieldControl.SECURITY_CREDENTIAL_VERSION, Int8ul),
+    "upgrade_file_destination" / If(this.field_control & FieldControl.DEVICE_SPECIFIC, Bytes(8)),
+    "minimum_hardware_version" / If(this.field_control & FieldControl.HARDWARE_VERSIONS, Int16ul),
+    "maximum_hardware_version" / If(this.field_control & FieldControl.HARDWARE_VERSIONS, Int16ul),
+)
+"""ZigBee OTA upgrade file header as GBCS Upgrade Images carry it (digest 7.1 table; ZigBee OTA 11.4.2)."""
+
+SignatureBlockStruct = Prefixed(Int16ub, GreedyBytes)
+"""Trailing supplier signature: big-endian length, then ECDSA P-256 r||s (digest 7.1)."""
+
+def _signature_block_length(ctx: Any) -> int:
+    return 0 if ctx.get("signature") is None else SIGNATURE_BLOCK_LENGTH
+
+
+UpgradeImageStruct = Struct(
+    "header" / OtaHeaderStruct,
+    "manufacturer_image" / Bytes(
+        lambda c: c.header.total_image_size - c.header.header_length - _signature_block_length(c)
+    ),
+    "signature" / If(lambda c: c.get("signature") is not None, SignatureBlockStruct),
+)
+"""A whole Upgrade Image file for building (parsing finds the signature block with :func:`decode_image`)."""
+
+
+@dataclass(frozen=True)
+class UpgradeImage:
+    """A GBCS Upgrade Image (digest 7.1): OTA header fields, Manufacturer Image and optional signature."""
+
+    manufacturer_code: int
+    image_type: int
+    file_version: int
+    manufacturer_image: bytes
+    header_string: str = ""
+    hardware_versions: tuple[int, int] | None = None  # (minimum, maximum)
+    signature: bytes | None = None  # raw r||s by the supplier's DS key over the Manufacturer Image
+    header_version: int = OTA_HEADER_VERSION
+    zigbee_stack_version: int = 0x0002
+    security_credential_version: int | None = None
+    upgrade_file_destination: bytes | None = None
+
+    # -- derived ---------------------------------------------------------------------------
+
+    @property
+    def header_length(self) -> int:
+        """Length of the OTA header including its optional fields."""
+        return (BASE_HEADER_LENGTH + (1 if self.security_credential_version is not None else 0)
+                + (8 if self.upgrade_file_destination is not None else 0)
+                + (4 if self.hardware_versions is not None else 0))
+
+    @property
+    def field_control(self) -> FieldControl:
+        """Header field control bits implied by the optional fields."""
+        flags = FieldControl(0)
+        if self.security_credential_version is not None:
+            flags |= FieldControl.SECURITY_CREDENTIAL_VERSION
+        if self.upgrade_file_destination is not None:
+            flags |= FieldControl.DEVICE_SPECIFIC
+        if self.hardware_versions is not None:
+            flags |= FieldControl.HARDWARE_VERSIONS
+        return flags
+
+    @property
+    def total_size(self) -> int:
+        """Total image size as the header states it (the whole file)."""
+        sig = 0 if self.signature is None else 2 + len(self.signature)
+        return self.header_length + len(self.manufacturer_image) + sig
+
+    @property
+    def image_hash(self) -> bytes:
+        """The Manufacturer Image Hash: SHA-256 over the Manufacturer Image (digest 7.2)."""
+        return manufacturer_image_hash(self.manufacturer_image)
+
+    @property
+    def version(self) -> str:
+        """The file version as the 4-byte firmware version devices report (hex, upper case)."""
+        return f"{self.file_version:08X}"
+
+    def hardware_supported(self, hardware_version: int) -> bool:
+        """True when *hardware_version* lies in the header's range (or the header sets none)."""
+        if self.hardware_versions is None:
+            return True
+        low, high = self.hardware_versions
+        return low <= hardware_version <= high
+
+    # -- codec -----------------------------------------------------------------------------
+
+    def encode(self) -> bytes:
+        """The image file bytes, built from the fields (lengths and sizes computed)."""
+        if self.signature is not None and len(self.signature) != SIGNATURE_LENGTH:
+            raise FrameError("signature must be 64 bytes (r||s)")
+        header_string = self.header_string.encode("latin-1")
+        if len(header_string) > HEADER_STRING_LENGTH:
+            raise FrameError("header string longer than 32 bytes")
+        low, high = self.hardware_versions if self.hardware_versions is not None else (None, None)
+        try:
+            return UpgradeImageStruct.build(
+                {
+                    "header": {
+                        "header_version": self.header_version,
+                        "manufacturer_code": self.manufacturer_code,
+                        "image_type": self.image_type,
+                        "file_version": self.file_version,
+                        "zigbee_stack_version": self.zigbee_stack_version,
+                        "header_string": header_string.ljust(HEADER_STRING_LENGTH, b"\x00"),
+                        "security_credential_version": self.security_credential_version,
+                        "upgrade_file_destination": self.upgrade_file_destination,
+                        "minimum_hardware_version": low,
+                        "maximum_hardware_version": high,
+                    },
+                    "manufacturer_image": self.manufacturer_image,
+                    "signature": self.signature,
+                }
+            )
+        except ConstructError as exc:
+            raise FrameError(f"cannot build upgrade image: {exc}") from exc
+
+    def to_json(self) -> dict[str, Any]:
+        """Every header field, the sizes and the hash (for ``firmware inspect``)."""
+        hw = self.hardware_versions
+        return {
+            "file_identifier": f"0x{OTA_FILE_IDENTIFIER:08X}",
+            "header_version": f"0x{self.header_version:04X}",
+            "header_length": self.header_length,
+            "field_control": f"0x{int(self.field_control):04X}",
+            "manufacturer_code": f"0x{self.manufacturer_code:04X}",
+            "image_type": f"0x{self.image_type:04X}",
+            "file_version": f"0x{self.file_version:08X}",
+            "zigbee_stack_version": f"0x{self.zigbee_stack_version:04X}",
+            "header_string": self.header_string,
+            "total_image_size": self.total_size,
+            "security_credential_version": self.security_credential_version,
+            "upgrade_file_destination": (None if self.upgrade_file_destination is None
+                                         else self.upgrade_file_destination.hex().upper()),
+            "minimum_hardware_version": None if hw is None else f"0x{hw[0]:04X}",
+            "maximum_hardware_version": None if hw is None else f"0x{hw[1]:04X}",
+            "manufacturer_image_size": len(self.manufacturer_image),
+            "signature": None if self.signature is None else self.signature.hex().upper(),
+            "manufacturer_image_hash": self.image_hash.hex().upper(),
+        }
+
+
+def manufacturer_image_hash(manufacturer_image: bytes) -> bytes:
+    """SHA-256 over the Manufacturer Image (digest 7.2)."""
+    return hashlib.sha256(manufacturer_image).digest()
+
+
+def decode_image(data: bytes) -> UpgradeImage:
+    """Decode an Upgrade Image file; :class:`FrameError` when malformed or truncated.
+
+    The signature block is recognised by its length prefix ``00 40`` at ``total_size - 66``
+    (the OTA header carries no flag for it; the PPMID sample has none).
+    """
+    try:
+        header = OtaHeaderStruct.parse(data)
+    except ConstructError as exc:
+        raise FrameError(f"not an OTA upgrade image: {exc}") from exc
+    total = header.total_image_size
+    start = header.header_length
+    if start < _header_length(header):
+        raise FrameError(f"header length {start} shorter than its fields")
+    if len(data) < total:
+        raise FrameError(f"truncated image: {len(data)} of {total} bytes")
+    if len(data) > total:
+        raise FrameError(f"{len(data) - total} bytes after the end of the image")
+    if total < start:
+        raise FrameError("total image size smaller than the header")
+    signature: bytes | None = None
+    end = total
+    if total - start >= SIGNATURE_BLOCK_LENGTH and data[total - SIGNATURE_BLOCK_LENGTH:][:2] == b"\x00\x40":
+        signature = data[total - SIGNATURE_LENGTH:total]
+        end = total - SIGNATURE_BLOCK_LENGTH
+    hw = None
+    if header.minimum_hardware_version is not None:
+        hw = (header.minimum_hardware_version, header.maximum_hardware_version)
+    return UpgradeImage(
+        manufacturer_code=header.manufacturer_code,
+        image_type=header.image_type,
+        file_version=header.file_version,
+        manufacturer_image=bytes(data[start:end]),
+        header_string=bytes(header.header_string).rstrip(b"\x00").decode("latin-1"),
+        hardware_versions=hw,
+        signature=signature,
+        header_version=header.header_version,
+        zigbee_stack_version=header.zigbee_stack_version,
+        security_credential_version=header.security_credential_version,
+        upgrade_file_destination=None if header.upgrade_file_destination is None
+        else bytes(header.upgrade_file_destination),
+    )
+
+
+def sign_image(image: UpgradeImage, private_key: ec.EllipticCurvePrivateKey) -> UpgradeImage:
+    """The image with a supplier signature over its Manufacturer Image (ECDSA P-256/SHA-256)."""
+    return replace(image, signature=crypto.sign(private_key=private_key, data=image.manufacturer_image))
+
+
+def verify_image(image: UpgradeImage, public_key: ec.EllipticCurvePublicKey) -> bool:
+    """True when the image carries a valid supplier signature over its Manufacturer Image."""
+    if image.signature is None:
+        return False
+    try:
+        crypto.verify_signature(public_key=public_key, data=image.manufacturer_image, signature=image.signature)
+    except CryptoError:
+        return False
+    return True

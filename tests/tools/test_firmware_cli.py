@@ -1,0 +1,54 @@
+"""``smets-emu firmware build`` and ``inspect``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+from smets_emu.protocols.firmware import decode_image, verify_image
+from smets_emu.tools.cli import main
+
+DUIS_11_1 = Path(__file__).resolve().parents[2].parent / "shared" / "duis" / "templates" / \
+    "11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML"
+
+
+def test_build_then_inspect(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    (tmp_path / "payload.bin").write_bytes(b"firmware" * 40)
+    out = tmp_path / "image.ota"
+    assert main(["firmware", "build", "--manufacturer", "0x121D", "--image-type", "0", "--version", "0x0123ABCE",
+                 "--hardware", "0x1111-0x1211", "--payload", str(tmp_path / "payload.bin"),
+                 "--key", str(tmp_path / "key.pem"), "--header-string", "test", "-o", str(out)]) == 0
+    image = decode_image(out.read_bytes())
+    assert verify_image(image, key.public_key()) and image.version == "0123ABCE"
+    capsys.readouterr()
+    assert main(["firmware", "inspect", str(out), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["manufacturer_code"] == "0x121D" and info["total_image_size"] == len(out.read_bytes())
+    assert info["manufacturer_image_size"] == 320
+    assert info["manufacturer_image_hash"] == image.image_hash.hex().upper()
+    assert main(["firmware", "inspect", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "manufacturer_code" in text and "0x121D" in text and "0x1211" in text
+
+
+def test_inspect_the_duis_sample(capsys: pytest.CaptureFixture[str]) -> None:
+    if not DUIS_11_1.is_file():
+        pytest.skip("DUIS templates not present")
+    assert main(["firmware", "inspect", str(DUIS_11_1), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["manufacturer_code"] == "0x121D" and info["total_image_size"] == 361
+    assert info["manufacturer_image_hash"] == "7542F475E3F12EAE887D81E32C46D313741D67076B13CAEC2F82E00BA5E1BB36"
+
+
+def test_bad_input_is_an_error_not_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "junk").write_bytes(b"\x00" * 10)
+    assert main(["firmware", "inspect", str(tmp_path / "junk")]) == 2
+    assert "not an OTA upgrade image" in capsys.readouterr().err
+    assert main(["firmware", "build", "--manufacturer", "1", "--image-type", "0", "--version", "1",
+                 "--payload", str(tmp_path / "junk"), "-o", str(tmp_path / "o")]) == 2
