@@ -207,5 +207,22 @@ CELL_LAYOUTS: dict[str, tuple[CellId, ...]] = {
         CellId(Role.ACCESS_CONTROL_BROKER, KA),
         CellId(Role.TRANSITIONAL_COS, DS),
     ),
+    "PPMID": (
+        CellId(Role.ROOT, CellKeyUsage.KEY_CERT_SIGN),
+        CellId(Role.RECOVERY, DS),
+        CellId(Role.SUPPLIER, DS),
+        CellId(Role.SUPPLIER, KA),
+        CellId(Role.ACCESS_CONTROL_BROKER, DS),
+        CellId(Role.ACCESS_CONTROL_BROKER, KA),
+    ),
+    "HCALCS": (
+        CellId(Role.ROOT, CellKeyUsage.KEY_CERT_SIGN),
+        CellId(Role.RECOVERY, DS),
+        CellId(Role.SUPPLIER, DS),
+        CellId(Role.SUPPLIER, KA),
+        CellId(Role.ACCESS_CONTROL_BROKER, DS),
+        CellId(Role.ACCESS_CONTROL_BROKER, KA),
+    ),
 }
-"""Trust anchor cells per device type (GBCS 4.3.2 tables; GSME holds no network operator cells)."""
+"""Trust anchor cells per device type (GBCS 4.3.2 tables; GSME holds no network operator cells; the
+type 1 HAN devices (PPMID, HCALCS) take ACB-signed joins and supplier-signed critical joins)."""

@@ -493,6 +493,13 @@ class Device:
             wire = self.maced_wire(state, env, mode=crypto.KdfMode.ALERT)
         return Outbound("alert", recipient, wire, alert.message_code)
 
+    def generic_alert(self, alert_code: int, now: dt.datetime) -> Outcome:
+        """Raise a generic alert (0x1000 critical / 0x1001 non-critical) for a device event *alert_code*."""
+        work = self.state.clone()
+        outbound = [self.build_alert(work, self.security_alert(alert_code, now), now)]
+        self.state = work
+        return Outcome(work, outbound, accepted=True)
+
     def security_alert(self, alert_code: int, now: dt.datetime) -> AlertSpec:
         """A generic alert carrying a security event code, in the device's payload family."""
         critical = alert_code in (ALERT_AUTHENTICATION_FAILURE, ALERT_NO_AUTHORITY)

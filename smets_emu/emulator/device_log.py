@@ -126,6 +126,13 @@ JOIN_PARTNERS: dict[str, dict[JoinMethod, frozenset[OtherDeviceType]]] = {
         JoinMethod.METHOD_A_INITIATOR: frozenset({_T.PPMID}),
         JoinMethod.METHOD_B: frozenset({_T.GSME, _T.TYPE2}),
     },
+    "PPMID": {
+        JoinMethod.METHOD_A_RESPONDER: frozenset({_T.ESME, _T.GPF}),
+        JoinMethod.METHOD_C: frozenset({_T.GSME}),
+    },
+    "HCALCS": {
+        JoinMethod.METHOD_A_RESPONDER: frozenset({_T.ESME}),
+    },
 }
 """Per device type: the join methods it takes part in and the device types it may join that way.
 
@@ -136,15 +143,19 @@ CCS use cases, so a CHF answers none of these commands.
 """
 
 DEVICE_LOG_CAPACITY: dict[str, dict[str, int]] = {
-    "default": {"ESME": 5, "GSME": 5, "GPF": 8, "CHF": 16},
+    "default": {"ESME": 5, "GSME": 5, "GPF": 8, "CHF": 16, "PPMID": 4, "HCALCS": 2},
 }
 """Device log capacity per device profile and device type (``default`` for profiles not listed)."""
 
 OBJECTS_KEY = "device_log"
 """Key of the device log settings (capacity override, injected faults) in ``state.objects``."""
 
-_NEEDS_CERTIFICATE = {("GSME", JoinMethod.METHOD_C, _T.PPMID)}
+_NEEDS_CERTIFICATE = {("GSME", JoinMethod.METHOD_C, _T.PPMID), ("PPMID", JoinMethod.METHOD_C, _T.GSME)}
 """(device type, join method, other device type) joins that carry the other device's KA certificate."""
+
+_UNBOUND_CERTIFICATE = {"PPMID"}
+"""Device types that take the Method C partner's KA certificate without binding it to the entity ID
+in the command (the DCC reference data joins a PPMID with a GSME certificate naming another EUI)."""
 
 
 # --- log helpers (usable by every device type) ------------------------------------------------------
@@ -232,8 +243,8 @@ def remove_entry(state: DeviceState, eui: bytes) -> bool:
     return removed
 
 
-def check_ka_certificate(der: bytes | None, eui: bytes, now: dt.datetime) -> bool:
-    """A usable KA certificate of the other device: P-256 key agreement, naming *eui*, valid *now*."""
+def check_ka_certificate(der: bytes | None, eui: bytes | None, now: dt.datetime) -> bool:
+    """A usable KA certificate of the other device: P-256 key agreement, naming *eui* (unless None), valid *now*."""
     if der is None:
         return False
     try:
@@ -245,7 +256,7 @@ def check_ka_certificate(der: bytes | None, eui: bytes, now: dt.datetime) -> boo
     except (SmetsError, ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as exc:
         log.info("join certificate refused: %s", exc)
         return False
-    if "keyAgreement" not in usages or named != eui:
+    if "keyAgreement" not in usages or (eui is not None and named != eui):
         return False
     return not_before <= now <= not_after
 
@@ -333,7 +344,8 @@ class DeviceLogUseCases:
         if (self.device_type, method, other_type) in _NEEDS_CERTIFICATE:
             cert_tree = value.get("otherDeviceKACertificate")
             certificate = _der(cert_tree) if isinstance(cert_tree, dict) else None
-            if not check_ka_certificate(certificate, eui, ctx.now):
+            bound = None if self.device_type in _UNBOUND_CERTIFICATE else eui
+            if not check_ka_certificate(certificate, bound, ctx.now):
                 return JoinResponse.INVALID_OR_MISSING_CERTIFICATE
         if has_fault(ctx.state, "write"):
             return JoinResponse.WRITE_FAILURE

@@ -7,6 +7,7 @@ from smets_emu.emulator.devices.chf import CommsHubFunction
 from smets_emu.emulator.devices.esme import ElectricityMeter
 from smets_emu.emulator.devices.gpf import GasProxyFunction
 from smets_emu.emulator.devices.gsme import GasMeter
+from smets_emu.emulator.devices.type1 import HanConnectedLoadSwitch, PrepaymentInterfaceDevice
 from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import SmetsError
 
@@ -15,6 +16,8 @@ DEVICE_CLASSES: dict[str, type[Device]] = {
     "GSME": GasMeter,
     "CHF": CommsHubFunction,
     "GPF": GasProxyFunction,
+    "PPMID": PrepaymentInterfaceDevice,
+    "HCALCS": HanConnectedLoadSwitch,
 }
 
 
@@ -26,4 +29,13 @@ def device_for(state: DeviceState) -> Device:
     return cls(state)
 
 
-__all__ = ["DEVICE_CLASSES", "CommsHubFunction", "ElectricityMeter", "GasMeter", "GasProxyFunction", "device_for"]
+__all__ = [
+    "DEVICE_CLASSES",
+    "CommsHubFunction",
+    "ElectricityMeter",
+    "GasMeter",
+    "GasProxyFunction",
+    "HanConnectedLoadSwitch",
+    "PrepaymentInterfaceDevice",
+    "device_for",
+]

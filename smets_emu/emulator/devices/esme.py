@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import ClassVar
 
 from smets_emu.emulator.cosem import ESME_DLMS_CODES, CosemDevice
-from smets_emu.emulator.device import CommandContext, Device, HandlerResult, handles
+from smets_emu.emulator.device import AlertSpec, CommandContext, Device, HandlerResult, Outcome, handles
 from smets_emu.emulator.device_log import DeviceLogUseCases
 from smets_emu.emulator.firmware.use_cases import FirmwareUseCases
 from smets_emu.emulator.security_credentials import SecurityCredentials
+from smets_emu.protocols.payloads.dlms import DataNotification, InvokeIdAndPriority
+from smets_emu.protocols.payloads.dlms_data import DataTag, IntegerData, OctetStringData, StructureData
+from smets_emu.protocols.timestamps import DlmsDateTime
+
+METER_INTEGRITY_ISSUE = 0x81A0
+METER_INTEGRITY_WARNING_DLMS = 0x00F0
 
 
 class ElectricityMeter(FirmwareUseCases, CosemDevice, SecurityCredentials, DeviceLogUseCases, Device):
@@ -19,6 +26,20 @@ class ElectricityMeter(FirmwareUseCases, CosemDevice, SecurityCredentials, Devic
 
     device_type: ClassVar[str] = "ESME"
     payload_family: ClassVar[str] = "dlms"
+
+    def meter_integrity_warning(self, code: int, now: dt.datetime) -> Outcome:
+        """Raise the Meter Integrity Issue Warning alert (0x81A0) in its DLMS form (message code 0x00F0)."""
+        body = StructureData((
+            IntegerData(DataTag.LONG_UNSIGNED, METER_INTEGRITY_ISSUE),
+            OctetStringData(DlmsDateTime.from_datetime(now).to_bytes()),
+            OctetStringData(code.to_bytes(2, "big")),
+        ))
+        work = self.state.clone()
+        work.log_security_event(METER_INTEGRITY_ISSUE, now.isoformat(), f"meter integrity issue {code}")
+        alert = AlertSpec(METER_INTEGRITY_WARNING_DLMS, DataNotification(InvokeIdAndPriority(0), body), False)
+        outbound = [self.build_alert(work, alert, now)]
+        self.state = work
+        return Outcome(work, outbound, accepted=True)
 
     @handles(*sorted(ESME_DLMS_CODES))
     def dlms_command(self, ctx: CommandContext) -> HandlerResult:

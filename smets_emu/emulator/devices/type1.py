@@ -1,0 +1,77 @@
+"""Type 1 HAN devices: the Prepayment Interface Device (PPMID) and the HAN-Connected Auxiliary
+Load Control Switch (HCALCS).
+
+They join meters over the HAN (CS03A2 Method A as responder, CS03C Method C with a GSME), leave
+them (CS04AC), report their firmware version (CS08, GBCS 13.3.x) and raise the firmware
+activation alert (CS09, message code 0x012B, alert code 0x8F8B) when a new image runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from smets_emu.emulator.device import AlertSpec, CommandContext, Device, HandlerResult, Outcome, handles
+from smets_emu.emulator.device_log import DeviceLogUseCases, has_fault
+from smets_emu.emulator.security_credentials import SecurityCredentials
+from smets_emu.emulator.state import DeviceState
+from smets_emu.protocols.payloads.asn1 import Asn1Payload
+
+READ_FIRMWARE_VERSION = 0x0129  # CS08
+FIRMWARE_ACTIVATION_ALERT = 0x012B  # CS09
+READ_FIRMWARE_VERSION_ALERT_CODE = 0x8F8B
+DEFAULT_VERSION = "01000000"
+
+
+def firmware_version(state: DeviceState) -> str:
+    """The running firmware version as upper-case hex (shared key with the firmware slots)."""
+    return str(state.firmware.get("version") or DEFAULT_VERSION).upper()
+
+
+def _asn1(schema: str, code: int, cra: int, value: Any) -> Asn1Payload:
+    return Asn1Payload.from_json({"family": "asn1", "schema": schema, "message_code": code, "cra_flag": cra,
+                                  "value": value})
+
+
+class Type1Device(SecurityCredentials, DeviceLogUseCases, Device):
+    """Common behaviour of the PPMID and the HCALCS."""
+
+    payload_family: ClassVar[str] = "gbz"
+
+    @handles(READ_FIRMWARE_VERSION)
+    def read_firmware_version(self, ctx: CommandContext) -> HandlerResult:
+        """CS08: the running firmware version, or readFailure when the version store has a fault."""
+        failed = has_fault(ctx.state, "read")  # an injected read fault of the device's stores
+        value = {
+            "firmwareVersion": "00000000" if failed else firmware_version(ctx.state),
+            "responseCode": "readFailure(1)" if failed else "readSuccess(0)",
+        }
+        return HandlerResult(_asn1("CS08Response", READ_FIRMWARE_VERSION, 2, value))
+
+    def activate_firmware(self, version: str, now: dt.datetime, *, success: bool = True) -> Outcome:
+        """Switch to *version* (a hex string) and raise CS09 to the responsible supplier (critical, signed)."""
+        work = self.state.clone()
+        if success:
+            work.firmware["version"] = version.upper()
+        value = {
+            "alertCode": READ_FIRMWARE_VERSION_ALERT_CODE,
+            "executionDateTime": now.astimezone(dt.UTC).strftime("%Y%m%d%H%M%SZ"),
+            "firmwareVersion": firmware_version(work),
+            "activateImage": "success(0)" if success else "failure(1)",
+        }
+        alert = AlertSpec(FIRMWARE_ACTIVATION_ALERT, _asn1("CS09Alert", FIRMWARE_ACTIVATION_ALERT, 3, value), True)
+        outbound = [self.build_alert(work, alert, now)]
+        self.state = work
+        return Outcome(work, outbound, accepted=True)
+
+
+class PrepaymentInterfaceDevice(Type1Device):
+    """PPMID: a HAN display that joins the ESME/GPF (Method A) and the GSME (Method C)."""
+
+    device_type: ClassVar[str] = "PPMID"
+
+
+class HanConnectedLoadSwitch(Type1Device):
+    """HCALCS: a HAN-connected auxiliary load control switch joined to an ESME (Method A)."""
+
+    device_type: ClassVar[str] = "HCALCS"
