@@ -7,6 +7,17 @@
   or at a future date (alerts 0x00CB / 0x0124 with 0x8F66 or 0x8F67).
 - CS02c (0x000A) Issue Security Credentials: a new key pair and its PKCS#10 request.
 - CS02d (0x000B) Update Device Certificate and CS02e (0x000C) Provide Device Certificate.
+
+Fault injection (``state.objects["faults"]["credentials"]``, see :func:`inject_credential_fault`):
+failures inside the device that no command content causes, as a real device reports them after
+e.g. a key generation hardware failure or a certificate storage failure:
+
+- ``"issue"``: the CS02c responseCode instead of a new key pair (``keyPairGenerationFailed(2)``,
+  ``crProductionFailed(3)``); the device keeps no pending key pair;
+- ``"provide"``: the CS02e responseCode instead of the certificate (``certificateRetrievalFailure(3)``);
+- ``"update"``: ``{cell label or "*": statusCode}``, the replacement status a CS02b/CS02g
+  replacement of that trust anchor cell (``supplier/ds``, ``load_controller/ka`` ...) reports
+  instead of being applied, immediately or when a future-dated update comes due.
 """
 
 from __future__ import annotations
@@ -48,6 +59,10 @@ from smets_emu.emulator.provision import private_key_der
 from smets_emu.emulator.state import DeviceState, KeyPair
 from smets_emu.errors import SmetsError
 from smets_emu.protocols.payloads.asn1 import Asn1Payload
+from smets_emu.protocols.payloads.asn1_types import (
+    IssueSecurityCredentialsResponseCode,
+    ProvideDeviceCertificateResponseCode,
+)
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +100,14 @@ TARGET_ROLES: dict[int, frozenset[Role]] = {
 CS02F_UNREPORTED_ROLES = frozenset({TCOS})
 """Roles CS02f answers with status other(127) (RTDS 6.24.1_CS02fMAC, NA_CS02fSignature)."""
 
+FAULTS_KEY, CREDENTIAL_FAULTS = "faults", "credentials"
+"""``state.objects[FAULTS_KEY][CREDENTIAL_FAULTS]`` holds the injected credential faults."""
+FAULT_OPERATIONS = frozenset({"issue", "provide", "update"})
+_FAULT_CODE_NAMES: dict[str, dict[int, str]] = {
+    "issue": IssueSecurityCredentialsResponseCode._map,
+    "provide": ProvideDeviceCertificateResponseCode._map,
+}
+
 _USAGE_ORDER = {CellKeyUsage.KEY_CERT_SIGN: 0, CellKeyUsage.DIGITAL_SIGNATURE: 1, CellKeyUsage.KEY_AGREEMENT: 2}
 _NO_ID = bytes(8)
 _F = TypeVar("_F", bound=Callable[..., HandlerResult])
@@ -101,6 +124,61 @@ def _guarded(fn: _F) -> _F:
             raise CommandRejected(ALERT_INTEGRITY_FAILURE, f"unusable command content: {exc}") from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+def _fault_code(operation: str, value: Any) -> int:
+    """A fault's response or status code as an int (``3``, ``"crProductionFailed"`` or ``"other(127)"``)."""
+    if isinstance(value, str):
+        names = {name: code for code, name in _FAULT_CODE_NAMES.get(operation, {}).items()}
+        if value in names:
+            return names[value]
+    return number(value)
+
+
+def inject_credential_fault(state: DeviceState, operation: str, value: Any) -> None:
+    """Make the device's next *operation* (``issue``, ``provide``, ``update``) fail with *value*.
+
+    For ``issue`` and ``provide`` *value* is the response code (number or name); for ``update`` a
+    mapping of trust anchor cell label (or ``"*"`` for every cell) to the replacement statusCode.
+    The fault stays until :func:`clear_credential_faults`.
+    """
+    if operation not in FAULT_OPERATIONS:
+        raise ValueError(f"unknown credential operation {operation!r}")
+    if operation == "update":
+        if not isinstance(value, dict):
+            raise ValueError("an update fault maps cell labels to status codes")
+        stored: Any = {str(cell): _fault_code(operation, code) for cell, code in value.items()}
+    else:
+        stored = _fault_code(operation, value)
+    faults = dict(state.objects.get(FAULTS_KEY) or {})
+    faults[CREDENTIAL_FAULTS] = {**(faults.get(CREDENTIAL_FAULTS) or {}), operation: stored}
+    state.objects[FAULTS_KEY] = faults
+
+
+def clear_credential_faults(state: DeviceState) -> None:
+    """Remove every injected credential fault."""
+    faults = {k: v for k, v in (state.objects.get(FAULTS_KEY) or {}).items() if k != CREDENTIAL_FAULTS}
+    if faults:
+        state.objects[FAULTS_KEY] = faults
+    else:
+        state.objects.pop(FAULTS_KEY, None)
+
+
+def credential_fault(state: DeviceState, operation: str) -> Any:
+    """The injected fault of *operation* (a code, or the update cell map), or None."""
+    faults = state.objects.get(FAULTS_KEY)
+    if not isinstance(faults, dict) or not isinstance(faults.get(CREDENTIAL_FAULTS), dict):
+        return None
+    return faults[CREDENTIAL_FAULTS].get(operation)
+
+
+def _update_fault(state: DeviceState, cell: CellId) -> int | None:
+    """The status an injected update fault gives a replacement of *cell*, or None."""
+    fault = credential_fault(state, "update")
+    if not isinstance(fault, dict):
+        return None
+    code = fault.get(cell.label(), fault.get("*"))
+    return None if code is None else int(code)
 
 
 def _hex(data: bytes | None) -> str:
@@ -279,8 +357,13 @@ class SecurityCredentials:
             target = cell_from_tree(replacement["targetTrustAnchorCell"])
             assert target is not None
             existing = state.anchors.get(target)
+            fault = _update_fault(state, target)
             if existing is None:
                 status, new = certpath.TRUST_ANCHOR_NOT_FOUND, None
+            elif fault is not None:
+                status, new = fault, None
+                log.info("device %s: %s not replaced: injected fault %d", state.eui.hex().upper(), target.label(),
+                         fault)
             else:
                 result = certpath.check_replacement(
                     certificate_der(replacement["replacementCertificate"]), target, path, root,
@@ -378,10 +461,14 @@ class SecurityCredentials:
         """CS02c: generate a key pair for the usage, keep it pending, answer a PKCS#10 request (GBCS 13.3.5.x)."""
         usage = _device_usage(ctx.payload.value.get("keyUsage"))
         pair = ctx.state.keys.get(usage) if usage else None
+        fault = credential_fault(ctx.state, "issue")
         if usage is None:
             value: dict[str, Any] = {"responseCode": 1}
         elif pair is None:
             value = {"responseCode": 2}
+        elif fault is not None:
+            log.info("device %s: CS02c fails: injected fault %s", ctx.state.eui.hex().upper(), fault)
+            value = {"responseCode": int(fault)}
         else:
             key = ec.generate_private_key(ec.SECP256R1())
             pair.pending_private_key = private_key_der(key)
@@ -404,8 +491,12 @@ class SecurityCredentials:
         """CS02e: the device's current certificate for the key usage (GBCS 13.3.5.x)."""
         usage = _device_usage(ctx.payload.value.get("keyUsage"))
         pair = ctx.state.keys.get(usage) if usage else None
+        fault = credential_fault(ctx.state, "provide")
         if usage is None:
             value: dict[str, Any] = {"responseCode": 1}
+        elif fault is not None:
+            log.info("device %s: CS02e fails: injected fault %s", ctx.state.eui.hex().upper(), fault)
+            value = {"responseCode": int(fault)}
         elif pair is None or pair.certificate is None:
             value = {"responseCode": 2}
         else:

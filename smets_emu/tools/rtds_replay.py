@@ -36,7 +36,7 @@ from typing import Any
 from smets_emu.emulator.device import Device, Outbound
 from smets_emu.emulator.devices import device_for
 from smets_emu.emulator.headend import HeadEnd
-from smets_emu.emulator.provision import new_device_state
+from smets_emu.emulator.provision import RTDS_ROOT_SKI, new_device_state
 from smets_emu.errors import SmetsError
 from smets_emu.protocols.envelope import decode_envelope
 from smets_emu.protocols.keystore import Keystore
@@ -296,11 +296,14 @@ def _counter(message: Message) -> int:
 class FolderReplay:
     """The devices, head-ends and produced messages of one use-case folder's replay."""
 
-    def __init__(self, folder: str, keystore_dir: Path, *, preconditions: bool, corpus: dict[str, RtdsFile]) -> None:
+    def __init__(self, folder: str, keystore_dir: Path, *, preconditions: bool, corpus: dict[str, RtdsFile],
+                 root_point: bytes | None = None, alert_files: dict[str, RtdsFile] | None = None) -> None:
         self.folder = folder
         self.keystore_dir = keystore_dir
         self.preconditions = preconditions
         self.corpus = corpus
+        self.root_point = root_point
+        self.alert_files = alert_files or {}
         self.rtds_headend = HeadEnd(Keystore.load(keystore_dir))  # the original RTDS keystore: expected messages
         self.keystore = Keystore.load(keystore_dir)
         self.headend = HeadEnd(self.keystore)  # learns the emulated devices' fresh keys: our replies
@@ -319,7 +322,7 @@ class FolderReplay:
         keys = None if sibling is None else scenarios.twin_keys(sibling)
         state = new_device_state(eui, DEVICE_TYPES[eui], self.keystore, profile=profile, keys=keys)
         if self.preconditions:
-            scenarios.prepare_state(state, self.folder)
+            scenarios.prepare_state(state, self.folder, root_point=self.root_point)
         device = self.devices[(eui, profile, group)] = device_for(state)
         self.headend.register_device(state)
         return device
@@ -346,10 +349,15 @@ class FolderReplay:
 
 
 def replay_folder(files: list[RtdsFile], keystore_dir: Path, *, preconditions: bool = True,
-                  corpus: dict[str, RtdsFile] | None = None) -> FolderResult:
-    """Replay one folder on fresh devices and compare every RESPONSE and ALERT."""
+                  corpus: dict[str, RtdsFile] | None = None, root_point: bytes | None = None) -> FolderResult:
+    """Replay one folder on fresh devices and compare every RESPONSE and ALERT.
+
+    *root_point* is the RTDS Root public key (:func:`rtds_scenarios.recover_root_key`), when known.
+    """
     folder = files[0].use_case_folder
-    run = FolderReplay(folder, keystore_dir, preconditions=preconditions, corpus=corpus or {})
+    alert_files = {f.path.name: f for f in files if f.kind == "ALERT"}
+    run = FolderReplay(folder, keystore_dir, preconditions=preconditions, corpus=corpus or {},
+                       root_point=root_point, alert_files=alert_files)
     by_name = {f.path.name: f for f in files}
     result = FolderResult(folder, "unsupported")
     commands: list[tuple[RtdsFile, Message]] = []
@@ -399,7 +407,8 @@ def replay_folder(files: list[RtdsFile], keystore_dir: Path, *, preconditions: b
     if expected_alerts:
         for file, message in commands:  # each future-dated scenario on its own, then its start time comes
             if "FUTURE_DATED" in scenarios.tags(file.path.name) and message.header.recipient in DEVICE_TYPES:
-                alone = FolderReplay(folder, keystore_dir, preconditions=preconditions, corpus=run.corpus)
+                alone = FolderReplay(folder, keystore_dir, preconditions=preconditions, corpus=run.corpus,
+                                     root_point=root_point, alert_files=alert_files)
                 _site_setup(alone, commands, expected, [])
                 want = expected.get(scenarios.response_name(file.path.name))
                 try:
@@ -460,7 +469,14 @@ def _run_command(run: FolderReplay, file: RtdsFile, want: Message | None, notes:
     data = file.read()
     prepared = None
     if run.preconditions:
-        prepared = scenarios.prepare_command(device, name, data, want, run.rtds_headend.keystore)
+        alert_name = scenarios.scenario_alert(name, run.alert_files)
+        alert = None
+        if alert_name is not None:
+            try:
+                alert = run.expected(run.alert_files[alert_name])
+            except SmetsError:
+                alert = None
+        prepared = scenarios.prepare_command(device, name, data, want, run.rtds_headend.keystore, alert=alert)
         data = prepared.data
         notes.extend(f"{name}: {n}" for n in prepared.notes)
     run.last_reason = ""
@@ -501,7 +517,7 @@ def _trigger_alerts(run: FolderReplay, alert_files: list[RtdsFile], result: Fold
         if trigger.command is not None and trigger.command in run.corpus:
             run.deliver(device, run.corpus[trigger.command].read())
         elif trigger.event is not None:
-            outcome = trigger.event(device, alert, run.now)
+            outcome = trigger.event(device, alert, run.now, scenarios.Site(run.device, run.rtds_headend.keystore))
             device.commit(outcome)
             run.keep_alerts(outcome.alerts)
         else:
@@ -517,6 +533,9 @@ def replay(rtds: Path, *, only: list[str] | None = None, preconditions: bool = T
     Keystore.load(keystore_folder(rtds))  # report keystore anomalies once, then keep per-folder loads quiet
     logging.getLogger("smets_emu.protocols.keystore").setLevel(logging.ERROR)
     corpus = {f.path.name: f for f in files if f.kind == "COMMAND"}
+    root_point = scenarios.recover_root_key((f.read() for f in corpus.values()), RTDS_ROOT_SKI)
+    if root_point is None:
+        log.warning("Root public key not recovered: CA certificate signatures are not checked")
     folders: dict[str, list[RtdsFile]] = {}
     for f in files:
         folders.setdefault(f.use_case_folder, []).append(f)
@@ -526,7 +545,7 @@ def replay(rtds: Path, *, only: list[str] | None = None, preconditions: bool = T
             continue
         try:
             results.append(replay_folder(folders[name], keystore_folder(rtds), preconditions=preconditions,
-                                         corpus=corpus))
+                                         corpus=corpus, root_point=root_point))
         except SmetsError as exc:
             log.warning("folder %s failed: %s", name, exc)
             results.append(FolderResult(name, "differ", [FileResult(name, "differ", str(exc))]))

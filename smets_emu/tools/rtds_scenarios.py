@@ -35,34 +35,65 @@ Preconditions, per scenario:
 - CS02 (security credentials): RTDS 6.21 hands a GPF over from the ACB, so the GPF's supplier
   and network operator cells hold the ACB's credentials before it; RTDS 6.24.2 CS02e success
   presumes the device holds its own DS certificate, installed from the RTDS keystore.
+  CS02c/CS02e ERROR scenarios (``crProductionFailed``, ``certificateRetrievalFailure``) are
+  device-internal failures: the response code becomes a credential fault
+  (:func:`~smets_emu.emulator.security_credentials.inject_credential_fault`); a CS02b/CS02g
+  replacement status the command content does not explain becomes an ``update`` fault.
+- Root trust anchor: RTDS ships no Root certificate, only certificates the Root issued. The
+  Root public key is recovered from the ECDSA signature of an issuing CA certificate in the
+  RTDS commands (two candidates) and identified by the Root cell's subject key identifier
+  (RFC 5280 method 2, GBCS 12); every device's Root cell then holds it, so certification path
+  validation checks CA signatures as a real device does (RTDS 6.15.1 CS02g ERROR carries a CA
+  certificate whose signature is damaged: noTrustAnchor).
+- Activate Firmware (CS06): each scenario runs on a fresh ESME (the CANCELLATION on the device
+  of the FUTURE_DATED SUCCESS command it cancels) holding the image the scenario presumes,
+  derived from the outcome its RTDS response or alert reports: the image the command names
+  (version from the reported firmwareVersion) for success and for the cancellation, an image
+  with another hash for hashMismatch, none for noImageHeld.
+
+Not reproduced, and reported as such: RTDS 6.15.2 CS02d SUCCESS installs the RTDS device's own
+certificate, whose private key only the RTDS device holds (RTDS ships no device private keys;
+the emulated device has fresh key pairs, so it answers noCorrespondingKeyPairGenerated), and
+NA_CS02bAnyByContingency ships responses without a COMMAND.
 
 Device-originated alerts that no command in a folder triggers (``NA_*`` folders with only an
 ALERT) are triggered where the device model has a trigger: a command from another RTDS folder
 that raises the alert (GCS62 after a GPF device log restore, CS14 after a CHF device log
-change), or a device event hook (GSME meter integrity issue, generic alerts). Otherwise the
-folder is unsupported.
+change), or a device event hook (GSME meter integrity issue, generic alerts, receipt of a
+supplier-signed firmware image for the FDRA, a CHF HAN firmware transfer for CCS08).
+Otherwise the folder is unsupported.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import hashlib
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, load_der_private_key
 
 from smets_emu.emulator.anchors import CellId, CellKeyUsage, Role
 from smets_emu.emulator.cosem import CosemModel
 from smets_emu.emulator.device import Device, Outcome
+from smets_emu.emulator.firmware.han import HanNetwork
+from smets_emu.emulator.firmware.slots import FirmwareSlots, held_image_slot
+from smets_emu.emulator.firmware.use_cases import FIRMWARE_TRANSFER_ALERT
 from smets_emu.emulator.headend import HeadEnd
+from smets_emu.emulator.security_credentials import clear_credential_faults, inject_credential_fault
 from smets_emu.emulator.state import DeviceState
 from smets_emu.emulator.zcl import utrn
 from smets_emu.emulator.zcl.model import ZclModel
 from smets_emu.errors import SmetsError
 from smets_emu.protocols import crypto
+from smets_emu.protocols.certificates import authority_key_identifier, key_identifier
 from smets_emu.protocols.envelope import Envelope, decode_envelope, encode_envelope
+from smets_emu.protocols.firmware import UpgradeImage, sign_image
 from smets_emu.protocols.keystore import Keystore, KeyUsage
 from smets_emu.protocols.message import Message, decode_message
 from smets_emu.protocols.payloads.asn1 import Asn1Payload
@@ -77,14 +108,13 @@ DEVICE_TYPES: dict[bytes, str] = {
     bytes.fromhex("00DB1234567890A1"): "GSME",
     bytes.fromhex("00DB1234567890A2"): "CHF",
     bytes.fromhex("00DB1234567890A3"): "GPF",
+    bytes.fromhex("00DB1234567890A4"): "PPMID",
+    bytes.fromhex("00DB1234567890A5"): "HCALCS",
     bytes.fromhex("00DB1234567890A6"): "ESME",
 }
 """RTDS device identities and the emulated type behind each."""
 
-NOT_EMULATED: dict[bytes, str] = {
-    bytes.fromhex("00DB1234567890A4"): "PPMID",
-    bytes.fromhex("00DB1234567890A5"): "HCALCS",
-}
+NOT_EMULATED: dict[bytes, str] = {}
 """RTDS devices that are not emulated: commands to them are unsupported."""
 
 SUPPLIER = bytes.fromhex("90B3D51F30010000")
@@ -92,6 +122,9 @@ HARDWARE_FAULT = int(DataAccessResult.HARDWARE_FAULT)
 TOP_UP_CODES = frozenset({0x0097, 0x009B})
 SETUP_COUNTER = 900
 """Originator counter of the first site-setup join (below the RTDS supplier counters)."""
+SELF_CONTAINED_SCENARIOS = ("CS02b", "CS02g", "CS06_")
+"""Use cases whose scenarios each run on a fresh device (see :func:`device_group`)."""
+ACTIVATE_FIRMWARE = 0x0012
 
 
 # --- scenario names --------------------------------------------------------------------------------
@@ -122,6 +155,18 @@ def response_name(command_name: str) -> str:
     return command_name.replace("_COMMAND_", "_RESPONSE_", 1)
 
 
+_ALERT_CODE_WORD = re.compile(r"^[0-9A-F]{4}$")
+
+
+def scenario_alert(command_name: str, alert_names: Iterable[str]) -> str | None:
+    """The RTDS ALERT file of the same scenario as a COMMAND file (``..._8F67_FUTURE_DATED_ERROR_ALERT_...``)."""
+    words = tags(command_name) - {"COMMAND"}
+    for name in sorted(alert_names):
+        if {w for w in tags(name) - {"ALERT"} if not _ALERT_CODE_WORD.match(w)} == words:
+            return name
+    return None
+
+
 def device_group(name: str) -> str:
     """Which fresh device a command's scenario runs on, within its folder.
 
@@ -129,9 +174,10 @@ def device_group(name: str) -> str:
     success join before it), except trust anchor replacements (CS02b, CS02g): each of their
     scenarios presumes the anchors as provisioned, so IMMEDIATE SUCCESS, IMMEDIATE ERROR and
     FUTURE_DATED ERROR run on devices of their own, and a CANCELLATION shares the device of the
-    FUTURE_DATED SUCCESS command it cancels.
+    FUTURE_DATED SUCCESS command it cancels. Activate Firmware (CS06) scenarios are grouped the
+    same way: each presumes its own firmware slots.
     """
-    if not name.startswith(("CS02b", "CS02g")):
+    if not name.startswith(SELF_CONTAINED_SCENARIOS):
         return ""
     words = tags(name)
     if "CANCELLATION" in words or ("FUTURE_DATED" in words and "SUCCESS" in words):
@@ -158,10 +204,104 @@ def gpf_before_handover(state: DeviceState) -> None:
             state.anchors[cell_id] = replace(source, cell=cell_id)
 
 
-def prepare_state(state: DeviceState, folder: str) -> None:
-    """Folder-wide preconditions on a freshly provisioned device state."""
+def prepare_state(state: DeviceState, folder: str, *, root_point: bytes | None = None) -> None:
+    """Folder-wide preconditions on a freshly provisioned device state.
+
+    *root_point* is the Root public key (:func:`recover_root_key`): the Root cell holds it when
+    its subject key identifier names that key.
+    """
+    root_id = CellId(Role.ROOT, CellKeyUsage.KEY_CERT_SIGN)
+    root = state.anchors.get(root_id)
+    if root_point is not None and root is not None and root.public_point is None and root.subject_key_id == (
+            key_identifier(ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), root_point))):
+        state.anchors[root_id] = replace(root, public_point=root_point)
     if folder.startswith("6.21_") and state.device_type == "GPF":
         gpf_before_handover(state)
+
+
+# --- the Root public key ---------------------------------------------------------------------------
+
+_P256_P = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
+_P256_A = _P256_P - 3
+_P256_B = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
+_P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_P256_G = (0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296,
+           0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5)
+_Point = tuple[int, int] | None
+
+
+def _add(p1: _Point, p2: _Point) -> _Point:
+    if p1 is None:
+        return p2
+    if p2 is None:
+        return p1
+    p = _P256_P
+    if p1[0] == p2[0] and (p1[1] + p2[1]) % p == 0:
+        return None
+    if p1 == p2:
+        slope = (3 * p1[0] * p1[0] + _P256_A) * pow(2 * p1[1], -1, p) % p
+    else:
+        slope = (p2[1] - p1[1]) * pow(p2[0] - p1[0], -1, p) % p
+    x = (slope * slope - p1[0] - p2[0]) % p
+    return x, (slope * (p1[0] - x) - p1[1]) % p
+
+
+def _mul(k: int, pt: _Point) -> _Point:
+    out: _Point = None
+    while k:
+        if k & 1:
+            out = _add(out, pt)
+        pt = _add(pt, pt)
+        k >>= 1
+    return out
+
+
+def signer_key_candidates(cert: x509.Certificate) -> list[bytes]:
+    """The P-256 public keys (uncompressed points) an ECDSA-SHA256 certificate signature verifies under.
+
+    ECDSA public key recovery (SEC 1 4.1.6): Q = r^-1 (sR - eG) for both points R with x = r.
+    """
+    r, s = decode_dss_signature(cert.signature)
+    e = int.from_bytes(hashlib.sha256(cert.tbs_certificate_bytes).digest(), "big") % _P256_N
+    y_squared = (pow(r, 3, _P256_P) + _P256_A * r + _P256_B) % _P256_P
+    y = pow(y_squared, (_P256_P + 1) // 4, _P256_P)
+    if y * y % _P256_P != y_squared:
+        return []
+    out = []
+    for y_r in (y, _P256_P - y):
+        q = _mul(pow(r, -1, _P256_N), _add(_mul(s, (r, y_r)), _mul((-e) % _P256_N, _P256_G)))
+        if q is not None:
+            out.append(b"\x04" + q[0].to_bytes(32, "big") + q[1].to_bytes(32, "big"))
+    return out
+
+
+_CERT_START = re.compile(rb"(?=\x30\x82(..)\x30\x82)", re.DOTALL)
+
+
+def recover_root_key(messages: Iterable[bytes], root_key_id: bytes) -> bytes | None:
+    """The Root public key behind *root_key_id*, from a certificate it signed among *messages*, or None.
+
+    Each candidate key recovered from a signature is kept only when its RFC 5280 method 2 key
+    identifier (GBCS 12) is the Root cell's, so a damaged signature yields nothing.
+    """
+    marker = b"\x80\x08" + root_key_id  # the authorityKeyIdentifier of a certificate the Root issued
+    for data in messages:
+        if marker not in data:
+            continue
+        for match in _CERT_START.finditer(data):
+            length = int.from_bytes(match.group(1), "big")
+            try:
+                cert = x509.load_der_x509_certificate(data[match.start():match.start() + 4 + length])
+                if authority_key_identifier(cert) != root_key_id:
+                    continue
+                candidates = signer_key_candidates(cert)
+            except (ValueError, TypeError):
+                continue
+            for candidate in candidates:
+                key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), candidate)
+                if key_identifier(key) == root_key_id:
+                    return candidate
+    return None
 
 
 @dataclass(frozen=True)
@@ -179,8 +319,10 @@ _JOIN_TYPES = {  # (target type, join message code) -> (method and role, other d
     ("ESME", 0x000D): (0, 5), ("GPF", 0x000D): (0, 5),
     ("ESME", 0x000E): (2, 6), ("GSME", 0x000E): (2, 3), ("GPF", 0x000E): (2, 0),
     ("GSME", 0x00AF): (3, 5),
+    ("PPMID", 0x00AB): (1, 1), ("HCALCS", 0x00AB): (1, 1), ("PPMID", 0x00AF): (3, 0),
 }
 _UNJOIN_TO_JOIN = {0x000F: 0x000D, 0x0010: 0x000E}  # CS04AC unjoins Method A/C joins, CS04B Method B joins
+_RESPONDER_TYPES = frozenset({"PPMID", "HCALCS"})  # type 1 HAN devices join Method A as responders (CS03A2)
 
 
 def _type_number(value: Any) -> int:
@@ -198,7 +340,7 @@ def site_joins(commands: list[tuple[RtdsFile, Message]], responses: dict[str, Me
         kind = DEVICE_TYPES.get(target)
         code = message.message_code
         if code in _UNJOIN_TO_JOIN and isinstance(message.payload.value, str) and kind is not None:
-            join_code = _UNJOIN_TO_JOIN[code]
+            join_code = 0x00AB if kind in _RESPONDER_TYPES and code == 0x000F else _UNJOIN_TO_JOIN[code]
             if (kind, join_code) in _JOIN_TYPES:
                 method, other = _JOIN_TYPES[(kind, join_code)]
                 joins.append(Join(target, join_code, method, bytes.fromhex(message.payload.value), other))
@@ -304,6 +446,68 @@ def device_log_fault(expected: Message) -> str | None:
     return None
 
 
+_CREDENTIAL_FAULTS: dict[tuple[str, str], str] = {
+    ("CS02cResponse", "keyPairGenerationFailed"): "issue",
+    ("CS02cResponse", "crProductionFailed"): "issue",
+    ("CS02eResponse", "certificateRetrievalFailure"): "provide",
+}
+"""(response schema, responseCode) a device reports after an internal failure -> credential operation."""
+
+
+def credential_fault_of(expected: Message) -> tuple[str, str] | None:
+    """The credential fault (operation, response code name) an RTDS CS02c/CS02e error response reports."""
+    payload = expected.payload
+    if not isinstance(payload, Asn1Payload) or not isinstance(payload.value, dict):
+        return None
+    code = str(payload.value.get("responseCode", "")).split("(")[0]
+    operation = _CREDENTIAL_FAULTS.get((payload.schema, code))
+    return None if operation is None else (operation, code)
+
+
+def activation_outcome(*messages: Message | None) -> dict[str, Any] | None:
+    """The CS06 ExecutionOutcome an RTDS response or alert reports (None: accepted, not yet executed)."""
+    for message in messages:
+        value = message.payload.value if message is not None and isinstance(message.payload, Asn1Payload) else None
+        if isinstance(value, dict) and isinstance(value.get("executionOutcome"), dict):
+            return value["executionOutcome"]  # type: ignore[no-any-return]
+    return None
+
+
+def _newer_version(running: str, reported: Any) -> str:
+    """The version of the presumed image: the reported one when it is newer than *running*."""
+    try:
+        if reported is not None and int(str(reported), 16) > int(running, 16):
+            return str(reported).upper()
+    except ValueError:
+        pass
+    return f"{(int(running, 16) + 1) & 0xFFFFFFFF:08X}"
+
+
+def hold_presumed_image(state: DeviceState, command: Asn1Payload, outcome: dict[str, Any] | None) -> str:
+    """Give the device the pending image a CS06 scenario presumes (digest 5.6, 7.4); returns a note.
+
+    success, or no outcome yet (future-dated, cancellation): the image the command names, at
+    the reported version; hashMismatch: an image with another hash; activationFailure: the
+    command's image at the running version; noImageHeld: no image.
+    """
+    slots = FirmwareSlots(state)
+    image_hash = bytes.fromhex(str(command.value["manufacturerImageHash"]))
+    code = str((outcome or {}).get("activateImageResponseCode", "success")).split("(")[0]
+    version = _newer_version(slots.version, (outcome or {}).get("firmwareVersion"))
+    if code == "noImageHeld":
+        slots.discard_pending()
+        return "no image held"
+    held = slots.pending
+    if code == "success" and held is not None and held.image_hash == image_hash:
+        return f"holds image {held.version} with the command hash already"
+    if code == "hashMismatch":
+        image_hash = hashlib.sha256(b"another image" + image_hash).digest()
+    elif code == "activationFailure":
+        version = slots.version
+    slots.hold(held_image_slot(image_hash, version))
+    return f"holds image {version} with {'another' if code == 'hashMismatch' else 'the command'} hash"
+
+
 def remint_top_up(data: bytes, keystore: Keystore, state: DeviceState) -> bytes:
     """Re-mint an RTDS UTRN for the emulated device's own KA key (same counter, value and class)."""
     env = decode_envelope(data)
@@ -347,10 +551,11 @@ class Prepared:
 
 
 def prepare_command(device: Device, name: str, data: bytes, expected: Message | None,
-                    keystore: Keystore) -> Prepared:
+                    keystore: Keystore, *, alert: Message | None = None) -> Prepared:
     """Apply the preconditions of one RTDS command scenario to *device*; ``undo`` clears them afterwards.
 
-    *keystore* is the original RTDS keystore (organisation keys, RTDS device certificates).
+    *keystore* is the original RTDS keystore (organisation keys, RTDS device certificates);
+    *alert* the RTDS alert of the same scenario (the outcome of a future-dated command).
     """
     notes: list[str] = []
     message = decode_message(data)
@@ -371,8 +576,14 @@ def prepare_command(device: Device, name: str, data: bytes, expected: Message | 
         if cert is not None and "ds" in work.keys:
             work.keys["ds"].certificate = cert
             notes.append("device holds its RTDS DS certificate")
+    if message.message_code == ACTIVATE_FIRMWARE and isinstance(request, Asn1Payload):
+        notes.append(hold_presumed_image(work, request, activation_outcome(expected, alert)))
     if is_error(name) and expected is not None:
-        if isinstance(request, AccessRequest) and isinstance(expected.payload, AccessResponse):
+        if isinstance(request, Asn1Payload) and (fault := credential_fault_of(expected)):
+            inject_credential_fault(work, *fault)
+            notes.append(f"credential {fault[0]} fault {fault[1]} injected")
+            undo_steps.append(clear_credential_faults)
+        elif isinstance(request, AccessRequest) and isinstance(expected.payload, AccessResponse):
             CosemModel(work).clear_faults()
             if inject_dlms_fault(work, request, expected.payload):
                 notes.append("hardware fault injected")
@@ -417,22 +628,73 @@ def prepare_command(device: Device, name: str, data: bytes, expected: Message | 
 
 
 @dataclass(frozen=True)
+class Site:
+    """What an alert trigger may use besides the originating device."""
+
+    device: Callable[[bytes], Device]  # the folder's emulated device with an EUI (provisioned on first use)
+    keystore: Keystore  # the RTDS keystore (organisation keys)
+
+
+Event = Callable[[Device, Message, dt.datetime, Site], Outcome]
+
+
+@dataclass(frozen=True)
 class AlertTrigger:
     """How the device model is brought to raise a device-originated alert a folder shows without a command."""
 
     description: str
     command: str | None = None  # an RTDS COMMAND file (from another folder) that triggers it
-    event: Callable[[Device, Message, dt.datetime], Outcome] | None = None
+    event: Event | None = None
 
 
-def _gsme_integrity(device: Device, alert: Message, now: dt.datetime) -> Outcome:
+def _gsme_integrity(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
     body = alert.payload.to_json()
     code = int(body.get("alert_code") or 0x81A0)
     return device.meter_integrity_warning(code, now)  # type: ignore[attr-defined,no-any-return]
 
 
-def _gsme_generic(device: Device, alert: Message, now: dt.datetime) -> Outcome:
+def _gsme_generic(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
     return device.generic_alert(int(alert.payload.to_json()["alert_code"]), now)  # type: ignore[attr-defined,no-any-return]
+
+
+def supplier_signed_image(device: Device, keystore: Keystore, version: str | None = None) -> bytes:
+    """An Upgrade Image for *device* (its manufacturer code and image type), signed with the DS key of the
+    supplier its trust anchor names, from *keystore* (digest 7.1, 7.2); default version: one above running."""
+    slots = FirmwareSlots(device.state)
+    ident = slots.identity
+    cell = device.state.anchors.get(CellId(Role.SUPPLIER, CellKeyUsage.DIGITAL_SIGNATURE))
+    supplier = cell.subject_id if cell is not None and cell.subject_id else SUPPLIER
+    key = keystore.private_key(supplier, KeyUsage.DS)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise SmetsError(f"no supplier DS key for {supplier.hex().upper()}")
+    number = int(_newer_version(slots.version, version), 16)
+    body = bytes((i * 31 + number) & 0xFF for i in range(512))
+    image = UpgradeImage(ident.manufacturer, ident.image_type, number, body, f"image {number:08X}")
+    return sign_image(image, key).encode()
+
+
+def _image_receipt(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
+    """A supplier-signed image reaches the device: it verifies, holds it and raises the FDRA (0x00CE/0x00CF)."""
+    return device.receive_image(supplier_signed_image(device, site.keystore), now)  # type: ignore[attr-defined,no-any-return]
+
+
+def _han_transfer(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
+    """The CHF distributes a supplier-signed image over its HAN and reports the transfer (CCS08, 0x0128).
+
+    The target is the device the RTDS alert names when it is emulated and receives firmware,
+    else the site's ESME.
+    """
+    value = alert.payload.value if isinstance(alert.payload, Asn1Payload) else {}
+    named = bytes.fromhex(str(value.get("entityId", ""))) if isinstance(value, dict) else b""
+    target = site.device(named) if named in DEVICE_TYPES else None
+    if target is None or not hasattr(target, "ota_begin"):
+        target = site.device(next(e for e, kind in DEVICE_TYPES.items() if kind == "ESME"))
+    version = value.get("firmwareVersion") if isinstance(value, dict) else None
+    data = supplier_signed_image(target, site.keystore, version)
+    net = HanNetwork.of(device, [target])
+    sent = net.update_firmware(data, [target.eui], now) + net.run(now + dt.timedelta(hours=1))
+    return Outcome(device.state, [o for o in sent if o.message_code == FIRMWARE_TRANSFER_ALERT], accepted=True,
+                   reason=f"image transferred to {target.eui.hex().upper()}")
 
 
 COMMAND_TRIGGERS: dict[tuple[str, int], str] = {
@@ -441,10 +703,13 @@ COMMAND_TRIGGERS: dict[tuple[str, int], str] = {
 }
 """(device type, alert message code) -> an RTDS command whose handling raises that alert."""
 
-EVENT_TRIGGERS: dict[tuple[str, int], tuple[str, Callable[[Device, Message, dt.datetime], Outcome]]] = {
+EVENT_TRIGGERS: dict[tuple[str, int], tuple[str, Event]] = {
     ("GSME", 0x00F2): ("GSME meter integrity issue event", _gsme_integrity),
     ("GSME", 0x1000): ("GSME generic critical alert event", _gsme_generic),
     ("GSME", 0x1001): ("GSME generic non-critical alert event", _gsme_generic),
+    ("ESME", 0x00CE): ("receipt of a supplier-signed firmware image", _image_receipt),
+    ("GSME", 0x00CF): ("receipt of a supplier-signed firmware image", _image_receipt),
+    ("CHF", 0x0128): ("CHF firmware transfer over the HAN", _han_transfer),
 }
 """(device type, alert message code) -> a device event hook raising that alert."""
 

@@ -573,3 +573,142 @@ def _assert_same_answer(headend: HeadEnd, expected: bytes, got: bytes) -> None:
     want_value = decode_message(expected).payload.to_json()["value"]
     have_value = headend.decode(got).payload.to_json()["value"]
     assert _shape(have_value) == _shape(want_value)
+
+
+# --- fault injection: device-internal credential failures ----------------------------------------
+
+
+def test_injected_issue_fault_answers_its_code_and_keeps_no_pending_key() -> None:
+    from smets_emu.emulator.security_credentials import clear_credential_faults, inject_credential_fault
+
+    lab = Lab()
+    inject_credential_fault(lab.device.state, "issue", "crProductionFailed")
+    out = lab.send(SUPPLIER, 0x000A, {"keyUsage": KA})
+    assert lab.value(out.responses[0]) == {"responseCode": "crProductionFailed(3)"}
+    assert out.state.keys["ka"].pending_private_key is None
+    json.dumps(out.state.to_json())
+    lab.device.commit(out)
+    clear_credential_faults(lab.device.state)
+    assert "faults" not in lab.device.state.objects
+    out = lab.send(SUPPLIER, 0x000A, {"keyUsage": KA})
+    assert "certificationRequest" in lab.value(out.responses[0])
+
+
+def test_injected_provide_fault_hides_a_held_certificate() -> None:
+    from smets_emu.emulator.security_credentials import credential_fault, inject_credential_fault
+
+    lab = Lab()
+    inject_credential_fault(lab.device.state, "provide", 3)
+    assert credential_fault(lab.device.state, "provide") == 3
+    out = provide_certificate(lab)
+    assert lab.value(out.responses[0]) == {"responseCode": "certificateRetrievalFailure(3)"}
+    out = lab.send(SUPPLIER, 0x000C, {"keyUsage": ["keyCertSign"]})  # the command's own error comes first
+    assert lab.value(out.responses[0]) == {"responseCode": "invalidKeyUsage(1)"}
+
+
+def test_injected_update_fault_fails_the_named_cells_only() -> None:
+    from smets_emu.emulator.security_credentials import inject_credential_fault
+
+    lab = Lab()
+    inject_credential_fault(lab.device.state, "update", {"supplier/ka": "other(127)"})
+    certs, _ = issue_with_keys(lab, SUPPLIER, 2, SUPPLIER_USAGES)
+    before = ski(lab.device.state, Role.SUPPLIER, CellKeyUsage.KEY_AGREEMENT)
+    out = lab.update(SUPPLIER, 0x0102, SBS_CONTROL, supplier_replacements(certs))
+    statuses = [o["statusCode"] for o in lab.value(out.responses[0])["executionOutcome"]["replacementOutcomes"]]
+    assert statuses == ["success(0)", "other(127)", "success(0)"]
+    assert ski(out.state, Role.SUPPLIER, CellKeyUsage.KEY_AGREEMENT) == before
+    assert ski(out.state, Role.SUPPLIER, CellKeyUsage.DIGITAL_SIGNATURE) == subject_key_identifier(certs[KeyUsage.DS])
+
+
+def test_injected_update_fault_applies_when_a_future_dated_update_comes_due() -> None:
+    from smets_emu.emulator.security_credentials import inject_credential_fault
+
+    lab = Lab()
+    certs, _ = issue_with_keys(lab, SUPPLIER, 2, SUPPLIER_USAGES)
+    out = lab.update(SUPPLIER, 0x0102, SBS_CONTROL, supplier_replacements(certs), when="20260701000000Z")
+    lab.device.commit(out)
+    inject_credential_fault(lab.device.state, "update", {"*": 10})
+    (alert,) = lab.device.due(dt.datetime(2026, 7, 1, tzinfo=dt.UTC)).outbound
+    body = lab.value(alert)
+    assert body["alertCode"] == "futureDatedCommandNotActioned(0x8F67)"
+    assert {o["statusCode"] for o in body["executionOutcome"]["replacementOutcomes"]} == {"noTrustAnchor(10)"}
+
+
+def test_credential_fault_hook_refuses_unknown_operations() -> None:
+    from smets_emu.emulator.security_credentials import inject_credential_fault
+
+    state = Lab().device.state
+    with pytest.raises(ValueError):
+        inject_credential_fault(state, "erase", 1)
+    with pytest.raises(ValueError):
+        inject_credential_fault(state, "update", 10)
+
+
+RTDS_FAULTED = {
+    "CS02c_6.17_ERROR": ("issue", "crProductionFailed"),
+    "CS02e_6.24.2_ERROR": ("provide", "certificateRetrievalFailure"),
+}
+
+
+@pytest.mark.parametrize("stem", sorted(RTDS_FAULTED))
+def test_rtds_device_internal_failures_through_the_fault_hook(stem: str, rtds_keystore_dir: Any) -> None:
+    from smets_emu.emulator.security_credentials import inject_credential_fault
+    from smets_emu.protocols.keystore import Keystore
+
+    files = {f.path.name: f for f in RTDS_FILES if f.path.name.startswith(stem)}
+    if not files:
+        pytest.skip("RTDS not present")
+    keystore = Keystore.load(rtds_keystore_dir)
+    data = files[f"{stem}_COMMAND_GBCS.HEX"].read()
+    state = new_device_state(decode_envelope(data).header.recipient, "ESME", keystore)
+    inject_credential_fault(state, *RTDS_FAULTED[stem])
+    device = device_for(state)
+    headend = HeadEnd(copy.copy(keystore))
+    headend.register_device(state)
+    (got,) = device.handle(headend.reseal(data), RTDS_NOW).responses
+    _assert_same_answer(headend, files[f"{stem}_RESPONSE_GBCS.HEX"].read(), got.message)
+
+
+def test_rtds_cs02g_error_is_a_damaged_ca_signature_found_with_the_root_key(rtds_keystore_dir: Any) -> None:
+    """RTDS 6.15.1 CS02g ERROR carries the issuing CA certificate with a damaged signature (noTrustAnchor)."""
+    from smets_emu.emulator.provision import RTDS_ROOT_SKI
+    from smets_emu.protocols.keystore import Keystore
+    from smets_emu.tools.rtds_scenarios import prepare_state, recover_root_key
+
+    if not RTDS_FILES:
+        pytest.skip("RTDS not present")
+    root_point = recover_root_key((f.read() for f in RTDS_FILES if f.kind == "COMMAND"), RTDS_ROOT_SKI)
+    assert root_point is not None
+    files = {f.path.name: f for f in RTDS_FILES if f.use_case_folder == "6.15.1_CS02gLoadControllerBySupplier"}
+    keystore = Keystore.load(rtds_keystore_dir)
+    stems = ["CS02gLoadControllerBySupplier_6.15.1_IMMEDIATE_ERROR",
+             "CS02gLoadControllerBySupplier_6.15.1_IMMEDIATE_SUCCESS"]
+    for stem in stems:
+        data = files[f"{stem}_COMMAND_GBCS.HEX"].read()
+        state = new_device_state(decode_envelope(data).header.recipient, "ESME", keystore)
+        prepare_state(state, "6.15.1_CS02gLoadControllerBySupplier", root_point=root_point)
+        assert state.anchors[CellId(Role.ROOT, CellKeyUsage.KEY_CERT_SIGN)].public_point == root_point
+        device = device_for(state)
+        headend = HeadEnd(copy.copy(keystore))
+        headend.register_device(state)
+        (got,) = device.handle(headend.reseal(data), RTDS_NOW).responses
+        _assert_same_answer(headend, files[f"{stem}_RESPONSE_GBCS.HEX"].read(), got.message)
+        statuses = {o["statusCode"] for o in headend.decode(got.message).payload.to_json()["value"][
+            "executionOutcome"]["replacementOutcomes"]}
+        assert statuses == ({"noTrustAnchor(10)"} if "ERROR" in stem else {"success(0)"})
+
+
+def test_root_key_recovery_from_a_certificate_the_root_signed() -> None:
+    from smets_emu.emulator.anchors import point
+    from smets_emu.protocols.certificates import key_identifier
+    from smets_emu.tools.rtds_scenarios import recover_root_key
+
+    pki = generate_test_pki(seed=SEED)
+    root_key = pki.root_certificate.public_key()
+    assert isinstance(root_key, ec.EllipticCurvePublicKey)
+    ca = pki.organisation_ca_certificate.public_bytes(Encoding.DER)
+    root_id = key_identifier(root_key)
+    assert recover_root_key([b"prefix" + ca + b"suffix"], root_id) == point(root_key)
+    damaged = ca[:-1] + bytes([ca[-1] ^ 0x40])  # the signature's last octet
+    assert recover_root_key([damaged], root_id) is None
+    assert recover_root_key([ca], bytes(8)) is None
