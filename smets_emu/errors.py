@@ -61,3 +61,11 @@ class ValidationError(DuisError):
 
 class StateError(SmetsError):
     """The emulator's persisted state is missing, inconsistent or could not be written."""
+
+
+class TransportError(SmetsError):
+    """A serial port, pty or socket could not be opened or failed while in use."""
+
+
+class LinkClosed(TransportError):
+    """The far end of a frame link closed the stream."""

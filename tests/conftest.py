@@ -15,6 +15,22 @@ RTDS_FILES: list[RtdsFile] = list_files(RTDS_ROOT) if RTDS_ROOT else []
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--fuzz-examples", type=int, default=None, help="hypothesis examples for fuzz tests")
+    parser.addoption(
+        "--rig-port", default=None, metavar="URL", help="serial port with a TX-RX loopback plug for hardware tests"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "hardware: needs a physical loopback plug (--rig-port); skipped without one")
+
+
+@pytest.fixture(scope="session")
+def rig_port(request: pytest.FixtureRequest) -> str:
+    """The --rig-port URL; skips the test when none was given."""
+    url = request.config.getoption("--rig-port")
+    if not url:
+        pytest.skip("no --rig-port given (physical TX-RX loopback plug)")
+    return str(url)
 
 
 @pytest.fixture(scope="session")

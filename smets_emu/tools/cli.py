@@ -7,7 +7,7 @@ import logging
 import sys
 
 from smets_emu import __version__
-from smets_emu.tools import codec_cli, corpus, duis_cli, rtds_replay
+from smets_emu.tools import codec_cli, corpus, duis_cli, firmware_cli, hw_cli, rtds_replay, run_cli, send_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,8 +18,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     codec_cli.add_parsers(sub)
     corpus.add_parsers(sub)
+    hw_cli.add_parsers(sub)
     duis_cli.add_parsers(sub)
+    firmware_cli.add_parsers(sub)
     rtds_replay.add_parsers(sub)
+    run_cli.add_parsers(sub)
+    send_cli.add_parsers(sub)
     return parser
 
 

@@ -1,0 +1,367 @@
+"""Sans-IO stream framings that carry GBCS messages over byte streams (serial lines, TCP).
+
+Two framings, one decoder contract:
+
+GFI text framing (:class:`GfiFraming`), the line format of GB device test rigs::
+
+    GBCS:DATA#<n>:<len>:<HEX>\\r\\n
+
+- ``n``: decimal sequence/channel number, 1-10 digits, ``0..2**32-1``; the encoder writes
+  ``0`` unless told otherwise and the decoder reports it as :attr:`Frame.seq`.
+- ``len``: decimal byte length of the GBCS message, 1-7 digits, no sign, ``<= max_length``.
+- ``HEX``: exactly ``2 * len`` hex digits (either case on input, upper case on output).
+- the line ends with CR LF; anything else where CR LF belongs makes the frame invalid.
+
+The text framing has no check field: a substituted hex digit is a well-formed frame, so
+integrity rests on the GBCS MAC (``integrity_check`` is ``False``).
+
+Binary framing (:class:`BinaryFraming`), length-delimited with two CRCs (big-endian)::
+
+    A5 5A | LEN u32 | HCRC u16 | payload (LEN bytes) | CRC u32
+
+- ``HCRC``: CRC-16/CCITT-FALSE (``binascii.crc_hqx``, init 0xFFFF) over SOF and LEN, so a
+  damaged length is caught before the decoder waits for it;
+- ``CRC``: CRC-32/ISO-HDLC (``zlib.crc32``) over everything before it.
+
+Resync is length-based (no byte stuffing): a frame that fails any check is dropped and the
+search for the next start marker resumes one byte after the failed start, so a good frame
+that began inside a damaged one is still found.
+
+Decoders never raise on input: :meth:`StreamDecoder.feed` returns whole frames and counts
+what it drops; each framing's :meth:`Framing.parse` tells :attr:`ParseStatus.INCOMPLETE`
+("wait for more bytes") from :attr:`ParseStatus.INVALID` ("drop to the next frame start").
+"""
+
+from __future__ import annotations
+
+import abc
+import binascii
+import enum
+import logging
+import re
+import zlib
+from dataclasses import dataclass
+
+from construct import Bytes, Checksum, Const, ConstructError, Int16ub, Int32ub, RawCopy, Struct, this
+
+from smets_emu.errors import EncodeError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MAX_LENGTH = 1 << 20
+"""Largest payload a decoder accepts by default (1 MiB)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One decoded frame: the GBCS message and the framing's sequence number (0 if none)."""
+
+    payload: bytes
+    seq: int = 0
+
+
+class ParseStatus(enum.Enum):
+    """Outcome of parsing at a candidate frame start."""
+
+    FRAME = "frame"  # a whole, valid frame
+    INCOMPLETE = "incomplete"  # valid so far: wait for more bytes
+    INVALID = "invalid"  # cannot be a frame: drop to the next frame start
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    """What :meth:`Framing.parse` found at one start offset."""
+
+    status: ParseStatus
+    frame: Frame | None = None
+    end: int = 0  # offset just past the frame (FRAME only)
+    reason: str = ""  # why a frame is INVALID
+    crc_error: bool = False
+
+
+_INCOMPLETE = ParseResult(ParseStatus.INCOMPLETE)
+
+
+@dataclass(slots=True)
+class DecoderStats:
+    """Counters kept by a :class:`StreamDecoder`."""
+
+    frames: int = 0
+    bytes_in: int = 0
+    dropped: int = 0  # candidate frames rejected (bad header, length, syntax or CRC)
+    crc_errors: int = 0  # of ``dropped``: a checksum mismatch
+    resyncs: int = 0  # runs of skipped bytes (each ends at the next accepted frame)
+    garbage_bytes: int = 0  # bytes skipped outside any accepted frame
+    abandoned: int = 0  # partial frames given up on after an idle timeout
+
+
+class Framing(abc.ABC):
+    """A stream framing: encode one message, parse one frame at a start offset."""
+
+    name: str = ""
+    marker: bytes = b""
+    integrity_check: bool = True
+
+    def __init__(self, *, max_length: int = DEFAULT_MAX_LENGTH) -> None:
+        self.max_length = max_length
+
+    @abc.abstractmethod
+    def encode(self, payload: bytes, *, seq: int = 0) -> bytes:
+        """The wire bytes of one frame carrying *payload*."""
+
+    @abc.abstractmethod
+    def parse(self, buf: bytes | bytearray, start: int) -> ParseResult:
+        """Parse the frame that starts with :attr:`marker` at ``buf[start]``."""
+
+    @abc.abstractmethod
+    def overhead(self, payload_length: int) -> int:
+        """Framing bytes around a payload of *payload_length* bytes (at ``seq`` 0)."""
+
+    def efficiency(self, payload_length: int) -> float:
+        """Payload bytes / wire bytes for frames of *payload_length* bytes."""
+        return payload_length / (payload_length + self.overhead(payload_length))
+
+    def decoder(self) -> StreamDecoder:
+        """A fresh stream decoder for this framing."""
+        return StreamDecoder(self)
+
+
+class StreamDecoder:
+    """Incremental decoder: feed bytes, get whole frames; resyncs after garbage and bad frames."""
+
+    def __init__(self, framing: Framing, *, name: str = "") -> None:
+        self.framing = framing
+        self.name = name or framing.name
+        self.stats = DecoderStats()
+        self._buf = bytearray()
+        self._pending = False  # the buffer starts with an incomplete frame
+        self._skipping = False  # inside a run of skipped bytes (one resync)
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held back (a partial frame or a possible marker prefix)."""
+        return len(self._buf)
+
+    @property
+    def in_frame(self) -> bool:
+        """True while a started frame is waiting for more bytes."""
+        return self._pending
+
+    def feed(self, data: bytes | bytearray | memoryview) -> list[Frame]:
+        """Add received bytes; return the frames they completed (never raises on content)."""
+        self.stats.bytes_in += len(data)
+        self._buf += data
+        return self._scan(0)
+
+    def abandon(self) -> list[Frame]:
+        """Give up on the partial frame at the front (idle timeout) and rescan past its start."""
+        if not self._pending:
+            return []
+        self._pending = False
+        self.stats.abandoned += 1
+        self.stats.dropped += 1
+        log.info("%s: abandoned a partial frame (%d bytes buffered)", self.name, len(self._buf))
+        return self._scan(1)
+
+    def _scan(self, pos: int) -> list[Frame]:
+        framing, buf, frames = self.framing, self._buf, []
+        marker = framing.marker
+        skipped = 0
+        while True:
+            start = buf.find(marker, pos)
+            if start < 0:
+                # keep a tail that may be the beginning of a marker
+                keep = len(marker) - 1
+                cut = max(pos, len(buf) - keep)
+                while cut < len(buf) and not marker.startswith(bytes(buf[cut:])):
+                    cut += 1
+                skipped += cut - pos
+                del buf[:cut]
+                self._pending = False
+                break
+            skipped += start - pos
+            result = framing.parse(buf, start)
+            if result.status is ParseStatus.INCOMPLETE:
+                del buf[:start]
+                self._pending = True
+                break
+            if result.status is ParseStatus.INVALID:
+                self.stats.dropped += 1
+                self.stats.crc_errors += result.crc_error
+                log.info("%s: dropped a frame at offset %d: %s", self.name, start, result.reason)
+                skipped += 1
+                pos = start + 1
+                continue
+            if skipped:
+                self._count_skip(skipped)
+                skipped = 0
+            assert result.frame is not None
+            self._skipping = False
+            frames.append(result.frame)
+            self.stats.frames += 1
+            pos = result.end
+        if skipped:
+            self._count_skip(skipped)
+        return frames
+
+    def _count_skip(self, n: int) -> None:
+        self.stats.garbage_bytes += n
+        if not self._skipping:
+            self._skipping = True
+            self.stats.resyncs += 1
+        log.debug("%s: skipped %d bytes to the next frame start", self.name, n)
+
+
+# --------------------------------------------------------------------------- GFI text
+
+
+_DIGITS = frozenset(b"0123456789")
+_NON_HEX = re.compile(rb"[^0-9A-Fa-f]")
+_GFI_MARKER = b"GBCS:DATA#"
+_SEQ_DIGITS = 10
+_LEN_DIGITS = 7
+_MAX_SEQ = 0xFFFFFFFF
+
+
+class GfiFraming(Framing):
+    """GFI text framing ``GBCS:DATA#<n>:<len>:<HEX>\\r\\n`` (DCC GFI test-tool line format)."""
+
+    name = "gfi"
+    marker = _GFI_MARKER
+    integrity_check = False
+
+    def encode(self, payload: bytes, *, seq: int = 0) -> bytes:
+        """One GFI line for *payload* with sequence number *seq*."""
+        if not 0 <= seq <= _MAX_SEQ:
+            raise EncodeError(f"GFI sequence number {seq} outside 0..{_MAX_SEQ}")
+        if len(payload) > self.max_length or len(payload) >= 10**_LEN_DIGITS:
+            raise EncodeError(f"payload of {len(payload)} bytes exceeds the GFI maximum {self.max_length}")
+        return b"GBCS:DATA#%d:%d:%s\r\n" % (seq, len(payload), binascii.hexlify(payload).upper())
+
+    def overhead(self, payload_length: int) -> int:
+        return len(_GFI_MARKER) + len(b"0::\r\n") + len(str(payload_length)) + payload_length
+
+    def parse(self, buf: bytes | bytearray, start: int) -> ParseResult:
+        pos = start + len(_GFI_MARKER)
+        seq, pos, bad = _decimal(buf, pos, _SEQ_DIGITS, "sequence number")
+        if bad or seq is None:
+            return bad or _INCOMPLETE
+        length, pos, bad = _decimal(buf, pos, _LEN_DIGITS, "length")
+        if bad or length is None:
+            return bad or _INCOMPLETE
+        if seq > _MAX_SEQ:
+            return ParseResult(ParseStatus.INVALID, reason=f"sequence number {seq} out of range")
+        if length > self.max_length:
+            return ParseResult(ParseStatus.INVALID, reason=f"length {length} exceeds {self.max_length}")
+        hex_end = pos + 2 * length
+        # check whatever hex has arrived, so a damaged length fails as soon as CR LF shows up
+        bad_char = _NON_HEX.search(buf, pos, min(hex_end, len(buf)))
+        if bad_char is not None:
+            return ParseResult(
+                ParseStatus.INVALID, reason=f"non-hex byte {bad_char.group()!r} at hex digit {bad_char.start() - pos}"
+            )
+        if len(buf) < hex_end + 2:
+            if len(buf) > hex_end and buf[hex_end] != 0x0D:
+                return ParseResult(ParseStatus.INVALID, reason="no CR LF after the declared length")
+            return _INCOMPLETE
+        if buf[hex_end : hex_end + 2] != b"\r\n":
+            return ParseResult(ParseStatus.INVALID, reason="no CR LF after the declared length")
+        payload = binascii.unhexlify(bytes(buf[pos:hex_end]))
+        return ParseResult(ParseStatus.FRAME, Frame(payload, seq), hex_end + 2)
+
+
+def _decimal(
+    buf: bytes | bytearray, pos: int, max_digits: int, what: str
+) -> tuple[int | None, int, ParseResult | None]:
+    """A decimal field ended by ``:``: (value or None if incomplete, offset after ``:``, INVALID result)."""
+    end = pos
+    limit = min(len(buf), pos + max_digits + 1)
+    while end < limit and buf[end] in _DIGITS:
+        end += 1
+    if end == len(buf):
+        return None, pos, None
+    if buf[end] != 0x3A:  # ':'
+        reason = f"{what} too long" if end - pos > max_digits else f"bad byte {bytes(buf[end : end + 1])!r} in {what}"
+        return None, pos, ParseResult(ParseStatus.INVALID, reason=reason)
+    if end == pos:
+        return None, pos, ParseResult(ParseStatus.INVALID, reason=f"empty {what}")
+    return int(buf[pos:end]), end + 1, None
+
+
+# --------------------------------------------------------------------------- binary
+
+_SOF = b"\xa5\x5a"
+
+
+def _crc16(data: bytes) -> int:
+    """CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF)."""
+    return binascii.crc_hqx(data, 0xFFFF)
+
+
+BinaryHeader = Struct(
+    "head" / RawCopy(Struct("sof" / Const(_SOF), "length" / Int32ub)),
+    "hcrc" / Checksum(Int16ub, _crc16, this.head.data),
+)
+"""Binary frame header: SOF ``A5 5A``, payload length, CRC-16 over both."""
+
+BinaryFrame = Struct(
+    "body" / RawCopy(Struct("header" / BinaryHeader, "payload" / Bytes(this.header.head.value.length))),
+    "crc" / Checksum(Int32ub, zlib.crc32, this.body.data),
+)
+"""Binary frame: header, payload, CRC-32 over header and payload."""
+
+_HEADER_SIZE = BinaryHeader.sizeof()
+_TRAILER_SIZE = 4
+
+
+class BinaryFraming(Framing):
+    """Length-delimited binary framing with a header CRC-16 and a frame CRC-32 (see module docstring)."""
+
+    name = "binary"
+    marker = _SOF
+    integrity_check = True
+
+    def encode(self, payload: bytes, *, seq: int = 0) -> bytes:
+        """One binary frame for *payload* (*seq* is not carried)."""
+        if len(payload) > self.max_length:
+            raise EncodeError(f"payload of {len(payload)} bytes exceeds the maximum {self.max_length}")
+        try:
+            return BinaryFrame.build(
+                {"body": {"value": {"header": {"head": {"value": {"length": len(payload)}}}, "payload": payload}}}
+            )
+        except ConstructError as exc:  # pragma: no cover - fields are computed above
+            raise EncodeError(str(exc)) from exc
+
+    def overhead(self, payload_length: int) -> int:
+        return _HEADER_SIZE + _TRAILER_SIZE
+
+    def parse(self, buf: bytes | bytearray, start: int) -> ParseResult:
+        if len(buf) - start < _HEADER_SIZE:
+            return _INCOMPLETE
+        header = bytes(buf[start : start + _HEADER_SIZE])
+        try:
+            length = BinaryHeader.parse(header).head.value.length
+        except ConstructError:
+            return ParseResult(ParseStatus.INVALID, reason="header CRC mismatch", crc_error=True)
+        if length > self.max_length:
+            return ParseResult(ParseStatus.INVALID, reason=f"length {length} exceeds {self.max_length}")
+        end = start + _HEADER_SIZE + length + _TRAILER_SIZE
+        if len(buf) < end:
+            return _INCOMPLETE
+        try:
+            parsed = BinaryFrame.parse(bytes(buf[start:end]))
+        except ConstructError:
+            return ParseResult(ParseStatus.INVALID, reason="frame CRC mismatch", crc_error=True)
+        return ParseResult(ParseStatus.FRAME, Frame(parsed.body.value.payload), end)
+
+
+FRAMINGS: dict[str, type[Framing]] = {"gfi": GfiFraming, "binary": BinaryFraming}
+"""Framings by name (``--framing``)."""
+
+
+def framing_for(name: str, *, max_length: int = DEFAULT_MAX_LENGTH) -> Framing:
+    """The framing called *name* (``gfi`` or ``binary``)."""
+    try:
+        return FRAMINGS[name](max_length=max_length)
+    except KeyError:
+        raise ValueError(f"unknown framing {name!r} (choose from {', '.join(FRAMINGS)})") from None
