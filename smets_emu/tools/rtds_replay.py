@@ -327,8 +327,37 @@ class FolderReplay:
         self.headend.register_device(state)
         return device
 
+    def han_peer(self, device: Device, peer: bytes) -> None:
+        """Precondition of a HAN-only command from a joined device (PCS01/PCS02 from the PPMID): the peer
+        has a key agreement key pair of its own and sits in *device*'s log with its certificate, as a
+        Method C join leaves it; the head-end holds the peer's private key to protect its commands."""
+        if device.han_peer_key(device.state, peer) is not None:
+            return
+        from cryptography.hazmat.primitives.asymmetric import ec as _ec
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        from smets_emu.emulator.device_log import OtherDeviceType, find_entry, record_entry
+        from smets_emu.protocols.keystore import KeyUsage
+        from smets_emu.protocols.pki import generate_test_pki
+
+        key = _ec.generate_private_key(_ec.SECP256R1())
+        cert = generate_test_pki(seed="rtds-han-peer").issue_device_certificate(peer, KeyUsage.KA, key.public_key())
+        work = device.state.clone()
+        if find_entry(work, peer) is None:
+            record_entry(work, peer, int(OtherDeviceType[DEVICE_TYPES[peer]]), self.now, join_method=3)
+        next(e for e in work.device_log if e["eui"] == peer.hex().upper())["ka_certificate"] = (
+            cert.public_bytes(Encoding.DER).hex().upper()
+        )
+        device.state = work
+        self.keystore.remove(peer, KeyUsage.KA)
+        self.keystore.add(peer, KeyUsage.KA, certificate=cert, private_key=key)
+        self.headend.register_device(device.state)
+
     def deliver(self, device: Device, data: bytes) -> list[Outbound]:
         """Re-protect and deliver one command; keep its alerts; return the responses."""
+        originator = decode_envelope(data).header.originator
+        if self.preconditions and originator in DEVICE_TYPES and originator != device.eui:
+            self.han_peer(device, originator)
         outcome = device.handle(self.headend.reseal(data), self.now)
         device.commit(outcome)
         self.now += dt.timedelta(minutes=1)

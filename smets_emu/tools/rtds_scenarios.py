@@ -78,7 +78,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, load_der_private_key
 
-from smets_emu.emulator.anchors import CellId, CellKeyUsage, Role
+from smets_emu.emulator.anchors import CellId, CellKeyUsage, CellUsage, Role
 from smets_emu.emulator.cosem import CosemModel
 from smets_emu.emulator.device import Device, Outcome
 from smets_emu.emulator.firmware.han import HanNetwork
@@ -508,6 +508,14 @@ def hold_presumed_image(state: DeviceState, command: Asn1Payload, outcome: dict[
     return f"holds image {version} with {'another' if code == 'hashMismatch' else 'the command'} hash"
 
 
+def _prepayment_supplier(state: DeviceState) -> bytes | None:
+    """The supplier named by the device's prepayment top-up key agreement cell (who mints its UTRNs)."""
+    for cell in state.anchors.values():
+        if cell.cell.role is Role.SUPPLIER and cell.cell.cell_usage is CellUsage.PREPAYMENT_TOP_UP and not cell.empty:
+            return cell.subject_id
+    return None
+
+
 def remint_top_up(data: bytes, keystore: Keystore, state: DeviceState) -> bytes:
     """Re-mint an RTDS UTRN for the emulated device's own KA key (same counter, value and class)."""
     env = decode_envelope(data)
@@ -522,12 +530,16 @@ def remint_top_up(data: bytes, keystore: Keystore, state: DeviceState) -> bytes:
             try:
                 token = utrn.parse(code)
                 device_key = load_der_private_key(state.keys["ka"].private_key, None)
-                supplier_key = keystore.private_key(env.header.originator, KeyUsage.KA_PREPAYMENT)
+                supplier = _prepayment_supplier(state) or env.header.originator  # a PPMID relays the supplier's UTRN
+                supplier_key = keystore.private_key(supplier, KeyUsage.KA_PREPAYMENT)
             except (utrn.UtrnError, SmetsError, KeyError):
                 comps.append(comp)
                 continue
+            if supplier_key is None:
+                comps.append(comp)
+                continue
             z = crypto.ecdh_shared_secret(private_key=supplier_key, public_key=device_key.public_key())  # type: ignore[arg-type]
-            code = utrn.build(shared_secret=z, supplier=env.header.originator, device=env.header.recipient,
+            code = utrn.build(shared_secret=z, supplier=supplier, device=env.header.recipient,
                               counter=token.counter, value=token.value, value_class=token.value_class)
             comps.append(GbzComponent(comp.cluster_id, comp.header, fields={**comp.fields, "top_up_code": code},
                                       last=comp.last))
@@ -657,6 +669,28 @@ def _gsme_generic(device: Device, alert: Message, now: dt.datetime, site: Site) 
     return device.generic_alert(int(alert.payload.to_json()["alert_code"]), now)  # type: ignore[attr-defined,no-any-return]
 
 
+def _dlms_alert_code(alert: Message) -> int:
+    code = alert.payload.to_json().get("alert_code")
+    return int(code, 16) if isinstance(code, str) else int(code or 0)
+
+
+def _esme_generic(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
+    return device.generic_alert(_dlms_alert_code(alert), now)
+
+
+def _esme_integrity(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
+    items = (alert.payload.to_json().get("body") or {}).get("value") or []
+    reported = items[2].get("value") if len(items) > 2 and isinstance(items[2], dict) else None
+    code = int(reported, 16) if isinstance(reported, str) and reported else 0
+    return device.meter_integrity_warning(code, now)  # type: ignore[attr-defined,no-any-return]
+
+
+def _type1_activation(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
+    value = alert.payload.to_json().get("value") or {}
+    version = str(value.get("firmwareVersion") or "01000001")
+    return device.activate_firmware(version, now)  # type: ignore[attr-defined,no-any-return]
+
+
 def supplier_signed_image(device: Device, keystore: Keystore, version: str | None = None) -> bytes:
     """An Upgrade Image for *device* (its manufacturer code and image type), signed with the DS key of the
     supplier its trust anchor names, from *keystore* (digest 7.1, 7.2); default version: one above running."""
@@ -710,6 +744,10 @@ EVENT_TRIGGERS: dict[tuple[str, int], tuple[str, Event]] = {
     ("ESME", 0x00CE): ("receipt of a supplier-signed firmware image", _image_receipt),
     ("GSME", 0x00CF): ("receipt of a supplier-signed firmware image", _image_receipt),
     ("CHF", 0x0128): ("CHF firmware transfer over the HAN", _han_transfer),
+    ("ESME", 0x00F0): ("ESME meter integrity issue event", _esme_integrity),
+    ("ESME", 0x1000): ("ESME generic critical alert event", _esme_generic),
+    ("ESME", 0x1001): ("ESME generic non-critical alert event", _esme_generic),
+    ("PPMID", 0x012B): ("PPMID firmware activation", _type1_activation),
 }
 """(device type, alert message code) -> a device event hook raising that alert."""
 

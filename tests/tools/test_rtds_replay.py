@@ -150,3 +150,10 @@ def test_error_scenario_preconditions(results: dict[str, FolderResult]) -> None:
     assert any("credential issue fault" in n for n in results["6.17_CS02c"].notes)
     assert any("credential provide fault" in n for n in results["6.24.2_CS02e"].notes)
     assert not any("fault" in n for n in results["6.15.1_CS02gLoadControllerBySupplier"].notes)
+
+
+@pytest.mark.parametrize("folder", ["NA_PCS01", "NA_PCS02", "NA_CS09", "NA_GCA-DLMS", "NA_GNCA-DLMS", "NA_MIIWA-DLMS",
+                                    "8.7.2_CS03CNonCritical", "8.8.2_CS04ACNonCritical", "11.2_CS08"])
+def test_han_devices_and_event_alerts_conform(results: dict[str, FolderResult], folder: str) -> None:
+    """PPMID/HCALCS models, HAN-only PPMID commands (device-to-device MACs) and ESME/PPMID event alerts."""
+    assert results[folder].verdict == "conform", results[folder].reason
