@@ -66,6 +66,11 @@ class HeadEnd:
             supplementary_remote_party_counter=supplementary_counter if supplementary_id else None,
         )
         header = GroupingHeader(CraFlag.COMMAND, counter, originator, recipient, other, date_time=date_time)
+        invoke = getattr(payload, "invoke", None)
+        if invoke is not None and not isinstance(payload, bytes):  # DLMS: low 24 bits of the counter (GBCS 7.2.9)
+            from dataclasses import replace as _replace
+
+            payload = _replace(payload, invoke=_replace(invoke, invoke_id=counter & 0xFFFFFF))  # type: ignore[type-var]
         content = payload if isinstance(payload, bytes) else payload.encode()
         env = Envelope(header, content)
         do_sign = rules.is_critical(message_code) if sign is None else sign
