@@ -501,15 +501,15 @@ RTDS_COMMANDS = [f for f in RTDS_FILES if RTDS_FOLDERS.match(f.use_case_folder) 
 RTDS_DEVICE_TYPES = {"A0": "ESME", "A1": "GSME", "A2": "CHF", "A3": "GPF", "A6": "ESME"}
 RTDS_NOW = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 RTDS_UNREPRODUCIBLE = {
-    # a device-internal failure with a command identical to the success case
-    "CS02gLoadControllerBySupplier_6.15.1_IMMEDIATE_ERROR": "device-internal failure",
-    "CS02gLoadControllerBySupplier_6.15.1_FUTURE_DATED_ERROR": "device-internal failure",
-    "CS02c_6.17_ERROR": "crProductionFailed is a device-internal failure",
-    "CS02e_6.24.2_ERROR": "certificateRetrievalFailure is a device-internal failure",
+    # the issuing CA certificate's signature is damaged; seeing it needs the Root public key, which RTDS
+    # does not ship (the replay recovers it: tests/tools/test_rtds_replay.py)
+    "CS02gLoadControllerBySupplier_6.15.1_IMMEDIATE_ERROR": "needs the recovered Root key",
+    "CS02gLoadControllerBySupplier_6.15.1_FUTURE_DATED_ERROR": "needs the recovered Root key",
+    # device-internal failures: replayed with an injected fault in tests/tools/test_rtds_replay.py
+    "CS02c_6.17_ERROR": "crProductionFailed needs an injected device fault",
+    "CS02e_6.24.2_ERROR": "certificateRetrievalFailure needs an injected device fault",
     # needs the device private key behind the RTDS device certificate
     "CS02d_6.15.2_SUCCESS": "RTDS holds no device private keys",
-    # the GSME cell layout holds an ACB DS cell that the RTDS GSME lacks
-    "CS02aMAC_6.24.1_ERROR": "GSME cell layout differs from RTDS",
 }
 
 
