@@ -43,8 +43,10 @@ NOW = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
 SET_CLOCK = 0x007F
 
 XFAIL: dict[str, str] = {
-    "NA_PCS01": "PPMID-originated HAN command: device-to-device MAC keys of the PPMID are not modelled",
-    "NA_PCS02": "PPMID-originated HAN command: device-to-device MAC keys of the PPMID are not modelled",
+    "NA_PCS01": "PPMID-originated HAN command: this rig does not join a PPMID first "
+                "(the rtds-replay HAN peer precondition does; see tests/tools/test_rtds_replay.py)",
+    "NA_PCS02": "PPMID-originated HAN command: this rig does not join a PPMID first "
+                "(the rtds-replay HAN peer precondition does; see tests/tools/test_rtds_replay.py)",
 }
 
 
