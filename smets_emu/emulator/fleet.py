@@ -20,6 +20,7 @@ from collections.abc import Iterable
 
 from smets_emu.emulator.device import AlertSpec, Device, Outbound, Outcome
 from smets_emu.emulator.devices import device_for
+from smets_emu.emulator.firmware.slots import ImageStore, StateStoreImages
 from smets_emu.emulator.state import DeviceState
 from smets_emu.emulator.store import StateStore
 from smets_emu.errors import SmetsError
@@ -31,15 +32,23 @@ log = logging.getLogger(__name__)
 class Fleet:
     """Devices loaded from (and committed to) a :class:`StateStore`."""
 
-    def __init__(self, store: StateStore) -> None:
+    def __init__(self, store: StateStore, *, image_store: ImageStore | None = None) -> None:
         self.store = store
+        self.image_store: ImageStore = image_store or StateStoreImages(store)
         self.devices: dict[bytes, Device] = {}
         for state in store.load_all():
-            self.devices[state.eui] = device_for(state)
+            self.devices[state.eui] = self._bind(device_for(state))
         saved = store.get_meta("premises")
         self.premises: dict[bytes, bytes] = (
             {bytes.fromhex(k): bytes.fromhex(v) for k, v in json.loads(saved).items()} if saved else {}
         )
+
+    def _bind(self, device: Device) -> Device:
+        """Give a device the fleet's shared, content-addressed firmware image store (digest 7.3)."""
+        attach = getattr(device, "attach_image_store", None)
+        if attach is not None:
+            attach(self.image_store)
+        return device
 
     def attach(self, device_eui: bytes, chf_eui: bytes, now: dt.datetime, *, whitelist: bool = True) -> None:
         """Put a HAN device behind a CHF (and, by default, on the CHF's device log as at commissioning)."""
@@ -61,7 +70,7 @@ class Fleet:
     def add(self, state: DeviceState) -> Device:
         """Provision a new device and commit its initial state."""
         self.store.commit(state)
-        device = self.devices[state.eui] = device_for(state)
+        device = self.devices[state.eui] = self._bind(device_for(state))
         return device
 
     def extend(self, states: Iterable[DeviceState]) -> None:

@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (delivered, seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+IMAGE_TABLE = "CREATE TABLE IF NOT EXISTS firmware_images (ref TEXT PRIMARY KEY, data BLOB NOT NULL)"
 
 
 class StoreError(SmetsError):
@@ -151,6 +152,21 @@ class StateStore:
         """Flag outbox rows as delivered."""
         with self._lock:
             self._db.executemany("UPDATE outbox SET delivered = 1 WHERE seq = ?", [(s,) for s in seqs])
+
+    def put_image(self, ref: str, data: bytes) -> None:
+        """Keep a content-addressed firmware image file (see :class:`~.firmware.slots.StateStoreImages`)."""
+        with self._lock:
+            self._db.execute(IMAGE_TABLE)
+            self._db.execute("INSERT OR IGNORE INTO firmware_images (ref, data) VALUES (?, ?)", (ref, data))
+
+    def get_image(self, ref: str) -> bytes | None:
+        """A firmware image file kept with :meth:`put_image`, or None."""
+        with self._lock:
+            try:
+                row = self._db.execute("SELECT data FROM firmware_images WHERE ref = ?", (ref,)).fetchone()
+            except sqlite3.OperationalError:  # no image table yet
+                return None
+        return None if row is None else bytes(row[0])
 
     def get_meta(self, key: str) -> str | None:
         """A store-wide setting."""

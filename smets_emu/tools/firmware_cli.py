@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.serialization import load_der_private_key, l
 from smets_emu.errors import SmetsError
 from smets_emu.protocols.firmware import UpgradeImage, decode_image, sign_image, verify_image
 from smets_emu.protocols.keystore import Keystore, KeyUsage
+from smets_emu.tools import campaign_cli
 
 
 def _number(text: str) -> int:
@@ -27,7 +28,7 @@ def _range(text: str) -> tuple[int, int]:
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``firmware build`` and ``firmware inspect``."""
+    """Register ``firmware build``, ``inspect``, ``campaign`` and ``versions``."""
     fw = sub.add_parser("firmware", help="build and inspect GBCS firmware Upgrade Images")
     commands = fw.add_subparsers(dest="firmware_command", required=True)
 
@@ -51,6 +52,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     inspect.add_argument("--signer", default="90B3D51F30010000")
     inspect.add_argument("--json", action="store_true")
     inspect.set_defaults(func=run_inspect)
+    campaign_cli.add_parsers(commands)
 
 
 def _signing_key(args: argparse.Namespace) -> ec.EllipticCurvePrivateKey | None:

@@ -7,6 +7,7 @@ from smets_emu.emulator.firmware.slots import (
     ImageStore,
     MemoryImageStore,
     SqliteImageStore,
+    StateStoreImages,
     held_image_slot,
 )
 from smets_emu.emulator.firmware.use_cases import (
@@ -29,6 +30,7 @@ __all__ = [
     "ImageStore",
     "MemoryImageStore",
     "SqliteImageStore",
+    "StateStoreImages",
     "TransferCode",
     "file_reference",
     "held_image_slot",

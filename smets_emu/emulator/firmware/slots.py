@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from smets_emu.emulator.state import DeviceState
+from smets_emu.emulator.store import StateStore
 from smets_emu.errors import SmetsError
 from smets_emu.protocols.firmware import UpgradeImage
 
@@ -92,6 +93,25 @@ class SqliteImageStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+class StateStoreImages:
+    """An :class:`ImageStore` in the state store's own file and connection (one store per fleet).
+
+    Images are written before any state that names them is committed; an image no state names
+    after a crash is harmless.
+    """
+
+    def __init__(self, store: StateStore) -> None:
+        self._store = store
+
+    def put(self, data: bytes) -> str:
+        ref = hashlib.sha256(data).hexdigest().upper()
+        self._store.put_image(ref, bytes(data))
+        return ref
+
+    def get(self, ref: str) -> bytes | None:
+        return self._store.get_image(ref)
 
 
 @dataclass(frozen=True)

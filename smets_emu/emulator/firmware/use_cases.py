@@ -36,6 +36,7 @@ import enum
 import hashlib
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from smets_emu.emulator.anchors import CellKeyUsage, Role
@@ -49,7 +50,7 @@ from smets_emu.emulator.device import (
     Outcome,
     handles,
 )
-from smets_emu.emulator.firmware.slots import FirmwareSlot, FirmwareSlots, ImageStore
+from smets_emu.emulator.firmware.slots import INLINE_LIMIT, FirmwareSlot, FirmwareSlots, ImageStore
 from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import FrameError, SmetsError
 from smets_emu.protocols.firmware import UpgradeImage, decode_image, manufacturer_image_hash, verify_image
@@ -147,6 +148,34 @@ def calculated_hash(data: bytes) -> bytes:
         return manufacturer_image_hash(data[60:])
 
 
+@dataclass
+class _Download:
+    """A download's bytes in memory: appended block by block, committed at checkpoints."""
+
+    file: str
+    size: int
+    data: bytearray
+    committed: int  # the offset the committed state records
+    rewrite: bool = False  # the next checkpoint replaces the committed bytes instead of appending
+
+
+def _committed_offset(download: dict[str, Any]) -> int:
+    if "offset" in download:
+        return int(download["offset"])
+    return len(download.get("data", "")) // 2
+
+
+def _committed_bytes(download: dict[str, Any], store: ImageStore | None) -> bytes:
+    """The bytes a committed download holds (inline hex, or chunks in the image store)."""
+    parts = [bytes.fromhex(download.get("data", ""))]
+    for ref in download.get("chunks", []):
+        chunk = None if store is None else store.get(ref)
+        if chunk is None:
+            break  # the chunk is lost: the device holds what precedes it
+        parts.append(chunk)
+    return b"".join(parts)
+
+
 class FirmwareUseCases:
     """Mixin for every SMETS2 device model: firmware slots, image receipt and CS06 (before ``Device``)."""
 
@@ -194,12 +223,41 @@ class FirmwareUseCases:
             return ImageCheck.HARDWARE_MISMATCH
         return ImageCheck.ACCEPTED
 
+    def _ota_live(self, file_ref: str | None = None) -> _Download | None:
+        """The in-memory download buffer, when it still continues the committed download."""
+        buffer: _Download | None = self.__dict__.get("_ota_buffer")
+        if buffer is None:
+            return None
+        download = self.firmware().download
+        if (download is None or download.get("file") != buffer.file
+                or (file_ref is not None and buffer.file != file_ref)
+                or _committed_offset(download) != buffer.committed):
+            self.__dict__.pop("_ota_buffer", None)  # the state moved on without it (reload, new file)
+            return None
+        return buffer
+
+    def _ota_buffer_for(self, download: dict[str, Any]) -> _Download:
+        buffer = self._ota_live(download["file"])
+        if buffer is None:
+            held = _committed_bytes(download, self.image_store)
+            committed = _committed_offset(download)
+            if len(held) != committed:  # a chunk was lost: start the download again
+                log.warning("device %s lost part of its download; starting again", self.state.eui.hex().upper())  # type: ignore[attr-defined]
+                buffer = _Download(download["file"], int(download["size"]), bytearray(), committed, rewrite=True)
+            else:
+                buffer = _Download(download["file"], int(download["size"]), bytearray(held), committed)
+            self.__dict__["_ota_buffer"] = buffer
+        return buffer
+
     def ota_offset(self, file_ref: str) -> int:
         """How many bytes of file *file_ref* the device holds (0 when it is not downloading it)."""
+        buffer = self._ota_live(file_ref)
+        if buffer is not None:
+            return len(buffer.data)
         download = self.firmware().download
         if download is None or download.get("file") != file_ref:
             return 0
-        return len(download["data"]) // 2
+        return _committed_offset(download)
 
     def ota_begin(self, file_ref: str, size: int, now: dt.datetime) -> Outcome:
         """Start receiving file *file_ref* of *size* bytes, or resume the download in progress."""
@@ -207,26 +265,67 @@ class FirmwareUseCases:
         self.firmware(work).start_download(file_ref, size, now.isoformat())
         return self._adopt(work, [], True, "download started")
 
-    def ota_block(self, offset: int, block: bytes, now: dt.datetime) -> Outcome:
-        """Receive one image block; a block not at the device's offset is ignored (duplicate or gap)."""
-        work: DeviceState = self.state.clone()  # type: ignore[attr-defined]
-        download = self.firmware(work).download
+    def ota_receive(self, offset: int, data: bytes | memoryview) -> bool:
+        """Take one block (or a run of consecutive blocks) into the download buffer: O(len(data)).
+
+        Nothing is committed: :meth:`ota_checkpoint` persists what arrived. A block not at the
+        device's offset, or past the announced size, is ignored (duplicate or gap).
+        """
+        download = self.firmware().download
         if download is None:
-            return Outcome(self.state, reason="no download in progress")  # type: ignore[attr-defined]
-        held = len(download["data"]) // 2
-        if offset != held or held + len(block) > int(download["size"]):
+            return False
+        buffer = self._ota_buffer_for(download)
+        if offset != len(buffer.data) or offset + len(data) > buffer.size:
+            return False
+        buffer.data += data
+        return True
+
+    def ota_checkpoint(self, now: dt.datetime) -> Outcome:
+        """Commit the bytes received since the last checkpoint (the download offset survives a restart).
+
+        Large downloads keep their bytes as content-addressed chunks in the image store (each
+        checkpoint writes only the new bytes); small ones, or without a store, as hex in the state.
+        """
+        download = self.firmware().download
+        buffer = None if download is None else self._ota_live(download["file"])
+        if download is None or buffer is None or (len(buffer.data) == buffer.committed and not buffer.rewrite):
+            return Outcome(self.state, reason="nothing to checkpoint")  # type: ignore[attr-defined]
+        work: DeviceState = self.state.clone()  # type: ignore[attr-defined]
+        target = self.firmware(work).download
+        assert target is not None
+        start = buffer.committed
+        if buffer.rewrite:
+            target["data"], target["chunks"], start = "", [], 0
+        if self.image_store is not None and buffer.size > INLINE_LIMIT:
+            if target.get("data"):  # an earlier inline checkpoint becomes the first chunk
+                target["chunks"] = [self.image_store.put(bytes.fromhex(target["data"]))]
+                target["data"] = ""
+            chunk = bytes(buffer.data[start:])
+            target.setdefault("chunks", []).append(self.image_store.put(chunk))
+        else:
+            target["data"] = buffer.data.hex().upper()
+        target["offset"] = len(buffer.data)
+        outcome = self._adopt(work, [], True, f"download at {len(buffer.data)} bytes")
+        buffer.committed, buffer.rewrite = len(buffer.data), False
+        return outcome
+
+    def ota_block(self, offset: int, block: bytes, now: dt.datetime) -> Outcome:
+        """Receive one image block and commit it at once (:meth:`ota_receive` plus :meth:`ota_checkpoint`)."""
+        if not self.ota_receive(offset, block):
+            held = self.ota_offset(str((self.firmware().download or {}).get("file", "")))
             return Outcome(self.state, reason=f"block at {offset} ignored, expecting {held}")  # type: ignore[attr-defined]
-        download["data"] += block.hex().upper()
-        return self._adopt(work, [], True, "block received")
+        return self.ota_checkpoint(now)
 
     def ota_end(self, now: dt.datetime) -> Outcome:
         """Verify the received image, keep it as the pending image and raise the FDRA (digest 5.10)."""
-        work: DeviceState = self.state.clone()  # type: ignore[attr-defined]
-        slots = self.firmware(work)
-        download = slots.download
+        download = self.firmware().download
         if download is None:
             return Outcome(self.state, reason="no download in progress")  # type: ignore[attr-defined]
-        data = bytes.fromhex(download["data"])
+        buffer = self._ota_live(download["file"])
+        data = bytes(buffer.data) if buffer is not None else _committed_bytes(download, self.image_store)
+        self.__dict__.pop("_ota_buffer", None)
+        work: DeviceState = self.state.clone()  # type: ignore[attr-defined]
+        slots = self.firmware(work)
         slots.end_download()
         if len(data) != int(download["size"]):
             return self._adopt(work, [], False, f"incomplete image: {len(data)} of {download['size']} bytes")
@@ -251,7 +350,7 @@ class FirmwareUseCases:
                 reason = check.value
             elif not self._signature_valid(work, image):
                 reason = "supplier signature over the Manufacturer Image does not verify"
-        image_hash = calculated_hash(data)
+        image_hash = image.image_hash if image is not None else calculated_hash(data)
         if reason or image is None:
             log.info("device %s discards firmware image: %s", work.eui.hex().upper(), reason)
             alert = self.receipt_alert(VERIFICATION_FAILED, image_hash, now)

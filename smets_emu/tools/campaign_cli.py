@@ -1,0 +1,200 @@
+"""``smets-emu firmware campaign`` and ``smets-emu firmware versions``: staged fleet firmware campaigns (digest 7.3).
+
+``campaign`` distributes an Upgrade Image to lab devices through their CHFs in staged groups on
+the lab's virtual clock, pauses when a stage's failed fraction exceeds the error threshold,
+optionally activates the image (CS06) and prints a summary; a text progress bar goes to stderr.
+Run it again to continue an interrupted campaign, with ``--resume`` after a pause, or
+``--abort``. Exit status: 0 completed, 3 paused, 2 error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from smets_emu.emulator.firmware.campaign import (
+    ABORTED,
+    COMPLETED,
+    PAUSED,
+    RUNNING,
+    Campaign,
+    CampaignProgress,
+    fleet_versions,
+    parse_stages,
+)
+from smets_emu.emulator.headend import HeadEnd
+from smets_emu.errors import SmetsError
+from smets_emu.tools.lab import Lab, open_lab
+
+BAR_WIDTH = 30
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``campaign`` and ``versions`` under ``smets-emu firmware``."""
+    camp = commands.add_parser("campaign", help="distribute an image to fleet devices in staged groups")
+    camp.add_argument("--state", required=True, metavar="DIR|FILE", help="lab folder or its state.sqlite")
+    camp.add_argument("--image", metavar="FILE", help="the Upgrade Image (supplier-signed)")
+    group = camp.add_mutually_exclusive_group()
+    group.add_argument("--targets", nargs="+", metavar="EUI", help="target devices")
+    group.add_argument("--all", choices=("ESME", "GSME", "CHF", "GPF"), help="every device of this type")
+    camp.add_argument("--stages", default="1,10,100", help="cumulative percentages (default 1,10,100)")
+    camp.add_argument("--error-threshold", type=float, default=0.05,
+                      help="failed fraction of a stage that pauses the campaign (default 0.05)")
+    camp.add_argument("--activate", default="none", metavar="now|ISO|none",
+                      help="CS06 after each stage: immediately, future-dated at ISO time, or not (default)")
+    camp.add_argument("--stage-timeout", type=float, default=86400.0, metavar="SECONDS",
+                      help="virtual time a stage may take (default one day)")
+    action = camp.add_mutually_exclusive_group()
+    action.add_argument("--resume", action="store_true", help="continue a paused campaign")
+    action.add_argument("--retry-failed", action="store_true", help="continue a paused campaign, retrying failures")
+    action.add_argument("--abort", action="store_true", help="abort the stored campaign")
+    action.add_argument("--status", action="store_true", help="print the stored campaign's summary")
+    camp.add_argument("--json", action="store_true", help="the summary as JSON")
+    camp.set_defaults(func=run_campaign)
+
+    versions = commands.add_parser("versions", help="which device runs which firmware version")
+    versions.add_argument("--state", required=True, metavar="DIR|FILE", help="lab folder or its state.sqlite")
+    versions.add_argument("--type", action="append", choices=("ESME", "GSME", "CHF", "GPF"), dest="types")
+    versions.add_argument("--json", action="store_true")
+    versions.set_defaults(func=run_versions)
+
+
+def _open(state: str) -> Lab:
+    path = Path(state)
+    if path.is_file():
+        return open_lab(path.parent, state_path=path)
+    if not path.is_dir():
+        raise SmetsError(f"{state}: no lab folder or state file")
+    return open_lab(path)
+
+
+class ProgressBar:
+    """A one-line text progress bar on stderr."""
+
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = stream or sys.stderr
+
+    def __call__(self, p: CampaignProgress) -> None:
+        filled = int(BAR_WIDTH * p.done / p.total) if p.total else BAR_WIDTH
+        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+        self.stream.write(f"\r[{bar}] {p.done}/{p.total} stage {p.stage + 1}/{p.stages} ({p.stage_name}) "
+                          f"{p.phase} ok {p.ok} failed {p.failed} {p.clock:%Y-%m-%d %H:%M:%S}Z ")
+        self.stream.flush()
+
+    def end(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()
+
+
+def _activation(text: str) -> str | dt.datetime | None:
+    if text == "none":
+        return None
+    if text == "now":
+        return "now"
+    when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def _print_summary(summary: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(summary))
+        return
+    record = summary["campaign"]
+    print(f"campaign {record['id']}: {record['status']}" + (f" ({record['reason']})" if record["reason"] else ""))
+    print(f"image version {record['version']}, hash {record['image_hash']}, {record['size']} bytes")
+    for stage in record["stage_results"]:
+        print(f"  stage {stage['stage'] + 1} {stage['name']:>5}: ok {stage['ok']}, failed {stage['failed']}")
+    print(f"targets {summary['targets']}: " + ", ".join(f"{k} {v}" for k, v in summary["outcomes"].items()))
+    for reason, info in summary["failures"].items():
+        print(f"  failed ({reason}): {info['count']}")
+    print("alerts: " + ", ".join(f"{k} {v}" for k, v in summary["alerts"].items()))
+    print(f"blocks delivered {summary['blocks']['delivered']}, lost {summary['blocks']['lost']}; "
+          f"virtual time {summary['virtual_time_s']:.1f} s")
+    for version, euis in summary["versions"]["running"].items():
+        print(f"  running {version}: {len(euis)} device(s)")
+
+
+def run_campaign(args: argparse.Namespace) -> int:
+    bar = ProgressBar()
+    try:
+        lab = _open(args.state)
+    except SmetsError as exc:
+        print(f"smets-emu firmware campaign: {exc}", file=sys.stderr)
+        return 2
+    try:
+        headend = HeadEnd(lab.keystore)
+        campaign = Campaign.load(lab.fleet, headend=headend, progress=bar)
+        active = campaign is not None and campaign.status in (RUNNING, PAUSED)
+        if args.abort or args.status:
+            if campaign is None:
+                raise SmetsError("no campaign in this lab")
+            if args.abort:
+                campaign.abort()
+            _print_summary(campaign.summary(), args.json)
+            return 0
+        if active and campaign is not None:
+            if args.image and campaign.record["file"] != _file_ref(Path(args.image).read_bytes()):
+                raise SmetsError(f"campaign {campaign.record['id']} is {campaign.status}: resume or abort it first")
+            if campaign.status == PAUSED and not (args.resume or args.retry_failed):
+                _print_summary(campaign.summary(), args.json)
+                print("campaign paused: --resume, --retry-failed or --abort", file=sys.stderr)
+                return 3
+            status = campaign.resume(retry_failed=args.retry_failed)
+        else:
+            if not args.image:
+                raise SmetsError("give --image")
+            data = Path(args.image).read_bytes()
+            if args.targets:
+                targets = [bytes.fromhex(t) for t in args.targets]
+            else:
+                kind = args.all or "ESME"
+                targets = [e for e, d in lab.fleet.devices.items() if d.device_type == kind]
+            now = lab.saved_clock() or dt.datetime.now(dt.UTC).replace(microsecond=0)
+            campaign = Campaign.create(
+                lab.fleet, data, targets, now, stages=parse_stages(args.stages),
+                error_threshold=args.error_threshold, activate=_activation(args.activate),
+                stage_timeout=dt.timedelta(seconds=args.stage_timeout), headend=headend, progress=bar)
+            status = campaign.run()
+        bar.end()
+        lab.save_clock(campaign.clock)
+        _print_summary(campaign.summary(), args.json)
+        if status == PAUSED:
+            print(f"campaign paused: {campaign.record['reason']}", file=sys.stderr)
+            return 3
+        return 0 if status in (COMPLETED, ABORTED) else 2
+    except (SmetsError, OSError, ValueError) as exc:
+        print(f"\nsmets-emu firmware campaign: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        lab.close()
+
+
+def _file_ref(data: bytes) -> str:
+    from smets_emu.emulator.firmware.use_cases import file_reference
+
+    return file_reference(data)
+
+
+def run_versions(args: argparse.Namespace) -> int:
+    try:
+        lab = _open(args.state)
+    except SmetsError as exc:
+        print(f"smets-emu firmware versions: {exc}", file=sys.stderr)
+        return 2
+    try:
+        versions = fleet_versions(lab.fleet, types=args.types)
+    finally:
+        lab.close()
+    if args.json:
+        print(json.dumps(versions))
+        return 0
+    for kind, counts in versions["by_type"].items():
+        for version, count in counts.items():
+            print(f"{kind:5} {version}  {count} device(s)")
+    for version, euis in versions["pending"].items():
+        print(f"pending {version}: {len(euis)} device(s)")
+    return 0
