@@ -50,6 +50,14 @@ class Fleet:
             attach(self.image_store)
         return device
 
+    def reload(self, eui: bytes) -> Device | None:
+        """Rebuild a device from its committed state, as after a power loss (uncommitted work is gone)."""
+        state = self.store.load(eui)
+        if state is None or eui not in self.devices:
+            return None
+        device = self.devices[eui] = self._bind(device_for(state))
+        return device
+
     def attach(self, device_eui: bytes, chf_eui: bytes, now: dt.datetime, *, whitelist: bool = True) -> None:
         """Put a HAN device behind a CHF (and, by default, on the CHF's device log as at commissioning)."""
         chf = self.devices.get(chf_eui)

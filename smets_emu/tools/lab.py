@@ -22,7 +22,6 @@ from cryptography.hazmat.primitives.serialization import load_der_private_key
 from cryptography.x509 import load_der_x509_certificate
 
 from smets_emu.emulator.device_log import OtherDeviceType, record_entry
-from smets_emu.emulator.devices import device_for
 from smets_emu.emulator.fleet import Fleet
 from smets_emu.emulator.provision import new_device_state
 from smets_emu.emulator.state import DeviceState
@@ -62,11 +61,7 @@ class Lab:
 
     def power_cycle(self, eui: bytes) -> bool:
         """Reload a device from its committed state, as after a power loss."""
-        state = self.store.load(eui)
-        if state is None or eui not in self.fleet.devices:
-            return False
-        self.fleet.devices[eui] = device_for(state)
-        return True
+        return self.fleet.reload(eui) is not None
 
     def saved_clock(self) -> dt.datetime | None:
         """The virtual time stored by the previous run, if any."""

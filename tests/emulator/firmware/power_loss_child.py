@@ -1,6 +1,7 @@
 """Child process for the power-loss tests: distribute and activate images forever, committing every step.
 
-Usage: ``python power_loss_child.py STORE``. Prints ``transfer N`` and ``activate N`` before each phase.
+Usage: ``python power_loss_child.py STORE``. Prints ``transfer N`` and ``activate N`` before each phase and
+``transferred N`` when a transfer is complete.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def main(path: str) -> None:
         print(f"transfer {cycle}", flush=True)
         lab.net.update_firmware(image.encode(), [ESME_EUI], now)
         lab.net.run(now + dt.timedelta(minutes=10))
+        print(f"transferred {cycle}", flush=True)
         print(f"activate {cycle}", flush=True)
         counter = lab.esme.state.counters.get(int(Role.SUPPLIER), 5000) + 1
         out = lab.esme.handle(activation_command(lab.headend, ESME_EUI, image.image_hash, counter), now)

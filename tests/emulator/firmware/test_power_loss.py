@@ -27,14 +27,25 @@ CHILD = HERE / "power_loss_child.py"
 
 
 def _run_until(store: Path, phase: str, cycle: int, extra_delay: float) -> None:
+    """Kill the child *extra_delay* into *phase* of *cycle*; for transfers, a fraction of a measured transfer."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]))
     proc = subprocess.Popen([sys.executable, str(CHILD), str(store)], stdout=subprocess.PIPE, text=True, env=env)
+    started: dict[int, float] = {}
+    transfer_time: float | None = None
     try:
         assert proc.stdout is not None
         for line in proc.stdout:
             kind, number = line.split()
-            if kind == phase and int(number) >= cycle:
-                time.sleep(extra_delay)
+            n = int(number)
+            if kind == "transfer":
+                started[n] = time.monotonic()
+            elif kind == "transferred" and n in started and transfer_time is None:
+                transfer_time = time.monotonic() - started[n]
+            if kind == phase and n >= cycle:
+                if phase == "transfer" and transfer_time is not None:
+                    time.sleep(extra_delay * transfer_time)  # a fraction of how long a transfer takes here
+                else:
+                    time.sleep(extra_delay)
                 break
         else:
             pytest.fail(f"child ended without reaching {phase} {cycle}")
@@ -84,7 +95,7 @@ def _recover(path: Path) -> tuple[str, str]:
 @pytest.mark.parametrize("trial", range(3))
 def test_sigkill_during_transfer(tmp_path: Path, trial: int) -> None:
     path = tmp_path / "fleet.sqlite"
-    _run_until(path, "transfer", 2, random.Random(trial).uniform(0.02, 0.3))
+    _run_until(path, "transfer", 2, random.Random(trial).uniform(0.05, 0.6))
     with StateStore(path) as store:
         esme = store.load(ESME_EUI)
     assert esme is not None
