@@ -4,9 +4,11 @@ The DSP turns a validated request into the GBCS command of its use case, protect
 Service User would (the user's digital signing key for critical commands, the ACB MAC) and
 delivers it to the device in the fleet; the device's response becomes the DUIS response.
 
-Supported here: SRV 11.2 Read Firmware Version (ECS52 on an ESME, GCS38 on a GSME) and SRV
-6.15.1 Update Security Credentials (KRP) (CS02b supplierBySupplier / networkOperatorBy-
-NetworkOperator, GBCS 13.3.5.x). Other SRVs answer "not supported for SMETS2 devices".
+Supported here: SRV 11.1 Update Firmware (the image goes to the device's Communications Hub,
+which transfers it over the HAN; the device's Firmware Distribution Receipt Alert answers),
+SRV 11.2 Read Firmware Version (ECS52 on an ESME, GCS38 on a GSME), SRV 11.3 Activate Firmware
+(CS06) and SRV 6.15.1 Update Security Credentials (KRP) (CS02b supplierBySupplier / network-
+OperatorByNetworkOperator, GBCS 13.3.5.x). Other SRVs answer "not supported for SMETS2 devices".
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from smets_emu.emulator.smets1.validation import UserRole
 from smets_emu.errors import SmetsError
 from smets_emu.protocols.duis.codes import ResponseCode
 from smets_emu.protocols.duis.request import (
+    ActivateFirmware,
     DuisRequest,
     ReadFirmwareVersion,
     RemotePartyRole,
+    UpdateFirmware,
     UpdateSecurityCredentialsKrp,
 )
 from smets_emu.protocols.duis.response import DuisResponse, ResponseElement
@@ -44,6 +48,7 @@ log = logging.getLogger(__name__)
 
 READ_FIRMWARE_ESME = 0x0059  # ECS52
 READ_FIRMWARE_GSME = 0x0084  # GCS38
+ACTIVATE_FIRMWARE = 0x0012  # CS06
 MODE_BY_ROLE = {
     RemotePartyRole.SUPPLIER: (0x0102, "supplierBySupplier(2)", "supplier(2)"),
     RemotePartyRole.NETWORK_OPERATOR: (0x0103, "networkOperatorByNetworkOperator(3)", "networkOperator(3)"),
@@ -118,6 +123,14 @@ class FleetGateway:
                 code, payload = read_firmware_payload(target.device_type, counter)
             elif isinstance(request.body, UpdateSecurityCredentialsKrp):
                 code, payload = update_credentials_payload(request.body, counter)
+            elif isinstance(request.body, ActivateFirmware):
+                from smets_emu.emulator.firmware.commands import activation_payload
+
+                code = ACTIVATE_FIRMWARE
+                payload = activation_payload(request.body.firmware_hash, counter,
+                                             execution=request.body.execution_datetime)
+            elif isinstance(request.body, UpdateFirmware):
+                return self.distribute(request, request.target, now)
             else:
                 return self._answer(request, ResponseCode.NOT_SUPPORTED_FOR_SMETS2, now,
                                     f"SRV {request.srv} is not supported for SMETS2 devices")
@@ -139,6 +152,31 @@ class FleetGateway:
         message = self.headend.decode(responses[0].message)
         return self._from_response(request, message, now)
 
+    def distribute(self, request: DuisRequest, target: bytes, now: dt.datetime) -> DuisResponse:
+        """SRV 11.1 for one SMETS2 device: hand the image to its CHF and run the HAN transfer (digest 7.3)."""
+        from smets_emu.emulator.firmware.han import HanNetwork, store_commit
+
+        assert isinstance(request.body, UpdateFirmware)
+        chf = self.fleet.device(self.fleet.premises.get(target, b""))
+        device = self.fleet.device(target)
+        if chf is None or device is None:
+            return self._answer(request, ResponseCode.NOT_SUPPORTED_FOR_SMETS2, now,
+                                "no Communications Hub for this device in the emulated fleet")
+        net = HanNetwork.of(chf, [device], commit=store_commit(self.fleet.store))
+        sent = net.update_firmware(request.body.firmware_image, [target], now)
+        sent += net.run(now + dt.timedelta(days=1))
+        receipts = [o for o in sent if o.message_code in (0x00CE, 0x00CF)]
+        transfer = [o for o in sent if o.message_code == 0x0128]
+        for outbound in receipts:
+            tree = self.headend.decode(outbound.message).payload.to_json()
+            if str(tree.get("alert_code", "")).upper() in ("8F72", str(0x8F72)):
+                return self._answer(request, ResponseCode.SUCCESS, now, "image received and verified by the device")
+        detail = "no receipt alert"
+        if transfer:
+            value = self.headend.decode(transfer[-1].message).payload.to_json().get("value") or {}
+            detail = f"CCS08 {value.get('responseCode')}"
+        return self._answer(request, ResponseCode.DEVICE_REFUSED, now, f"firmware distribution failed: {detail}")
+
     def _alert_code(self, data: bytes) -> int:
         try:
             tree = self.headend.decode(data).payload.to_json()
@@ -154,6 +192,16 @@ class FleetGateway:
                 return self._answer(request, ResponseCode.DEVICE_REFUSED, now, "the device could not read its version")
             return self._answer(request, ResponseCode.SUCCESS, now, None,
                                 (ResponseElement("FirmwareVersion", version),))
+        if isinstance(request.body, ActivateFirmware):
+            value = tree.get("value") or {}
+            if isinstance(value, dict) and "executionOutcome" in value:
+                outcome = value["executionOutcome"].get("activateImageResponseCode", "")
+                if not str(outcome).startswith("success"):
+                    return self._answer(request, ResponseCode.DEVICE_REFUSED, now, f"activation outcome {outcome}")
+                version = value["executionOutcome"].get("firmwareVersion")
+                return self._answer(request, ResponseCode.SUCCESS, now, None,
+                                    (ResponseElement("FirmwareVersion", str(version)),))
+            return self._answer(request, ResponseCode.SUCCESS, now, "future-dated activation accepted")
         statuses = _statuses(tree)
         failed = [s for s in statuses if not s.startswith("success")]
         if failed:

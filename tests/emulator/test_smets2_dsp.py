@@ -78,3 +78,52 @@ def test_smets2_requests_are_still_rdp_checked(dsp_and_gateway) -> None:  # type
     text = text.replace("90-B3-D5-1F-30-01-00-00:", "90-B3-D5-1F-30-03-00-00:")  # another supplier
     response = dsp.submit_xml(text.encode()).decode()
     assert "<sr:ResponseCode>I0</sr:ResponseCode>" not in response
+
+
+def test_update_then_activate_firmware_through_the_hub(rtds_root) -> None:  # type: ignore[no-untyped-def]
+    """SRV 11.1 reaches a SMETS2 ESME through its CHF over the HAN; SRV 11.3 then activates the image."""
+    import base64
+    import datetime as dt
+    import re
+
+    from smets_emu.emulator.provision import new_device_state
+    from smets_emu.emulator.smets1.store import CplEntry
+    from smets_emu.protocols.firmware import decode_image
+
+    if not TEMPLATES.is_dir():
+        pytest.skip("DUIS templates (../shared/duis) not present")
+    store = Store(":memory:")
+    seed_default_scenario(store)
+    keystore = Keystore.load(keystore_folder(rtds_root))
+    gateway = gateway_for_inventory(store, keystore)
+    esme = bytes.fromhex(SMETS2_ESME.replace("-", ""))
+    hub = bytes.fromhex("00DB12345678FFA2")
+    chf_state = new_device_state(hub, "CHF", keystore)
+    gateway.fleet.add(chf_state)
+    gateway.headend.register_device(chf_state)
+    now = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+    gateway.fleet.attach(esme, hub, now)
+    dsp = Dsp(store, smets2=gateway)
+    entry = store.device(esme)
+    assert entry is not None
+    store.put_cpl_entries([CplEntry(entry.manufacturer, entry.model, "00000000", bytes(32))])
+
+    update = (TEMPLATES / "11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML").read_text()
+    update = update.replace("<sr:DeviceIDList>00-DB-12-34-56-78-90-A0", f"<sr:DeviceIDList>{SMETS2_ESME}")
+    answer = dsp.submit_xml(update.encode(), now=now).decode()
+    assert "<sr:ResponseCode>I0</sr:ResponseCode>" in answer, answer
+    device = gateway.fleet.device(esme)
+    pending = device.firmware().pending  # type: ignore[attr-defined]
+    image = decode_image(base64.b64decode(re.search(r"<sr:FirmwareImage>([^<]+)", update).group(1)))  # type: ignore[union-attr]
+    assert pending is not None and pending.image_hash == image.image_hash
+
+    activate = (TEMPLATES / "CS06_11.3_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML").read_text()
+    activate = activate.replace("00-DB-12-34-56-78-90-A0:", f"{SMETS2_ESME}:")
+    activate = re.sub(r"<sr:FirmwareHash>[0-9A-F]+", f"<sr:FirmwareHash>{image.image_hash.hex().upper()}", activate)
+    refused = dsp.submit_xml(activate.encode(), now=now).decode()
+    assert "<sr:ResponseCode>E110101</sr:ResponseCode>" in refused  # the DSP checks the CPL first
+    store.put_cpl_entries([CplEntry(entry.manufacturer, entry.model, "ACDCACDC", image.image_hash)])
+    activate = activate.replace(":1000<", ":1001<")
+    answer = dsp.submit_xml(activate.encode(), now=now).decode()
+    assert "<sr:ResponseCode>I0</sr:ResponseCode>" in answer, answer
+    assert device.firmware().version == image.version  # type: ignore[attr-defined]

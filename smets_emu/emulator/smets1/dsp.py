@@ -9,6 +9,7 @@ devices yet". Nothing here raises on bad input: every outcome is a DUIS-style re
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -173,7 +174,20 @@ class Dsp:
             if device is None:
                 outcome = Outcome(ResponseCode.DEVICE_DOES_NOT_EXIST, "not in the inventory")
             elif device.generation is Generation.SMETS2:
-                outcome = Outcome(ResponseCode.NOT_SUPPORTED_FOR_SMETS2, "not supported for SMETS2 devices yet")
+                role = self._role(roles, requested, device)
+                if isinstance(role, Outcome):
+                    outcome = role
+                else:
+                    context = RequestContext(request, role, device, self.store, Stage.DSP)
+                    checked = run_checks(SMETS2_DSP_CHECKS, context)
+                    if checked is not None:
+                        outcome = Outcome(checked.code, f"DSP: {checked.reason}")
+                    else:
+                        answer = self.smets2.submit(
+                            replace(request, header=replace(request.header, request_id=replace(
+                                request.header.request_id, target=device_id))),
+                            user_role=role, device=device, now=now)
+                        outcome = Outcome(answer.response_code, answer.message or "")
             else:
                 role = self._role(roles, requested, device)
                 outcome = role if isinstance(role, Outcome) else self._smets1(request, role, device, now)
