@@ -22,6 +22,7 @@ from smets_emu.emulator.smets1.scenario import (
 from smets_emu.emulator.smets1.store import (
     SWITCH_SECMP0107_DSP,
     SWITCH_SECMP0107_S1SP,
+    CplEntry,
     Registration,
     Store,
 )
@@ -194,10 +195,16 @@ def test_11_3_from_a_supplier_that_lost_its_slot_gets_s1ve64(store: Store, dsp: 
     assert submit(dsp, _activate(TEMPLATE_FIRMWARE_HASH.hex())) is ResponseCode.S1SP_CERTIFICATE_OWNER_MISMATCH
 
 
-def test_smets2_route_not_supported_yet(dsp: Dsp) -> None:
+def test_smets2_route_without_a_gateway(store: Store, dsp: Dsp) -> None:
+    """Without an emulated SMETS2 fleet the DSP still runs its own checks, then answers X4."""
+    entry = store.device(bytes.fromhex("00DB1234567890A6"))
+    assert entry is not None
+    store.put_cpl_entries([CplEntry(entry.manufacturer, entry.model, "01020304", bytes(32))])
     read = request(SUPPLIER_A, bytes.fromhex("00DB1234567890A6"), "11.2", "<sr:ReadFirmwareVersion/>")
     assert submit(dsp, read) is ResponseCode.NOT_SUPPORTED_FOR_SMETS2
-    assert submit(dsp, _update("00000000", "00-DB-12-34-56-78-90-A6")) is ResponseCode.NOT_SUPPORTED_FOR_SMETS2
+    listed = _update("01020304", "00-DB-12-34-56-78-90-A6")
+    assert submit(dsp, listed) is ResponseCode.NOT_SUPPORTED_FOR_SMETS2
+    assert submit(dsp, _update("00000000", "00-DB-12-34-56-78-90-A6")) is ResponseCode.FIRMWARE_VERSION_NOT_ON_CPL
 
 
 def test_smets2_gateway_is_pluggable(store: Store) -> None:
