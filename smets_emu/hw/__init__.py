@@ -6,17 +6,21 @@ Framing (sans-IO, :mod:`smets_emu.hw.framing`)
     ``framing_for("gfi" | "binary") -> Framing``; ``GfiFraming``, ``BinaryFraming``;
     ``Framing.encode(payload, *, seq=0) -> bytes``, ``Framing.decoder() -> StreamDecoder``;
     ``StreamDecoder.feed(data) -> list[Frame]`` (never raises on content), ``.abandon()``, ``.stats``;
-    ``Frame(payload: bytes, seq: int)``.
+    ``Frame(payload: bytes, seq: int)``: both framings carry the sequence number (GFI ``n``, binary
+    ``SEQ``). These are the only framings of the project: serial lines and the TCP front
+    (``tools.wan_server``) speak the same bytes.
 Ports (:mod:`smets_emu.hw.ports`)
     ``await open_port(url, *, baudrate=115200) -> (StreamReader, StreamWriter)`` for any
     ``serial_for_url`` URL; ``open_pty() -> PtyPair(master_fd, slave_fd, path)``;
     ``await open_fd(fd) -> (StreamReader, StreamWriter)``.
 Links (:mod:`smets_emu.hw.link`)
-    ``FrameLink(reader, writer, framing, *, name, idle_timeout)``: ``await send(message)``,
-    ``await receive() -> bytes`` (raises ``LinkClosed`` at end of stream), ``async for message in link``,
-    ``stats -> LinkStats``, ``await close()``. Works on TCP streams from ``asyncio.open_connection`` too.
+    ``FrameLink(reader, writer, framing, *, name, idle_timeout)``: ``await send(message, *, seq=0)``,
+    ``await receive() -> bytes``, ``await receive_frame() -> Frame`` (both raise ``LinkClosed`` at end of
+    stream), ``async for message in link``, ``stats -> LinkStats``, ``await close()``. Works on TCP
+    streams from ``asyncio.open_connection`` too.
 Bridges (:mod:`smets_emu.hw.bridge`)
-    ``Handler = async (bytes) -> Sequence[bytes]``; ``await serve_link(link, handler)``,
+    ``Handler = async (bytes) -> Sequence[bytes]``; ``await serve_link(link, handler)`` (answers carry
+    the request's sequence number; ``relay`` and ``forward`` keep sequence numbers),
     ``await serve_port(url, handler, framing, *, baudrate)``; ``await relay(link_a, link_b)``;
     ``await forward(serial_url, serial_framing, tcp_framing, *, listen=(host, port) | connect=(host, port))``;
     ``RemoteDevice(link)``: a real device as a ``Handler``.

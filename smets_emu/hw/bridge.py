@@ -1,10 +1,11 @@
 """Bridges: serve a message handler on a frame link, relay TCP <-> serial, front a real device.
 
 - :func:`serve_link` answers every message arriving on a link with whatever an async handler
-  (``bytes -> list[bytes]``, e.g. a fleet runtime's dispatcher) returns. A failing handler is
-  logged and counted; the link keeps running.
-- :func:`relay` copies whole frames both ways between two links (each side may use its own
-  framing), and :func:`forward` runs it between a TCP head-end and a serial port, so a rig's
+  (``bytes -> list[bytes]``, e.g. a fleet runtime's dispatcher) returns, in frames carrying the
+  request's sequence number (GFI ``n``, binary ``SEQ``). A failing handler is logged and counted;
+  the link keeps running.
+- :func:`relay` copies whole frames, sequence numbers included, both ways between two links (each
+  side may use its own framing), and :func:`forward` runs it between a TCP head-end and a serial port, so a rig's
   real meter appears on the same TCP front as the virtual fleet.
 - :class:`RemoteDevice` wraps a link to a real device as a handler: send a command, collect
   the frames that come back within a quiet window. Unsolicited frames go to a callback.
@@ -19,7 +20,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from smets_emu.errors import LinkClosed
-from smets_emu.hw.framing import Framing
+from smets_emu.hw.framing import Frame, Framing
 from smets_emu.hw.link import FrameLink
 from smets_emu.hw.ports import DEFAULT_BAUDRATE, open_port
 
@@ -43,22 +44,23 @@ async def serve_link(
 ) -> BridgeStats:
     """Answer every message on *link* with *handler*'s outputs until the link closes; returns the counters.
 
-    Up to *max_in_flight* messages are handled concurrently; answers go out as each handler finishes.
+    Up to *max_in_flight* messages are handled concurrently; answers go out as each handler finishes,
+    numbered like the request they answer.
     """
     stats = stats if stats is not None else BridgeStats()
     slots = asyncio.Semaphore(max_in_flight)
     tasks: set[asyncio.Task[None]] = set()
 
-    async def one(message: bytes) -> None:
+    async def one(frame: Frame) -> None:
         try:
             try:
-                outbound = await handler(message)
+                outbound = await handler(frame.payload)
             except Exception:
                 stats.handler_errors += 1
-                log.exception("%s: handler failed on a %d-byte message", link.name, len(message))
+                log.exception("%s: handler failed on a %d-byte message", link.name, len(frame.payload))
                 return
             for out in outbound:
-                await link.send(out)
+                await link.send(out, seq=frame.seq)
                 stats.responses += 1
         except LinkClosed:
             pass
@@ -66,10 +68,14 @@ async def serve_link(
             slots.release()
 
     try:
-        async for message in link:
+        while True:
+            try:
+                frame = await link.receive_frame()
+            except LinkClosed:
+                break
             stats.requests += 1
             await slots.acquire()
-            task = asyncio.create_task(one(message))
+            task = asyncio.create_task(one(frame))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
     finally:
@@ -92,15 +98,20 @@ async def serve_port(
         await link.close()
 
 
+async def _pump(src: FrameLink, dst: FrameLink) -> None:
+    """Copy frames (payload and sequence number) from *src* to *dst* until *src* closes."""
+    while True:
+        try:
+            frame = await src.receive_frame()
+        except LinkClosed:
+            return
+        await dst.send(frame.payload, seq=frame.seq)
+        log.debug("relayed %d bytes (seq %d) %s -> %s", len(frame.payload), frame.seq, src.name, dst.name)
+
+
 async def relay(a: FrameLink, b: FrameLink) -> None:
     """Copy frames a -> b and b -> a until either side closes (then close both)."""
-
-    async def pump(src: FrameLink, dst: FrameLink) -> None:
-        async for frame in src:
-            await dst.send(frame)
-            log.debug("relayed %d bytes %s -> %s", len(frame), src.name, dst.name)
-
-    tasks = [asyncio.create_task(pump(a, b)), asyncio.create_task(pump(b, a))]
+    tasks = [asyncio.create_task(_pump(a, b)), asyncio.create_task(_pump(b, a))]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -164,11 +175,7 @@ async def forward(
 async def _relay_keep_serial(tcp_link: FrameLink, serial_link: FrameLink) -> None:
     """Relay one head-end session; the serial link stays open for the next one."""
 
-    async def pump(src: FrameLink, dst: FrameLink) -> None:
-        async for frame in src:
-            await dst.send(frame)
-
-    tasks = [asyncio.create_task(pump(tcp_link, serial_link)), asyncio.create_task(pump(serial_link, tcp_link))]
+    tasks = [asyncio.create_task(_pump(tcp_link, serial_link)), asyncio.create_task(_pump(serial_link, tcp_link))]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:

@@ -17,11 +17,17 @@ integrity rests on the GBCS MAC (``integrity_check`` is ``False``).
 
 Binary framing (:class:`BinaryFraming`), length-delimited with two CRCs (big-endian)::
 
-    A5 5A | LEN u32 | HCRC u16 | payload (LEN bytes) | CRC u32
+    A5 5A | SEQ u32 | LEN u32 | HCRC u16 | payload (LEN bytes) | CRC u32
 
-- ``HCRC``: CRC-16/CCITT-FALSE (``binascii.crc_hqx``, init 0xFFFF) over SOF and LEN, so a
-  damaged length is caught before the decoder waits for it;
+- ``SEQ``: sequence number ``0..2**32-1``, reported as :attr:`Frame.seq` (the WAN front
+  answers a command in frame ``n`` with frames numbered ``n``; 0 is "unsolicited");
+- ``LEN``: payload length in bytes, ``<= max_length``;
+- ``HCRC``: CRC-16/CCITT-FALSE (``binascii.crc_hqx``, init 0xFFFF) over SOF, SEQ and LEN, so a
+  damaged length (or sequence number) is caught before the decoder waits for the payload;
 - ``CRC``: CRC-32/ISO-HDLC (``zlib.crc32``) over everything before it.
+
+Both framings carry the sequence number ``n``; the same bytes go over TCP (``smets-emu run``)
+and serial lines (``--serial``, ``smets-emu hw``).
 
 Resync is length-based (no byte stuffing): a frame that fails any check is dropped and the
 search for the next start marker resumes one byte after the failed start, so a good frame
@@ -42,7 +48,7 @@ import re
 import zlib
 from dataclasses import dataclass
 
-from construct import Bytes, Checksum, Const, ConstructError, Int16ub, Int32ub, RawCopy, Struct, this
+from construct import Bytes, Checksum, Const, ConstructError, Int16ub, Int32ub, RawCopy, Rebuild, Struct, len_, this
 
 from smets_emu.errors import EncodeError
 
@@ -115,7 +121,7 @@ class Framing(abc.ABC):
 
     @abc.abstractmethod
     def overhead(self, payload_length: int) -> int:
-        """Framing bytes around a payload of *payload_length* bytes (at ``seq`` 0)."""
+        """Framing bytes around a payload of *payload_length* bytes (GFI: at ``seq`` 0, its shortest)."""
 
     def efficiency(self, payload_length: int) -> float:
         """Payload bytes / wire bytes for frames of *payload_length* bytes."""
@@ -232,8 +238,7 @@ class GfiFraming(Framing):
 
     def encode(self, payload: bytes, *, seq: int = 0) -> bytes:
         """One GFI line for *payload* with sequence number *seq*."""
-        if not 0 <= seq <= _MAX_SEQ:
-            raise EncodeError(f"GFI sequence number {seq} outside 0..{_MAX_SEQ}")
+        _check_seq(seq)
         if len(payload) > self.max_length or len(payload) >= 10**_LEN_DIGITS:
             raise EncodeError(f"payload of {len(payload)} bytes exceeds the GFI maximum {self.max_length}")
         return b"GBCS:DATA#%d:%d:%s\r\n" % (seq, len(payload), binascii.hexlify(payload).upper())
@@ -270,6 +275,11 @@ class GfiFraming(Framing):
         return ParseResult(ParseStatus.FRAME, Frame(payload, seq), hex_end + 2)
 
 
+def _check_seq(seq: int) -> None:
+    if not 0 <= seq <= _MAX_SEQ:
+        raise EncodeError(f"sequence number {seq} outside 0..{_MAX_SEQ}")
+
+
 def _decimal(
     buf: bytes | bytearray, pos: int, max_digits: int, what: str
 ) -> tuple[int | None, int, ParseResult | None]:
@@ -299,10 +309,18 @@ def _crc16(data: bytes) -> int:
 
 
 BinaryHeader = Struct(
-    "head" / RawCopy(Struct("sof" / Const(_SOF), "length" / Int32ub)),
+    "head"
+    / RawCopy(
+        Struct(
+            "sof" / Const(_SOF),
+            "seq" / Int32ub,
+            # built from the payload beside the header (BinaryFrame.body); parsed as is
+            "length" / Rebuild(Int32ub, len_(this._._.payload)),
+        )
+    ),
     "hcrc" / Checksum(Int16ub, _crc16, this.head.data),
 )
-"""Binary frame header: SOF ``A5 5A``, payload length, CRC-16 over both."""
+"""Binary frame header: SOF ``A5 5A``, sequence number, payload length, CRC-16 over all three."""
 
 BinaryFrame = Struct(
     "body" / RawCopy(Struct("header" / BinaryHeader, "payload" / Bytes(this.header.head.value.length))),
@@ -322,12 +340,13 @@ class BinaryFraming(Framing):
     integrity_check = True
 
     def encode(self, payload: bytes, *, seq: int = 0) -> bytes:
-        """One binary frame for *payload* (*seq* is not carried)."""
+        """One binary frame for *payload* with sequence number *seq*."""
+        _check_seq(seq)
         if len(payload) > self.max_length:
             raise EncodeError(f"payload of {len(payload)} bytes exceeds the maximum {self.max_length}")
         try:
             return BinaryFrame.build(
-                {"body": {"value": {"header": {"head": {"value": {"length": len(payload)}}}, "payload": payload}}}
+                {"body": {"value": {"header": {"head": {"value": {"seq": seq}}}, "payload": payload}}}
             )
         except ConstructError as exc:  # pragma: no cover - fields are computed above
             raise EncodeError(str(exc)) from exc
@@ -340,7 +359,7 @@ class BinaryFraming(Framing):
             return _INCOMPLETE
         header = bytes(buf[start : start + _HEADER_SIZE])
         try:
-            length = BinaryHeader.parse(header).head.value.length
+            length = BinaryHeader.parse(header).head.value.length  # HCRC checked: SEQ and LEN are intact
         except ConstructError:
             return ParseResult(ParseStatus.INVALID, reason="header CRC mismatch", crc_error=True)
         if length > self.max_length:
@@ -352,7 +371,8 @@ class BinaryFraming(Framing):
             parsed = BinaryFrame.parse(bytes(buf[start:end]))
         except ConstructError:
             return ParseResult(ParseStatus.INVALID, reason="frame CRC mismatch", crc_error=True)
-        return ParseResult(ParseStatus.FRAME, Frame(parsed.body.value.payload), end)
+        body = parsed.body.value
+        return ParseResult(ParseStatus.FRAME, Frame(body.payload, body.header.head.value.seq), end)
 
 
 FRAMINGS: dict[str, type[Framing]] = {"gfi": GfiFraming, "binary": BinaryFraming}

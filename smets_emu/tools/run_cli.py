@@ -33,7 +33,7 @@ def describe(lab: Lab, endpoints: Endpoints, out: TextIO, *, clock: str) -> None
         print(f"  WAN GFI text:   tcp://{endpoints.gfi[0]}:{endpoints.gfi[1]}  (GBCS:DATA#<n>:<len>:<HEX>\\r\\n)",
               file=out)
     if endpoints.binary:
-        print(f"  WAN binary:     tcp://{endpoints.binary[0]}:{endpoints.binary[1]}  (A5 5A|n|len|msg|CRC-32)",
+        print(f"  WAN binary:     tcp://{endpoints.binary[0]}:{endpoints.binary[1]}  (A5 5A|n|len|CRC-16|msg|CRC-32)",
               file=out)
     if endpoints.http:
         print(f"  control plane:  http://{endpoints.http[0]}:{endpoints.http[1]}/", file=out)

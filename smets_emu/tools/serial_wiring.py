@@ -2,7 +2,8 @@
 
 ``--serial [gfi@|binary@]URL`` (GFI text framing by default): each GBCS command read from the
 line is routed by recipient to the fleet; the alerts it raised and its response are written
-back on the line, in that order.
+back on the line, in that order, in frames carrying the command's sequence number (GFI ``n``,
+binary ``SEQ``; the framings of :mod:`smets_emu.hw.framing`, byte for byte those of the TCP front).
 """
 
 from __future__ import annotations

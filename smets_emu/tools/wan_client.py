@@ -19,13 +19,14 @@ from smets_emu.emulator import rules
 from smets_emu.emulator.anchors import Role
 from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import DEFAULT_PARTIES
-from smets_emu.errors import SmetsError
+from smets_emu.errors import LinkClosed, SmetsError
+from smets_emu.hw import Frame, FrameLink
 from smets_emu.protocols.envelope import CraFlag, decode_envelope
 from smets_emu.protocols.keystore import Keystore
 from smets_emu.protocols.message import Message, message_to_json
 from smets_emu.protocols.message_codes import lookup
 from smets_emu.protocols.payloads import Payload, payload_from_json
-from smets_emu.tools.wan_framing import FRAMINGS, Frame
+from smets_emu.tools.wan_server import wan_framing
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,8 @@ class WanClient:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, framing: str = "gfi") -> None:
         self._reader = reader
         self._writer = writer
-        self._framing = FRAMINGS[framing]
-        self._decoder = self._framing.decoder()
+        self._framing = wan_framing(framing)
+        self._link = FrameLink(reader, writer, self._framing, name=f"wan client {framing}")
         self._numbers = itertools.count(1)
         self._pending: dict[int, tuple[Exchange, asyncio.Future[Exchange]]] = {}
         self.unsolicited: asyncio.Queue[bytes] = asyncio.Queue()
@@ -79,34 +80,33 @@ class WanClient:
 
     async def _read_loop(self) -> None:
         try:
-            while data := await self._reader.read(65536):
-                for frame in self._decoder.feed(data):
-                    self._dispatch(frame)
-        except (ConnectionError, asyncio.CancelledError):
+            while True:
+                self._dispatch(await self._link.receive_frame())
+        except (LinkClosed, ConnectionError, asyncio.CancelledError):
             pass
         for _, future in self._pending.values():
             if not future.done():
                 future.set_exception(ClientError("connection closed"))
 
     def _dispatch(self, frame: Frame) -> None:
-        entry = self._pending.get(frame.number) if frame.number else None
+        entry = self._pending.get(frame.seq) if frame.seq else None
         if entry is None:
-            if frame.message:
-                self.unsolicited.put_nowait(frame.message)
+            if frame.payload:
+                self.unsolicited.put_nowait(frame.payload)
             return
         exchange, future = entry
-        if not frame.message:
-            self._finish(frame.number)
+        if not frame.payload:
+            self._finish(frame.seq)
             return
         try:
-            cra = decode_envelope(frame.message).header.cra_flag
+            cra = decode_envelope(frame.payload).header.cra_flag
         except SmetsError:
             cra = CraFlag.RESPONSE  # a damaged reply still ends the exchange
         if cra is CraFlag.ALERT:
-            exchange.alerts.append(frame.message)
+            exchange.alerts.append(frame.payload)
             return
-        exchange.response = frame.message
-        self._finish(frame.number)
+        exchange.response = frame.payload
+        self._finish(frame.seq)
 
     def _finish(self, number: int) -> None:
         exchange, future = self._pending.pop(number)
@@ -118,7 +118,7 @@ class WanClient:
         number = next(self._numbers) % 0xFFFFFFFF or next(self._numbers)
         future: asyncio.Future[Exchange] = asyncio.get_running_loop().create_future()
         self._pending[number] = (Exchange(number), future)
-        self._writer.write(self._framing.encode(message, number))
+        self._writer.write(self._framing.encode(message, seq=number))
         return future
 
     async def exchange(self, message: bytes, *, timeout: float | None = 10.0) -> Exchange:

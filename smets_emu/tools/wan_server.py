@@ -1,6 +1,11 @@
-"""The WAN front: GBCS over TCP in the GFI text framing and in a binary framing.
+"""The WAN front: GBCS over TCP in the GFI text framing and in the binary framing.
 
-Protocol (both framings carry a frame number beside each GBCS message):
+The framings are those of :mod:`smets_emu.hw.framing` (the same bytes as on serial lines); both
+carry a frame number beside each GBCS message (GFI ``n``, binary ``SEQ``). Frames are read through
+a :class:`~smets_emu.hw.link.FrameLink`, so a frame cut short at the end of a burst is abandoned
+after the link's idle timeout instead of hiding the frames behind it.
+
+Protocol:
 
 - A client sends a GBCS command in a frame numbered ``n`` (1 or more). The front routes it by
   the recipient system title in its grouping header (GBCS 2.4) to the device, through the
@@ -11,9 +16,9 @@ Protocol (both framings carry a frame number beside each GBCS message):
   GBCS message) an empty frame numbered ``n`` closes the exchange.
 - Every connection is subscribed to alerts: alerts not caused by its own commands (timers,
   future-dated commands, other connections' commands) arrive with number 0.
-- Frames that fail framing checks (binary CRC, GFI syntax) are dropped at the front and never
-  reach a device; the GFI framing has no checksum, so a corrupted hex digit reaches the device,
-  which rejects it on the GBCS MAC.
+- Frames that fail framing checks (binary header CRC-16 or CRC-32, GFI syntax) are dropped at
+  the front and never reach a device; the GFI framing has no checksum, so a corrupted hex digit
+  reaches the device, which rejects it on the GBCS MAC.
 """
 
 from __future__ import annotations
@@ -25,12 +30,20 @@ from dataclasses import dataclass, field
 
 from smets_emu.emulator.device import Outbound
 from smets_emu.emulator.runtime import Runtime
-from smets_emu.errors import SmetsError
+from smets_emu.errors import LinkClosed, SmetsError
+from smets_emu.hw import Frame, FrameLink, Framing, framing_for
 from smets_emu.protocols.envelope import decode_envelope
 from smets_emu.tools.faults import FaultTable, corrupt
-from smets_emu.tools.wan_framing import FRAMINGS, Frame, Framing
 
 log = logging.getLogger(__name__)
+
+MAX_MESSAGE = 4 * 1024 * 1024
+"""The largest GBCS message a WAN frame may carry (bytes); longer frames are dropped."""
+
+
+def wan_framing(name: str) -> Framing:
+    """The framing *name* (``gfi`` or ``binary``) as the WAN front and its clients use it."""
+    return framing_for(name, max_length=MAX_MESSAGE)
 
 
 @dataclass
@@ -68,7 +81,7 @@ class _Connection:
         if self.writer.is_closing():
             return
         try:
-            self.writer.write(self.framing.encode(message, number))
+            self.writer.write(self.framing.encode(message, seq=number))
         except (ConnectionError, RuntimeError) as exc:
             log.info("connection %s: write failed: %s", self.peer, exc)
 
@@ -89,7 +102,7 @@ class WanFront:
 
     async def listen(self, framing: str, host: str = "127.0.0.1", port: int = 0) -> tuple[str, int]:
         """Start a listener for *framing* ("gfi" or "binary"); returns the bound address."""
-        chosen = FRAMINGS[framing]
+        chosen = wan_framing(framing)
 
         async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             await self._serve(reader, writer, chosen)
@@ -124,33 +137,29 @@ class WanFront:
         conn = _Connection(self, writer, framing)
         self._connections.add(conn)
         self.stats.connections += 1
-        decoder = framing.decoder()
+        link = FrameLink(reader, writer, framing, name=f"wan {framing.name} {conn.peer}")
         dropped = 0
         try:
             while True:
-                data = await reader.read(65536)
-                if not data:
-                    break
-                for frame in decoder.feed(data):
-                    await self._handle(conn, frame)
-                if decoder.dropped != dropped:
-                    self.stats.frames_dropped += decoder.dropped - dropped
-                    dropped = decoder.dropped
+                frame = await link.receive_frame()
+                if link.decoder.stats.dropped != dropped:
+                    self.stats.frames_dropped += link.decoder.stats.dropped - dropped
+                    dropped = link.decoder.stats.dropped
+                await self._handle(conn, frame)
                 await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError) as exc:
+        except LinkClosed as exc:
+            log.debug("connection %s closed: %s", conn.peer, exc)
+        except (ConnectionError, OSError) as exc:
             log.info("connection %s closed: %s", conn.peer, exc)
         finally:
+            self.stats.frames_dropped += link.decoder.stats.dropped - dropped
             self._connections.discard(conn)
-            writer.close()
-            try:
-                await writer.wait_closed()
-            except (ConnectionError, OSError):
-                pass
+            await link.close()
 
     async def _handle(self, conn: _Connection, frame: Frame) -> None:
-        message = frame.message
+        message = frame.payload
         if not message:
-            conn.send(b"", frame.number)  # an empty frame is a ping
+            conn.send(b"", frame.seq)  # an empty frame is a ping
             return
         self.stats.commands += 1
         if self.faults.faults:
@@ -167,14 +176,14 @@ class WanFront:
         finally:
             _CURRENT.reset(token)
         for alert in exchange.alerts:
-            conn.send(self._outbound_faults(alert.message), frame.number)
+            conn.send(self._outbound_faults(alert.message), frame.seq)
             self.stats.alerts_sent += 1
         for response in responses:
-            conn.send(self._outbound_faults(response.message), frame.number)
+            conn.send(self._outbound_faults(response.message), frame.seq)
             self.stats.responses += 1
         if not responses:
             self.stats.no_response += 1
-            conn.send(b"", frame.number)
+            conn.send(b"", frame.seq)
 
     def _on_alert(self, alert: Outbound) -> None:
         exchange = _CURRENT.get()

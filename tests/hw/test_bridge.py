@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 
 from smets_emu.hw.bridge import RemoteDevice, forward, serve_link
-from smets_emu.hw.framing import framing_for
+from smets_emu.hw.framing import Frame, framing_for
 from smets_emu.hw.link import FrameLink
 from smets_emu.hw.ports import open_fd, open_port, open_pty
 
@@ -30,8 +30,9 @@ async def test_forward_relays_head_end_to_serial_device() -> None:
             host, port = await ready
             for session in range(2):  # the serial side stays up between head-end sessions
                 head_end = FrameLink(*(await asyncio.open_connection(host, port)), framing_for("gfi"))
-                await head_end.send(bytes([session, 1, 2]))
-                assert await head_end.receive() == b"ANS" + bytes([session, 1, 2])
+                # the sequence number crosses both framings and comes back on the answer
+                await head_end.send(bytes([session, 1, 2]), seq=40 + session)
+                assert await head_end.receive_frame() == Frame(b"ANS" + bytes([session, 1, 2]), 40 + session)
                 await head_end.close()
                 await asyncio.sleep(0.05)
         finally:

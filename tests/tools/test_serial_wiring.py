@@ -38,14 +38,18 @@ async def test_fleet_on_a_pty(tmp_path, framing: str) -> None:  # type: ignore[n
     link = FrameLink(reader, writer, framing_for(framing), name="rig")
     try:
         party = RemoteParty(lab.keystore, None)  # type: ignore[arg-type]
-        await link.send(party.build(0x0059, to=ESME))
-        response = await asyncio.wait_for(link.receive(), 10)
+        await link.send(party.build(0x0059, to=ESME), seq=7)
+        frame = await asyncio.wait_for(link.receive_frame(), 10)
+        assert frame.seq == 7  # numbered like the command, as on the TCP front
+        response = frame.payload
         assert decode_envelope(response).header.cra_flag is CraFlag.RESPONSE
         assert party.headend.verify(response).mac.value == "valid"
         bad = bytearray(party.build(0x0059, to=ESME))
         bad[-1] ^= 1
-        await link.send(bytes(bad))
-        alert = await asyncio.wait_for(link.receive(), 10)
+        await link.send(bytes(bad), seq=8)
+        frame = await asyncio.wait_for(link.receive_frame(), 10)
+        alert = frame.payload
+        assert frame.seq == 8
         assert decode_envelope(alert).header.cra_flag is CraFlag.ALERT
     finally:
         await service.stop()

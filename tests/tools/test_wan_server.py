@@ -2,8 +2,8 @@
 
 Every intact command is answered with a response whose MAC checks; a damaged command never
 gets a response and never moves a device's anti-replay counter: framing checks drop it at the
-front (binary CRC, GFI syntax), or the device rejects it on the GBCS MAC (a GFI hex digit
-replaced by another hex digit).
+front (binary header CRC-16 or CRC-32, GFI syntax), or the device rejects it on the GBCS MAC (a
+GFI hex digit replaced by another hex digit).
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from dataclasses import dataclass
 import pytest
 
 from smets_emu.emulator.anchors import Role
+from smets_emu.hw import Frame, StreamDecoder
 from smets_emu.protocols.envelope import CraFlag, decode_envelope
 from smets_emu.tools.lab import Lab, open_lab
 from smets_emu.tools.service import LabService, ServiceConfig
 from smets_emu.tools.wan_client import RemoteParty, WanClient
-from smets_emu.tools.wan_framing import FRAMINGS, BinaryDecoder, Frame, GfiDecoder
+from smets_emu.tools.wan_server import wan_framing
 
 ESME = bytes.fromhex("00DB1234567890A0")
 GSME = bytes.fromhex("00DB1234567890A1")
@@ -62,7 +63,7 @@ def _number_span(framing: str, frame: bytes) -> range:
     if framing == "gfi":
         start = frame.index(b"#") + 1
         return range(start, frame.index(b":", start))
-    return range(2, 6)
+    return range(2, 6)  # A5 5A | SEQ u32 | ...
 
 
 def whole(rng: random.Random, framing: str, frame: bytes) -> tuple[bytes, bool]:
@@ -91,8 +92,8 @@ def corrupt(rng: random.Random, framing: str, frame: bytes) -> tuple[bytes, bool
         data[i] = ord(rng.choice([c for c in "0123456789ABCDEF" if c != chr(data[i])]))  # still well-formed
     else:
         data[i] ^= 1 << rng.randrange(8)
-    decoded = FRAMINGS[framing].decoder().feed(bytes(data))
-    return bytes(data), bool(decoded) and decoded[0].message == FRAMINGS[framing].decoder().feed(frame)[0].message
+    decoded = wan_framing(framing).decoder().feed(bytes(data))
+    return bytes(data), bool(decoded) and decoded[0].payload == wan_framing(framing).decoder().feed(frame)[0].payload
 
 
 def garbage_in_front(rng: random.Random, framing: str, frame: bytes) -> tuple[bytes, bool]:
@@ -120,9 +121,9 @@ async def _write(writer: asyncio.StreamWriter, data: bytes, chunk: int, pause: f
             await asyncio.sleep(0)
 
 
-async def _collect_until(reader: asyncio.StreamReader, decoder: GfiDecoder | BinaryDecoder, last: int) -> list[Frame]:
+async def _collect_until(reader: asyncio.StreamReader, decoder: StreamDecoder, last: int) -> list[Frame]:
     frames: list[Frame] = []
-    while not any(f.number == last and not f.message for f in frames):
+    while not any(f.seq == last and not f.payload for f in frames):
         data = await asyncio.wait_for(reader.read(65536), 10)
         assert data, "the front closed the connection"
         frames.extend(decoder.feed(data))
@@ -138,32 +139,32 @@ async def test_every_intact_command_answered_no_damaged_one_accepted(
     rng = random.Random(f"{framing}-{mangler_name}-{writer_name}")
     host, port = service.endpoints.gfi if framing == "gfi" else service.endpoints.binary  # type: ignore[misc]
     party = RemoteParty(lab.keystore, None)  # type: ignore[arg-type]
-    codec = FRAMINGS[framing]
+    codec = wan_framing(framing)
     counters_before = dict(lab.fleet.devices[ESME].state.counters)
     sent: list[Sent] = []
     stream = b""
     for n in range(1, COMMANDS + 1):
         command = party.build(0x0059, to=ESME, as_party="supplier")
-        data, intact = MANGLERS[mangler_name](rng, framing, codec.encode(command, n))
+        data, intact = MANGLERS[mangler_name](rng, framing, codec.encode(command, seq=n))
         sent.append(Sent(n, command, intact))
         stream += data
     ping = COMMANDS + 100
-    stream += b"\r\n" + codec.encode(b"", ping)  # an empty frame: the front answers it after all the others
+    stream += b"\r\n" + codec.encode(b"", seq=ping)  # an empty frame: the front answers it after all the others
     reader, writer = await asyncio.open_connection(host, port)
     try:
         await _write(writer, stream, *WRITERS[writer_name])
         frames = await _collect_until(reader, codec.decoder(), ping)
     finally:
         writer.close()
-    responses = [f for f in frames if f.message and decode_envelope(f.message).header.cra_flag is CraFlag.RESPONSE]
-    answered = {decode_envelope(f.message).header.originator_counter for f in responses}
+    responses = [f for f in frames if f.payload and decode_envelope(f.payload).header.cra_flag is CraFlag.RESPONSE]
+    answered = {decode_envelope(f.payload).header.originator_counter for f in responses}
     intact = [s for s in sent if s.intact]
     damaged = [s for s in sent if not s.intact]
     intact_counters = {decode_envelope(s.command).header.originator_counter for s in intact}
     assert answered == intact_counters, "every intact command answered, nothing else"
     for frame in responses:
-        assert party.headend.verify(frame.message).mac.value == "valid"
-    assert {f.number for f in responses} == {s.number for s in intact}
+        assert party.headend.verify(frame.payload).mac.value == "valid"
+    assert {f.seq for f in responses} == {s.number for s in intact}
     counters = lab.fleet.devices[ESME].state.counters
     expected = max(intact_counters, default=counters_before.get(int(Role.SUPPLIER), -1))
     assert counters.get(int(Role.SUPPLIER), -1) == expected
@@ -225,11 +226,27 @@ async def test_injected_faults(service: LabService, lab: Lab) -> None:
 
 @pytest.mark.parametrize("framing", ["gfi", "binary"])
 def test_decoders_whole_bytewise_garbage_and_trailing(framing: str) -> None:
-    codec = FRAMINGS[framing]
+    codec = wan_framing(framing)
     messages = [bytes(range(i, i + 20)) for i in range(3)]
-    stream = b"\x00garbage\r\n" + b"".join(codec.encode(m, i + 1) for i, m in enumerate(messages)) + b"GBCS:DA"
+    stream = b"\x00garbage\r\n" + b"".join(codec.encode(m, seq=i + 1) for i, m in enumerate(messages)) + b"GBCS:DA"
     whole = codec.decoder().feed(stream)
-    assert [(f.number, f.message) for f in whole] == [(i + 1, m) for i, m in enumerate(messages)]
+    assert whole == [Frame(m, i + 1) for i, m in enumerate(messages)]
     dec = codec.decoder()
     bytewise = [f for i in range(len(stream)) for f in dec.feed(stream[i : i + 1])]
     assert bytewise == whole
+
+
+async def test_truncated_frame_does_not_hide_the_next_one(service: LabService, lab: Lab) -> None:
+    """A frame cut short swallows the (shorter) frame behind it until the front's idle timeout abandons it."""
+    host, port = service.endpoints.binary  # type: ignore[misc]
+    codec = wan_framing("binary")
+    command = RemoteParty(lab.keystore, None).build(0x0059, to=ESME, as_party="supplier")  # type: ignore[arg-type]
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(codec.encode(command, seq=1)[:-30] + codec.encode(b"", seq=2))
+        await writer.drain()
+        frames = await _collect_until(reader, codec.decoder(), 2)
+    finally:
+        writer.close()
+    assert frames == [Frame(b"", 2)]
+    assert service.front.stats.frames_dropped >= 1
