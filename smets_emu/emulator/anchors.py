@@ -164,6 +164,16 @@ def _unhex(value: str | None) -> bytes | None:
 
 DS, KA = CellKeyUsage.DIGITAL_SIGNATURE, CellKeyUsage.KEY_AGREEMENT
 
+TYPE1_HAN_CELLS: tuple[CellId, ...] = (
+    CellId(Role.ROOT, CellKeyUsage.KEY_CERT_SIGN),
+    CellId(Role.RECOVERY, DS),
+    CellId(Role.SUPPLIER, DS),
+    CellId(Role.SUPPLIER, KA),
+    CellId(Role.ACCESS_CONTROL_BROKER, DS),
+    CellId(Role.ACCESS_CONTROL_BROKER, KA),
+)
+"""Cells of a type 1 HAN device (PPMID, HCALCS)."""
+
 CELL_LAYOUTS: dict[str, tuple[CellId, ...]] = {
     "ESME": (
         CellId(Role.ROOT, CellKeyUsage.KEY_CERT_SIGN),
@@ -207,22 +217,8 @@ CELL_LAYOUTS: dict[str, tuple[CellId, ...]] = {
         CellId(Role.ACCESS_CONTROL_BROKER, KA),
         CellId(Role.TRANSITIONAL_COS, DS),
     ),
-    "PPMID": (
-        CellId(Role.ROOT, CellKeyUsage.KEY_CERT_SIGN),
-        CellId(Role.RECOVERY, DS),
-        CellId(Role.SUPPLIER, DS),
-        CellId(Role.SUPPLIER, KA),
-        CellId(Role.ACCESS_CONTROL_BROKER, DS),
-        CellId(Role.ACCESS_CONTROL_BROKER, KA),
-    ),
-    "HCALCS": (
-        CellId(Role.ROOT, CellKeyUsage.KEY_CERT_SIGN),
-        CellId(Role.RECOVERY, DS),
-        CellId(Role.SUPPLIER, DS),
-        CellId(Role.SUPPLIER, KA),
-        CellId(Role.ACCESS_CONTROL_BROKER, DS),
-        CellId(Role.ACCESS_CONTROL_BROKER, KA),
-    ),
+    "PPMID": TYPE1_HAN_CELLS,
+    "HCALCS": TYPE1_HAN_CELLS,
 }
 """Trust anchor cells per device type (GBCS 4.3.2 tables; GSME holds no network operator cells; the
 type 1 HAN devices (PPMID, HCALCS) take ACB-signed joins and supplier-signed critical joins)."""

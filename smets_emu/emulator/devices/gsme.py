@@ -9,10 +9,9 @@ from smets_emu.emulator.device import CommandContext, CommandRejected, Device, H
 from smets_emu.emulator.device_log import DeviceLogUseCases
 from smets_emu.emulator.firmware.use_cases import FirmwareUseCases
 from smets_emu.emulator.security_credentials import SecurityCredentials
-from smets_emu.emulator.state import DeviceState
 from smets_emu.emulator.zcl import runtime
+from smets_emu.emulator.zcl.device import ZigbeeModelDevice
 from smets_emu.emulator.zcl.model import ZclModel
-from smets_emu.emulator.zcl.profiles import apply_profile
 from smets_emu.protocols.payloads.asn1 import Asn1Payload
 from smets_emu.protocols.payloads.gbz import GBZ_MESSAGE_CODES
 
@@ -33,15 +32,11 @@ def _generalized_time(text: str) -> dt.datetime:
     return dt.datetime.strptime(str(text), TIME_FORMAT).replace(tzinfo=dt.UTC)
 
 
-class GasMeter(FirmwareUseCases, SecurityCredentials, DeviceLogUseCases, Device):
+class GasMeter(ZigbeeModelDevice, FirmwareUseCases, SecurityCredentials, DeviceLogUseCases, Device):
     """Gas Smart Metering Equipment (GSME): answers GBZ use cases from its ZigBee object model."""
 
     device_type: ClassVar[str] = "GSME"
     payload_family: ClassVar[str] = "gbz"
-
-    def __init__(self, state: DeviceState) -> None:
-        super().__init__(state)
-        apply_profile(self.state)
 
     @handles(*sorted(GSME_GBZ_CODES))
     def _gbz_command(self, ctx: CommandContext) -> HandlerResult:
@@ -73,17 +68,6 @@ class GasMeter(FirmwareUseCases, SecurityCredentials, DeviceLogUseCases, Device)
             cra_flag=2,
         )
         return HandlerResult(response)
-
-    def due(self, now: dt.datetime) -> Outcome:
-        """Run the credential timers, then future-dated GBZ commands whose start time has come (digest 5.9)."""
-        base = super().due(now)
-        work = self.state.clone()
-        alerts = runtime.due_alerts(self, work, now)
-        if not alerts:
-            return base
-        outbound = [*base.outbound, *(self.build_alert(work, alert, now) for alert in alerts)]
-        self.state = work
-        return Outcome(work, outbound, accepted=True)
 
     def meter_integrity_warning(self, code: int, now: dt.datetime) -> Outcome:
         """Raise the Meter Integrity Issue Warning alert (0x81A0, GBZ form 0x00F2)."""
