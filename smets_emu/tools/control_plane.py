@@ -12,6 +12,8 @@ Routes::
                                   "seconds": 0.0, "direction": "command"|"reply"}
     DELETE /devices/{eui}/faults clear pending faults
     GET  /stats                  WAN front counters
+    POST /duis?as=ROLE           a DUIS service request (XML body); answers with the DUIS response XML
+                                 (SMETS1 devices through the S1SP, the lab's SMETS2 devices as GBCS)
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ RUNTIME_KEY: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
 FAULTS_KEY: web.AppKey[FaultTable] = web.AppKey("faults", FaultTable)
 ALERTS_KEY: web.AppKey[deque[dict[str, Any]]] = web.AppKey("alerts", deque)
 FRONT_KEY: web.AppKey[dict[str, WanFront]] = web.AppKey("front", dict)
+DSP_KEY: web.AppKey[dict[str, Any]] = web.AppKey("dsp", dict)
 
 
 def _anchor_json(state: DeviceState) -> list[dict[str, Any]]:
@@ -189,6 +192,28 @@ async def get_stats(request: web.Request) -> web.Response:
     return web.json_response({name: asdict(front.stats) for name, front in fronts.items()})
 
 
+async def submit_duis(request: web.Request) -> web.Response:
+    """A DUIS request to the lab's DSP, serialised with the fleet's other work."""
+    from smets_emu.emulator.smets1.validation import UserRole
+    from smets_emu.tools.lab_dsp import open_lab_dsp
+
+    runtime = request.app[RUNTIME_KEY]
+    lab = request.app[LAB_KEY]
+    data = await request.read()
+    role_name = request.query.get("as")
+    try:
+        role = UserRole.parse(role_name) if role_name else None
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text=str(exc)) from exc
+    holder = request.app[DSP_KEY]
+    if "dsp" not in holder:
+        holder["dsp"] = await runtime.call(lambda: open_lab_dsp(lab))
+    dsp = holder["dsp"]
+    now = runtime.clock.now()
+    answer = await runtime.call(lambda: dsp.submit_xml(data, user_role=role, now=now))
+    return web.Response(body=answer, content_type="application/xml")
+
+
 async def index(request: web.Request) -> web.Response:
     lab = request.app[LAB_KEY]
     runtime = request.app[RUNTIME_KEY]
@@ -237,6 +262,7 @@ def make_app(
         subscription.cancel()
 
     app.on_cleanup.append(unsubscribe)
+    app[DSP_KEY] = {}
     app.add_routes([
         web.get("/", index),
         web.get("/devices", list_devices),
@@ -247,5 +273,6 @@ def make_app(
         web.post("/devices/{eui}/faults", add_fault),
         web.delete("/devices/{eui}/faults", clear_faults),
         web.get("/stats", get_stats),
+        web.post("/duis", submit_duis),
     ])
     return app

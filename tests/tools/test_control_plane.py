@@ -79,3 +79,30 @@ async def test_faults_and_power_cycle(setup, lab: Lab) -> None:  # type: ignore[
     resp = await client.post(f"/devices/{ESME}/faults", json={"kind": "power-cycle"})
     assert (await resp.json())["power_cycled"]
     assert lab.fleet.devices[bytes.fromhex(ESME)].state.lifecycle == "commissioned"
+
+
+READ_FIRMWARE = """<?xml version="1.0" encoding="UTF-8"?>
+<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" schemaVersion="5.4">
+  <sr:Header>
+    <sr:RequestID>90-B3-D5-1F-30-01-00-00:{target}:{counter}</sr:RequestID>
+    <sr:CommandVariant>1</sr:CommandVariant>
+    <sr:ServiceReference>11.2</sr:ServiceReference>
+    <sr:ServiceReferenceVariant>11.2</sr:ServiceReferenceVariant>
+  </sr:Header>
+  <sr:Body><sr:ReadFirmwareVersion/></sr:Body>
+</sr:Request>"""
+
+
+async def test_duis_requests_reach_the_lab_devices(setup, lab: Lab) -> None:  # type: ignore[no-untyped-def]
+    client, _, _ = setup
+    target = "-".join(ESME[i:i + 2] for i in range(0, 16, 2))
+    lab.fleet.devices[bytes.fromhex(ESME)].state.firmware["version"] = "0A0B0C0D"
+    reply = await client.post("/duis", data=READ_FIRMWARE.format(target=target, counter=7).encode())
+    text = await reply.text()
+    assert reply.status == 200 and "<sr:ResponseCode>I0</sr:ResponseCode>" in text, text
+    assert "<sr:FirmwareVersion>0A0B0C0D</sr:FirmwareVersion>" in text
+    again = await (await client.post("/duis", data=READ_FIRMWARE.format(target=target, counter=7).encode())).text()
+    assert "<sr:ResponseCode>I0</sr:ResponseCode>" not in again  # the device refuses the replayed counter
+    hostile = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'
+    refused = await (await client.post("/duis", data=hostile)).text()
+    assert "<sr:ResponseCode>I0</sr:ResponseCode>" not in refused
