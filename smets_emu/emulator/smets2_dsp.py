@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 READ_FIRMWARE_ESME = 0x0059  # ECS52
 READ_FIRMWARE_GSME = 0x0084  # GCS38
 ACTIVATE_FIRMWARE = 0x0012  # CS06
+READ_FIRMWARE_TYPE1 = 0x0129  # CS08
 MODE_BY_ROLE = {
     RemotePartyRole.SUPPLIER: (0x0102, "supplierBySupplier(2)", "supplier(2)"),
     RemotePartyRole.NETWORK_OPERATOR: (0x0103, "networkOperatorByNetworkOperator(3)", "networkOperator(3)"),
@@ -64,6 +65,11 @@ def read_firmware_payload(device_type: str, counter: int) -> tuple[int, Payload]
         from smets_emu.protocols.payloads.gbz import sample_gbz
 
         return READ_FIRMWARE_GSME, sample_gbz(READ_FIRMWARE_GSME, 1)
+    if device_type in ("PPMID", "HCALCS"):  # CS08
+        return READ_FIRMWARE_TYPE1, Asn1Payload.from_json(
+            {"family": "asn1", "schema": "CS08Command", "message_code": READ_FIRMWARE_TYPE1, "cra_flag": 1,
+             "value": None}
+        )
     raise SmetsError(f"no firmware-version read for a {device_type}")
 
 
@@ -222,6 +228,10 @@ class FleetGateway:
 
 
 def _firmware_version(tree: dict[str, Any]) -> str | None:
+    value = tree.get("value")
+    if isinstance(value, dict) and "firmwareVersion" in value:  # CS08 (ASN.1)
+        ok = str(value.get("responseCode", "")).startswith(("success", "readSuccess"))
+        return str(value["firmwareVersion"]) if ok else None
     for result in tree.get("results", []):
         if result.get("result") == "success":
             return str(result.get("data", {}).get("value"))
@@ -252,7 +262,7 @@ def _statuses(tree: dict[str, Any]) -> list[str]:
 
 
 def gateway_for_inventory(store: Any, keystore: Any | None = None) -> FleetGateway:
-    """A gateway over an in-memory fleet holding every SMETS2 ESME, GSME, CHF and GPF of the inventory.
+    """A gateway over an in-memory fleet holding every SMETS2 device of the inventory.
 
     Devices get fresh key pairs and the organisation certificates of *keystore* in their trust
     anchor cells: the RTDS keystore when it is beside the checkout, else the project's own test PKI.
@@ -274,7 +284,7 @@ def gateway_for_inventory(store: Any, keystore: Any | None = None) -> FleetGatew
     headend = HeadEnd(keystore)
     rows = store.db.execute("SELECT device_id, device_type FROM devices WHERE generation = 'SMETS2'").fetchall()
     for device_id, device_type in rows:
-        if device_type in ("ESME", "GSME", "CHF", "GPF"):
+        if device_type in ("ESME", "GSME", "CHF", "GPF", "PPMID", "HCALCS"):
             state = new_device_state(bytes(device_id), device_type, keystore)
             fleet.add(state)
             headend.register_device(state)
