@@ -493,6 +493,28 @@ class Device:
             wire = self.maced_wire(state, env, mode=crypto.KdfMode.ALERT)
         return Outbound("alert", recipient, wire, alert.message_code)
 
+    def event_alert(
+        self, message_code: int, alert_code: int, items: tuple[Any, ...], now: dt.datetime, *,
+        critical: bool, recipient: bytes | None = None,
+    ) -> Outcome:
+        """Raise a DLMS event alert: a data-notification of alert code, time stamp and *items* (GBCS 7.2.9).
+
+        *items* are DLMS data values (see :mod:`smets_emu.protocols.payloads.dlms_data`).
+        """
+        from smets_emu.protocols.payloads.dlms import DataNotification, InvokeIdAndPriority
+        from smets_emu.protocols.payloads.dlms_data import DataTag, IntegerData, OctetStringData, StructureData
+
+        body = StructureData((
+            IntegerData(DataTag.LONG_UNSIGNED, alert_code),
+            OctetStringData(DlmsDateTime.from_datetime(now).to_bytes()),
+            *items,
+        ))
+        work = self.state.clone()
+        alert = AlertSpec(message_code, DataNotification(InvokeIdAndPriority(0), body), critical, recipient)
+        outbound = [self.build_alert(work, alert, now)]
+        self.state = work
+        return Outcome(work, outbound, accepted=True)
+
     def generic_alert(self, alert_code: int, now: dt.datetime) -> Outcome:
         """Raise a generic alert (0x1000 critical / 0x1001 non-critical) for a device event *alert_code*."""
         work = self.state.clone()

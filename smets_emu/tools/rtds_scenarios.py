@@ -685,6 +685,57 @@ def _esme_integrity(device: Device, alert: Message, now: dt.datetime, site: Site
     return device.meter_integrity_warning(code, now)  # type: ignore[attr-defined,no-any-return]
 
 
+def _alert_items(alert: Message) -> list[Any]:
+    """The use-case items of an RTDS DLMS event alert (after its alert code and time stamp)."""
+    items = (alert.payload.to_json().get("body") or {}).get("value") or []
+    return items[2:] if isinstance(items, list) else []
+
+
+def _octets(item: Any, default: bytes) -> bytes:
+    value = item.get("value") if isinstance(item, dict) else None
+    return bytes.fromhex(value) if isinstance(value, str) and value else default
+
+
+def _chf_device_event(method: str) -> Event:
+    """A CHF sub-GHz event about one HAN device: the device named in the RTDS alert, else the site ESME."""
+
+    def trigger(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
+        items = _alert_items(alert)
+        target = _octets(items[0] if items else None, bytes.fromhex("00DB1234567890A0"))
+        return getattr(device, method)(target, now)  # type: ignore[no-any-return]
+
+    return trigger
+
+
+def _chf_channel_change(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
+    inner = (_alert_items(alert) or [{}])[0].get("value") or [{}, {}]
+    channel = _octets(inner[0], bytes.fromhex("E0000001"))
+    reason = _octets(inner[1] if len(inner) > 1 else None, b"\x00")[0]
+    return device.sub_ghz_channel_changed(channel, reason, now)  # type: ignore[attr-defined,no-any-return]
+
+
+def _chf_scan_assessment(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
+    inner = (_alert_items(alert) or [{}])[0].get("value") or [{}, {}]
+    outcome = _octets(inner[0], b"\x00")[0]
+    detail = _octets(inner[1] if len(inner) > 1 else None, b"\x00")[0]
+    return device.channel_scan_assessed(outcome, detail, now)  # type: ignore[attr-defined,no-any-return]
+
+
+def _chf_message_discarded(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
+    identity = _octets((_alert_items(alert) or [None])[0], bytes(25))
+    if len(identity) != 25:
+        identity = bytes(25)
+    return device.message_discarded(  # type: ignore[attr-defined,no-any-return]
+        identity[:8], identity[8:16], identity[16], int.from_bytes(identity[17:25], "big"), now
+    )
+
+
+def _esme_supply_restored(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
+    return device.supply_restored(  # type: ignore[attr-defined,no-any-return]
+        now - dt.timedelta(minutes=9), now - dt.timedelta(minutes=1), now
+    )
+
+
 def _type1_activation(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
     value = alert.payload.to_json().get("value") or {}
     version = str(value.get("firmwareVersion") or "01000001")
@@ -748,6 +799,12 @@ EVENT_TRIGGERS: dict[tuple[str, int], tuple[str, Event]] = {
     ("ESME", 0x1000): ("ESME generic critical alert event", _esme_generic),
     ("ESME", 0x1001): ("ESME generic non-critical alert event", _esme_generic),
     ("PPMID", 0x012B): ("PPMID firmware activation", _type1_activation),
+    ("CHF", 0x0110): ("CHF duty cycle limitation", _chf_device_event("duty_cycle_limited")),
+    ("CHF", 0x0111): ("CHF sub-GHz channel change", _chf_channel_change),
+    ("CHF", 0x0112): ("CHF channel scan assessment", _chf_scan_assessment),
+    ("CHF", 0x0114): ("CHF message discarded by duty cycle management", _chf_message_discarded),
+    ("CHF", 0x0115): ("CHF sub-GHz capacity exhausted", _chf_device_event("no_sub_ghz_capacity")),
+    ("ESME", 0x0067): ("ESME supply restored after an outage", _esme_supply_restored),
 }
 """(device type, alert message code) -> a device event hook raising that alert."""
 

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import ClassVar
 
 from smets_emu.emulator.cosem import CHF_DLMS_CODES, CosemDevice
-from smets_emu.emulator.device import AlertSpec, CommandContext, Device, HandlerResult, handles
+from smets_emu.emulator.device import AlertSpec, CommandContext, Device, HandlerResult, Outcome, handles
 from smets_emu.emulator.device_log import DeviceLogUseCases
 from smets_emu.emulator.firmware.use_cases import FirmwareDistributor
 from smets_emu.emulator.security_credentials import SecurityCredentials
 from smets_emu.protocols.payloads.dlms import AccessRequest, AccessResponse, DataNotification, InvokeIdAndPriority
-from smets_emu.protocols.payloads.dlms_data import DataTag, IntegerData, OctetStringData, StructureData
+from smets_emu.protocols.payloads.dlms_data import (
+    BitStringData,
+    DataTag,
+    IntegerData,
+    OctetStringData,
+    StructureData,
+)
 from smets_emu.protocols.timestamps import DlmsDateTime
 
 SET_SUB_GHZ_CONFIGURATION = 0x010D  # DBCH04
@@ -54,3 +61,29 @@ class CommsHubFunction(FirmwareDistributor, CosemDevice, SecurityCredentials, De
                     notification = DataNotification(InvokeIdAndPriority(0), body)
                     result.alerts.append(AlertSpec(SUB_GHZ_CONFIGURATION_CHANGED_ALERT, notification, False))
         return result
+
+    # -- sub-GHz events (DBCH06-DBCH11): MACed alerts to the ACB -----------------------------------
+
+    def duty_cycle_limited(self, device: bytes, now: dt.datetime) -> Outcome:
+        """DBCH06 (0x0110, 0x8F20): the CHF limited its duty cycle for traffic to *device*."""
+        return self.event_alert(0x0110, 0x8F20, (OctetStringData(device),), now, critical=False)
+
+    def sub_ghz_channel_changed(self, channel: bytes, reason: int, now: dt.datetime) -> Outcome:
+        """DBCH07 (0x0111, 0x8F26): the CHF moved to sub-GHz *channel* (32-bit channel mask) for *reason*."""
+        item = StructureData((BitStringData(32, channel), OctetStringData(bytes([reason]))))
+        return self.event_alert(0x0111, 0x8F26, (item,), now, critical=False)
+
+    def channel_scan_assessed(self, outcome: int, detail: int, now: dt.datetime) -> Outcome:
+        """DBCH08 (0x0112, 0x8F28): the outcome of a requested sub-GHz channel scan."""
+        item = StructureData((OctetStringData(bytes([outcome])), OctetStringData(bytes([detail]))))
+        return self.event_alert(0x0112, 0x8F28, (item,), now, critical=False)
+
+    def message_discarded(self, originator: bytes, target: bytes, cra_flag: int, counter: int,
+                          now: dt.datetime) -> Outcome:
+        """DBCH10 (0x0114, 0x8F2C): a remote party message was discarded by duty cycle management."""
+        identity = originator + target + bytes([cra_flag]) + counter.to_bytes(8, "big")
+        return self.event_alert(0x0114, 0x8F2C, (OctetStringData(identity),), now, critical=False)
+
+    def no_sub_ghz_capacity(self, device: bytes, now: dt.datetime) -> Outcome:
+        """DBCH11 (0x0115, 0x8F2D): no capacity left to add *device* to the sub-GHz network."""
+        return self.event_alert(0x0115, 0x8F2D, (OctetStringData(device),), now, critical=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
+from smets_emu.emulator.anchors import CellKeyUsage, Role
 from smets_emu.emulator.cosem import ESME_DLMS_CODES, CosemDevice
 from smets_emu.emulator.device import AlertSpec, CommandContext, Device, HandlerResult, Outcome, handles
 from smets_emu.emulator.device_log import DeviceLogUseCases
@@ -40,6 +41,17 @@ class ElectricityMeter(FirmwareUseCases, CosemDevice, SecurityCredentials, Devic
         outbound = [self.build_alert(work, alert, now)]
         self.state = work
         return Outcome(work, outbound, accepted=True)
+
+    def supply_restored(self, outage_start: dt.datetime, outage_end: dt.datetime, now: dt.datetime) -> Outcome:
+        """ECS80 (0x0067, 0x8F36): supply restored after an outage of 3 minutes or more; signed, sent to the
+        network operator."""
+        operator = self.find_cell(self.state, Role.NETWORK_OPERATOR, CellKeyUsage.KEY_AGREEMENT)
+        items = (
+            OctetStringData(DlmsDateTime.from_datetime(outage_start).to_bytes()),
+            OctetStringData(DlmsDateTime.from_datetime(outage_end).to_bytes()),
+        )
+        recipient = operator.subject_id if operator is not None else None
+        return self.event_alert(0x0067, 0x8F36, items, now, critical=True, recipient=recipient)
 
     @handles(*sorted(ESME_DLMS_CODES))
     def dlms_command(self, ctx: CommandContext) -> HandlerResult:
