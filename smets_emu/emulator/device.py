@@ -101,6 +101,8 @@ class AlertSpec:
     payload: Payload
     critical: bool
     recipient: bytes | None = None  # default: the party responsible for the device's alerts
+    supplementary_id: bytes | None = None  # alert addressed via another party (other-information)
+    supplementary_counter: int | None = None
 
 
 @dataclass
@@ -287,7 +289,13 @@ class Device:
         handler_name = self._handlers.get(header.message_code)
         if handler_name is None:
             self._accept_counter(work, ctx)
-            return self._reject(work, header, now, ALERT_INTEGRITY_FAILURE, "message code not supported by device")
+            alert = self.unsupported_command_alert(header, now)
+            if alert is None:
+                return self._reject(work, header, now, ALERT_INTEGRITY_FAILURE, "message code not supported by device")
+            work.log_security_event(ALERT_INTEGRITY_FAILURE, now.isoformat(), "message code not supported by device")
+            outbound = [self.build_alert(work, alert, now)]
+            self.state = work
+            return Outcome(work, outbound, accepted=False, reason="message code not supported by device")
         try:
             result: HandlerResult = getattr(self, handler_name)(ctx)
         except CommandRejected as exc:
@@ -484,7 +492,11 @@ class Device:
             originator_counter=counter,
             originator=self.eui,
             recipient=recipient,
-            other_information=OtherInfo(alert.message_code),
+            other_information=OtherInfo(
+                alert.message_code,
+                supplementary_remote_party_id=alert.supplementary_id,
+                supplementary_remote_party_counter=alert.supplementary_counter if alert.supplementary_id else None,
+            ),
         )
         env = Envelope(header=header, content=payload.encode())
         if alert.critical:
@@ -492,6 +504,10 @@ class Device:
         else:
             wire = self.maced_wire(state, env, mode=crypto.KdfMode.ALERT)
         return Outbound("alert", recipient, wire, alert.message_code)
+
+    def unsupported_command_alert(self, header: GroupingHeader, now: dt.datetime) -> AlertSpec | None:
+        """The alert a device type raises for a command it does not support (None: the generic 0x8F1E)."""
+        return None
 
     def event_alert(
         self, message_code: int, alert_code: int, items: tuple[Any, ...], now: dt.datetime, *,

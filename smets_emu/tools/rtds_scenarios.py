@@ -730,6 +730,45 @@ def _chf_message_discarded(device: Device, alert: Message, now: dt.datetime, sit
     )
 
 
+def _esme_unsupported_command(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
+    """Send the ESME a command it does not support: a gas use case, from the supplier, or from the ACB naming
+    the supplier when the RTDS alert names a supplementary remote party."""
+    headend = HeadEnd(site.keystore)
+    headend.register_device(device.state)
+    via_acb = alert.header.other_information.supplementary_remote_party_id is not None
+    counter = max(device.state.counters.values(), default=0) + 100_000
+    originator = bytes.fromhex("90B3D51F30000002") if via_acb else SUPPLIER
+    code = 0x0083 if via_acb else 0x0084  # GCS36 (an ACB use case) / GCS38: gas use cases an ESME lacks
+    data = headend.command(originator=originator, recipient=device.eui, message_code=code, payload=b"\x05\x00",
+                           counter=counter, supplementary_id=SUPPLIER if via_acb else None,
+                           supplementary_counter=counter if via_acb else None, sign=False)
+    return device.handle(data, now)
+
+
+def _dlms_unsigned(items: list[Any], index: int, default: int) -> int:
+    item = items[index] if len(items) > index else None
+    value = item.get("value") if isinstance(item, dict) else None
+    return value if isinstance(value, int) else default
+
+
+def _esme_apc_processed(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
+    items = _alert_items(alert)
+    return device.apc_level_limit_processed(  # type: ignore[attr-defined,no-any-return]
+        _dlms_unsigned(items, 0, 1), now, now + dt.timedelta(days=1), _dlms_unsigned(items, 3, 100), now
+    )
+
+
+def _esme_apc_ended(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
+    items = _alert_items(alert)
+    return device.apc_level_limit_ended(  # type: ignore[attr-defined,no-any-return]
+        _dlms_unsigned(items, 0, 1), _dlms_unsigned(items, 1, 100), now
+    )
+
+
+def _esme_operational_update(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
+    return device.operational_update('{"outputState":"100","inputState":"0"}', now)  # type: ignore[attr-defined,no-any-return]
+
+
 def _esme_supply_restored(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
     return device.supply_restored(  # type: ignore[attr-defined,no-any-return]
         now - dt.timedelta(minutes=9), now - dt.timedelta(minutes=1), now
@@ -805,6 +844,10 @@ EVENT_TRIGGERS: dict[tuple[str, int], tuple[str, Event]] = {
     ("CHF", 0x0114): ("CHF message discarded by duty cycle management", _chf_message_discarded),
     ("CHF", 0x0115): ("CHF sub-GHz capacity exhausted", _chf_device_event("no_sub_ghz_capacity")),
     ("ESME", 0x0067): ("ESME supply restored after an outage", _esme_supply_restored),
+    ("ESME", 0x0120): ("command the ESME does not support", _esme_unsupported_command),
+    ("ESME", 0x0121): ("ESME APC level limit taking effect", _esme_apc_processed),
+    ("ESME", 0x0122): ("ESME APC level limit ending", _esme_apc_ended),
+    ("ESME", 0x0123): ("ESME operational update", _esme_operational_update),
 }
 """(device type, alert message code) -> a device event hook raising that alert."""
 

@@ -266,12 +266,34 @@ BAD_COMMANDS: dict[str, Callable[[Lab], bytes]] = {
 }
 
 
-@pytest.mark.parametrize("name", list(BAD_COMMANDS))
-def test_malformed_or_unknown_command(name: str) -> None:
+@pytest.mark.parametrize("name", [n for n in BAD_COMMANDS if n != "unknown-message-code"])
+def test_malformed_command(name: str) -> None:
     lab, before = fresh()
     out = lab.device.handle(BAD_COMMANDS[name](lab), NOW)
-    consumed = Role.SUPPLIER if name == "unknown-message-code" else None
-    assert_refused(lab, out, before, ALERT_INTEGRITY, consumed=consumed)
+    assert_refused(lab, out, before, ALERT_INTEGRITY)
+
+
+@pytest.mark.parametrize("device_type", ["GSME", "GPF"])
+def test_unknown_message_code(device_type: str) -> None:
+    lab, before = fresh(device_type)
+    out = lab.device.handle(BAD_COMMANDS["unknown-message-code"](lab), NOW)
+    assert_refused(lab, out, before, ALERT_INTEGRITY, consumed=Role.SUPPLIER)
+
+
+def test_unknown_message_code_on_an_esme_raises_ecs100() -> None:
+    """ECS100 Command not supported by Device (0x0120, 0x8F85): code and counter of the command, signed."""
+    lab, before = fresh()
+    command = BAD_COMMANDS["unknown-message-code"](lab)
+    out = lab.device.handle(command, NOW)
+    assert not out.accepted and out.responses == []
+    (alert,) = out.alerts
+    assert alert.message_code == 0x0120 and alert.recipient == SUPPLIER
+    assert lab.headend.verify(alert.message).signature.value == "valid"
+    body = lab.headend.decode(alert.message).payload.to_json()
+    counter = lab.headend.decode(command).header.originator_counter
+    assert body["alert_code"] == "8F85"
+    assert body["body"]["value"][2]["value"] == "7FFF" + counter.to_bytes(8, "big").hex().upper()
+    assert comparable(lab, consumed=Role.SUPPLIER) == before
 
 
 def test_mode_that_does_not_match_the_message_code() -> None:

@@ -154,7 +154,8 @@ def test_error_scenario_preconditions(results: dict[str, FolderResult]) -> None:
 
 @pytest.mark.parametrize("folder", ["NA_PCS01", "NA_PCS02", "NA_CS09", "NA_GCA-DLMS", "NA_GNCA-DLMS", "NA_MIIWA-DLMS",
                                     "8.7.2_CS03CNonCritical", "8.8.2_CS04ACNonCritical", "11.2_CS08", "6.28_DBCH04",
-                                    "NA_DBCH06", "NA_DBCH07", "NA_DBCH08", "NA_DBCH10", "NA_DBCH11", "NA_ECS80"])
+                                    "NA_DBCH06", "NA_DBCH07", "NA_DBCH08", "NA_DBCH10", "NA_DBCH11", "NA_ECS80",
+                                    "NA_ECS100", "NA_ECS101", "NA_ECS102", "NA_ECS200"])
 def test_han_devices_and_event_alerts_conform(results: dict[str, FolderResult], folder: str) -> None:
     """PPMID/HCALCS models, HAN-only PPMID commands (device-to-device MACs) and ESME/PPMID event alerts."""
     assert results[folder].verdict == "conform", results[folder].reason

@@ -11,12 +11,15 @@ from smets_emu.emulator.device import AlertSpec, CommandContext, Device, Handler
 from smets_emu.emulator.device_log import DeviceLogUseCases
 from smets_emu.emulator.firmware.use_cases import FirmwareUseCases
 from smets_emu.emulator.security_credentials import SecurityCredentials
+from smets_emu.protocols.envelope import GroupingHeader
 from smets_emu.protocols.payloads.dlms import DataNotification, InvokeIdAndPriority
 from smets_emu.protocols.payloads.dlms_data import DataTag, IntegerData, OctetStringData, StructureData
 from smets_emu.protocols.timestamps import DlmsDateTime
 
 METER_INTEGRITY_ISSUE = 0x81A0
 METER_INTEGRITY_WARNING_DLMS = 0x00F0
+COMMAND_NOT_SUPPORTED = 0x8F85
+COMMAND_NOT_SUPPORTED_ALERT = 0x0120  # ECS100
 
 
 class ElectricityMeter(FirmwareUseCases, CosemDevice, SecurityCredentials, DeviceLogUseCases, Device):
@@ -38,6 +41,52 @@ class ElectricityMeter(FirmwareUseCases, CosemDevice, SecurityCredentials, Devic
         work = self.state.clone()
         work.log_security_event(METER_INTEGRITY_ISSUE, now.isoformat(), f"meter integrity issue {code}")
         alert = AlertSpec(METER_INTEGRITY_WARNING_DLMS, DataNotification(InvokeIdAndPriority(0), body), False)
+        outbound = [self.build_alert(work, alert, now)]
+        self.state = work
+        return Outcome(work, outbound, accepted=True)
+
+    def unsupported_command_alert(self, header: GroupingHeader, now: dt.datetime) -> AlertSpec | None:
+        """ECS100 (0x0120, 0x8F85, GBCS 7.2.9.1): the command's message code and originator counter, signed,
+        back to its originator (via the ACB, naming the supplementary remote party, when it came that way)."""
+        body = StructureData((
+            IntegerData(DataTag.LONG_UNSIGNED, COMMAND_NOT_SUPPORTED),
+            OctetStringData(DlmsDateTime.from_datetime(now).to_bytes()),
+            OctetStringData(header.message_code.to_bytes(2, "big") + header.originator_counter.to_bytes(8, "big")),
+        ))
+        oi = header.other_information
+        return AlertSpec(
+            COMMAND_NOT_SUPPORTED_ALERT, DataNotification(InvokeIdAndPriority(0), body), True, header.originator,
+            supplementary_id=oi.supplementary_remote_party_id,
+            supplementary_counter=oi.supplementary_remote_party_counter,
+        )
+
+    def apc_level_limit_processed(self, apc: int, start: dt.datetime, end: dt.datetime, level: int,
+                                  now: dt.datetime) -> Outcome:
+        """ECS101 (0x0121, 0x8F86): a Limit APC Level command took effect for APC *apc* (signed, to the supplier)."""
+        items = (IntegerData(DataTag.UNSIGNED, apc), OctetStringData(DlmsDateTime.from_datetime(start).to_bytes()),
+                 OctetStringData(DlmsDateTime.from_datetime(end).to_bytes()), IntegerData(DataTag.UNSIGNED, level))
+        return self.event_alert(0x0121, 0x8F86, items, now, critical=True)
+
+    def apc_level_limit_ended(self, apc: int, level: int, now: dt.datetime) -> Outcome:
+        """ECS102 (0x0122, 0x8F87): an APC level limit ended or was cancelled (signed, to the supplier)."""
+        items = (IntegerData(DataTag.UNSIGNED, apc), IntegerData(DataTag.UNSIGNED, level))
+        return self.event_alert(0x0122, 0x8F87, items, now, critical=True)
+
+    def operational_update(self, text: str, now: dt.datetime) -> Outcome:
+        """ECS200 (0x0123, 0x8F88): an operational update (UTF-8 JSON) for the load controller, sent to the
+        supplier naming the load controller as supplementary remote party."""
+        from smets_emu.protocols.payloads.dlms import DataNotification as _Notification
+        from smets_emu.protocols.payloads.dlms_data import StringData
+
+        controller = self.find_cell(self.state, Role.LOAD_CONTROLLER, CellKeyUsage.DIGITAL_SIGNATURE)
+        body = StructureData((
+            IntegerData(DataTag.LONG_UNSIGNED, 0x8F88),
+            OctetStringData(DlmsDateTime.from_datetime(now).to_bytes()),
+            StringData(DataTag.UTF8_STRING, text.encode("utf-8")),
+        ))
+        work = self.state.clone()
+        alert = AlertSpec(0x0123, _Notification(InvokeIdAndPriority(0), body), True,
+                          supplementary_id=controller.subject_id if controller is not None else None)
         outbound = [self.build_alert(work, alert, now)]
         self.state = work
         return Outcome(work, outbound, accepted=True)

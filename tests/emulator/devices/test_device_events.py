@@ -54,3 +54,15 @@ def test_esme_supply_restored_goes_signed_to_the_network_operator(pki) -> None: 
     (alert,) = outcome.alerts
     assert alert.message_code == 0x0067 and alert.recipient == NETWORK_OPERATOR
     assert headend.verify(alert.message).signature is CheckStatus.VALID
+
+
+def test_esme_apc_and_operational_update_alerts(pki) -> None:  # type: ignore[no-untyped-def]
+    device, headend = _lab(pki, ESME, "ESME")
+    processed = device.apc_level_limit_processed(1, NOW, NOW + dt.timedelta(days=1), 50, NOW)  # type: ignore[attr-defined]
+    ended = device.apc_level_limit_ended(1, 100, NOW)  # type: ignore[attr-defined]
+    update = device.operational_update('{"outputState":"50"}', NOW)  # type: ignore[attr-defined]
+    assert [o.message_code for o in (*processed.alerts, *ended.alerts, *update.alerts)] == [0x0121, 0x0122, 0x0123]
+    for outcome in (processed, ended, update):
+        assert headend.verify(outcome.alerts[0].message).signature is CheckStatus.VALID
+    header = headend.decode(update.alerts[0].message).header
+    assert header.other_information.supplementary_remote_party_id == bytes.fromhex("90B3D51F30010008")
