@@ -43,7 +43,7 @@ def _folders() -> list[str]:
 
 
 def test_json_contract(rtds_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    folders = ["8.7.1_CS03A1", "NA_CS02bAnyByContingency", "NA_DBCH06"]
+    folders = ["8.7.1_CS03A1", "NA_CS02bAnyByContingency", "NA_ECS68"]
     args = ["rtds-replay", "--rtds", str(rtds_root), "--json"]
     for f in folders:
         args += ["--folder", f]
@@ -52,7 +52,7 @@ def test_json_contract(rtds_root: Path, capsys: pytest.CaptureFixture[str]) -> N
     summary = json.loads(lines[-1])
     assert set(summary) == {"by_use_case", "totals"}
     assert summary["by_use_case"] == {"8.7.1_CS03A1": "conform", "NA_CS02bAnyByContingency": "unsupported",
-                                      "NA_DBCH06": "unsupported"}
+                                      "NA_ECS68": "unsupported"}
     assert summary["totals"] == {"use_cases": 3, "conform": 1, "differ": 0, "unsupported": 2}
     assert any(line.startswith("8.7.1_CS03A1") and "conform" in line for line in lines[:-1])
 
