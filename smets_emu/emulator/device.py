@@ -511,7 +511,7 @@ class Device:
 
     def event_alert(
         self, message_code: int, alert_code: int, items: tuple[Any, ...], now: dt.datetime, *,
-        critical: bool, recipient: bytes | None = None,
+        critical: bool, recipient: bytes | None = None, supplementary_id: bytes | None = None,
     ) -> Outcome:
         """Raise a DLMS event alert: a data-notification of alert code, time stamp and *items* (GBCS 7.2.9).
 
@@ -526,7 +526,8 @@ class Device:
             *items,
         ))
         work = self.state.clone()
-        alert = AlertSpec(message_code, DataNotification(InvokeIdAndPriority(0), body), critical, recipient)
+        alert = AlertSpec(message_code, DataNotification(InvokeIdAndPriority(0), body), critical, recipient,
+                          supplementary_id=supplementary_id)
         outbound = [self.build_alert(work, alert, now)]
         self.state = work
         return Outcome(work, outbound, accepted=True)

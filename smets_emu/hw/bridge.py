@@ -109,8 +109,8 @@ async def _pump(src: FrameLink, dst: FrameLink) -> None:
         log.debug("relayed %d bytes (seq %d) %s -> %s", len(frame.payload), frame.seq, src.name, dst.name)
 
 
-async def relay(a: FrameLink, b: FrameLink) -> None:
-    """Copy frames a -> b and b -> a until either side closes (then close both)."""
+async def _pump_both_ways(a: FrameLink, b: FrameLink) -> None:
+    """Copy frames a -> b and b -> a until either direction ends; both pumps are stopped on return."""
     tasks = [asyncio.create_task(_pump(a, b)), asyncio.create_task(_pump(b, a))]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -120,6 +120,13 @@ async def relay(a: FrameLink, b: FrameLink) -> None:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, LinkClosed):
                 await task
+
+
+async def relay(a: FrameLink, b: FrameLink) -> None:
+    """Copy frames a -> b and b -> a until either side closes (then close both)."""
+    try:
+        await _pump_both_ways(a, b)
+    finally:
         await a.close()
         await b.close()
 
@@ -174,16 +181,9 @@ async def forward(
 
 async def _relay_keep_serial(tcp_link: FrameLink, serial_link: FrameLink) -> None:
     """Relay one head-end session; the serial link stays open for the next one."""
-
-    tasks = [asyncio.create_task(_pump(tcp_link, serial_link)), asyncio.create_task(_pump(serial_link, tcp_link))]
     try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        await _pump_both_ways(tcp_link, serial_link)
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, LinkClosed):
-                await task
         await tcp_link.close()
 
 

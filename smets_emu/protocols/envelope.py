@@ -40,7 +40,7 @@ from construct import (
 )
 
 from smets_emu.errors import EncodeError, FrameError
-from smets_emu.protocols.lengths import ber_length
+from smets_emu.protocols.lengths import ber_length, read_length
 from smets_emu.protocols.timestamps import DlmsDateTime, DlmsDateTimeStruct
 
 MAC_LENGTH = 12
@@ -341,19 +341,10 @@ def _header_to_dict(h: GroupingHeader, content: bytes) -> dict[str, Any]:
 
 def _read_ber_length(data: bytes, pos: int) -> tuple[int, int]:
     """:data:`ber_length` over a byte string: (value, position after it); shortest form only."""
-    first = data[pos]
-    if first < 0x80:
-        return first, pos + 1
-    size = first & 0x7F
-    if size == 0 or size > 3:
-        raise FrameError(f"malformed GBCS envelope: unsupported length form 0x{first:02X}")
-    end = pos + 1 + size
-    if end > len(data):
-        raise FrameError("malformed GBCS envelope: truncated length")
-    value = int.from_bytes(data[pos + 1 : end], "big")
-    if value < 0x80 or (value.bit_length() + 7) // 8 != size:
-        raise FrameError(f"malformed GBCS envelope: non-minimal length encoding of {value}")
-    return value, end
+    try:
+        return read_length(data, pos)
+    except ConstructError as exc:
+        raise FrameError(f"malformed GBCS envelope: {exc}") from exc
 
 
 def _read_signing_apdu(data: bytes, pos: int, end: int, *, optional_signature: bool) -> tuple[Any, ...]:

@@ -75,21 +75,12 @@ class ElectricityMeter(FirmwareUseCases, CosemDevice, SecurityCredentials, Devic
     def operational_update(self, text: str, now: dt.datetime) -> Outcome:
         """ECS200 (0x0123, 0x8F88): an operational update (UTF-8 JSON) for the load controller, sent to the
         supplier naming the load controller as supplementary remote party."""
-        from smets_emu.protocols.payloads.dlms import DataNotification as _Notification
         from smets_emu.protocols.payloads.dlms_data import StringData
 
         controller = self.find_cell(self.state, Role.LOAD_CONTROLLER, CellKeyUsage.DIGITAL_SIGNATURE)
-        body = StructureData((
-            IntegerData(DataTag.LONG_UNSIGNED, 0x8F88),
-            OctetStringData(DlmsDateTime.from_datetime(now).to_bytes()),
-            StringData(DataTag.UTF8_STRING, text.encode("utf-8")),
-        ))
-        work = self.state.clone()
-        alert = AlertSpec(0x0123, _Notification(InvokeIdAndPriority(0), body), True,
-                          supplementary_id=controller.subject_id if controller is not None else None)
-        outbound = [self.build_alert(work, alert, now)]
-        self.state = work
-        return Outcome(work, outbound, accepted=True)
+        item = StringData(DataTag.UTF8_STRING, text.encode("utf-8"))
+        return self.event_alert(0x0123, 0x8F88, (item,), now, critical=True,
+                                supplementary_id=controller.subject_id if controller is not None else None)
 
     def supply_restored(self, outage_start: dt.datetime, outage_end: dt.datetime, now: dt.datetime) -> Outcome:
         """ECS80 (0x0067, 0x8F36): supply restored after an outage of 3 minutes or more; signed, sent to the
