@@ -69,3 +69,7 @@ class TransportError(SmetsError):
 
 class LinkClosed(TransportError):
     """The far end of a frame link closed the stream."""
+
+
+class InputError(SmetsError):
+    """A file, stream or argument given to a command is missing, too large or malformed."""

@@ -329,12 +329,13 @@ class Device:
         header = env.header
         code = header.message_code
         role = self.role_of(state, header.originator)
-        if role is not None and role not in rules.allowed_roles(code):
+        allowed = rules.allowed_roles(code, self.device_type)
+        if role is not None and role not in allowed:
             # a party holding several roles' cells (e.g. the ACB on a GPF before handover) acts in an allowed one
             held = [c.cell.role for c in state.anchors.values()
                     if c.subject_id == header.originator and not c.empty
                     and c.cell.key_usage is CellKeyUsage.DIGITAL_SIGNATURE]
-            role = next((r for r in held if r in rules.allowed_roles(code)), role)
+            role = next((r for r in held if r in allowed), role)
         han_peer = self.han_peer_key(state, header.originator) if role is None else None
         if han_peer is not None:
             role = Role.OTHER  # a HAN device joined to this one (e.g. a PPMID), GBCS 4.3.3.2
@@ -380,7 +381,7 @@ class Device:
                 raise CommandRejected(ALERT_AUTHENTICATION_FAILURE, f"signature check failed: {exc}") from exc
         elif critical:
             raise CommandRejected(ALERT_AUTHENTICATION_FAILURE, "critical command is not signed")
-        if role not in rules.allowed_roles(code):
+        if role not in allowed:
             raise CommandRejected(ALERT_NO_AUTHORITY, f"{role.name} may not send 0x{code:04X}")
         last = state.counters.get(int(role), -1)
         if header.originator_counter <= last:

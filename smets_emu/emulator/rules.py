@@ -64,10 +64,19 @@ def is_critical(message_code: int) -> bool:
     return info is not None and info.category == "SME.C.C"
 
 
-def allowed_roles(message_code: int) -> frozenset[Role]:
-    """The remote party roles that may originate *message_code*."""
+CHF_ORIGINATORS = frozenset({ACB})
+"""Who sends a CHF its commands other than credential updates: the Access Control Broker, on behalf of the
+requesting party (GBCS 4.3.2: the CHF's Known Remote Parties are the ACB, the WAN provider and recovery; the DCC
+reference test data sends every CCS*, DBCH*, ECS26i/n and ECS35c/d command to the CHF from the ACB). So ECS52
+"Read ESME/Comms Hub Firmware Version" is the supplier's or network operator's on an ESME and the ACB's on a CHF."""
+
+
+def allowed_roles(message_code: int, device_type: str | None = None) -> frozenset[Role]:
+    """The remote party roles that may originate *message_code* (to a *device_type*, when given)."""
     if message_code in CREDENTIAL_MODES:
         return CREDENTIAL_MODES[message_code][0]
+    if device_type == "CHF":
+        return CHF_ORIGINATORS
     if message_code in HAN_DEVICE_CODES:
         return frozenset({Role.OTHER})
     roles: set[Role] = set()

@@ -17,8 +17,39 @@ from typing import TypeVar
 
 from smets_emu.emulator.device import Outbound
 from smets_emu.emulator.fleet import Fleet
+from smets_emu.errors import SmetsError
+from smets_emu.protocols.timestamps import GBCS_EPOCH
 
 log = logging.getLogger(__name__)
+
+MIN_TIME = GBCS_EPOCH
+"""The earliest instant every device wire format carries: 2000-01-01T00:00:00Z, second 0 of the
+GBZ / ZigBee ``UTCTime`` (seconds since 2000-01-01, GBCS 7.2 GBZ headers; ZCL 2.6.2 ``UTCTime``)."""
+
+MAX_TIME = GBCS_EPOCH + dt.timedelta(seconds=0xFFFFFFFE)
+"""The latest instant every device wire format carries: 2136-02-07T06:28:14Z.
+
+The tightest of the formats devices put their clock into: the GBZ alert and response headers
+and the ZigBee ``UTCTime`` attributes are an unsigned 32-bit count of seconds since
+2000-01-01T00:00:00Z in which 0xFFFFFFFF means "invalid" (ZCL 2.6.2), so 0xFFFFFFFE is the last
+usable second. The DLMS COSEM date-time (16-bit year, 0xFFFF "not specified") and the DUIS
+``xs:dateTime`` reach much further."""
+
+
+class ClockRangeError(SmetsError, ValueError):
+    """A time the devices' wire formats cannot carry (outside :data:`MIN_TIME` .. :data:`MAX_TIME`)."""
+
+
+def check_time(when: dt.datetime, what: str = "time") -> dt.datetime:
+    """Return *when* (aware) if devices can represent it, else raise :class:`ClockRangeError`."""
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ClockRangeError(f"{what} {when.isoformat()} has no time zone (give UTC, e.g. +00:00)")
+    if not MIN_TIME <= when <= MAX_TIME:
+        raise ClockRangeError(
+            f"{what} {when.isoformat()} is outside the range the devices' wire formats carry "
+            f"({MIN_TIME.isoformat()} .. {MAX_TIME.isoformat()})"
+        )
+    return when
 
 
 class VirtualClock:
@@ -26,28 +57,58 @@ class VirtualClock:
 
     With ``follow_wall_clock`` the virtual time advances at ``speed`` times real time from the
     moment the clock is created, plus any explicit :meth:`advance`.
+
+    The clock stays inside :data:`MIN_TIME` .. :data:`MAX_TIME`, what the devices' wire formats
+    carry: a start outside it and an advance past it raise :class:`ClockRangeError` and leave the
+    clock unchanged; a clock following the wall clock stops at :data:`MAX_TIME`.
     """
+
+    min_time = MIN_TIME
+    max_time = MAX_TIME
 
     def __init__(
         self, start: dt.datetime | None = None, *, follow_wall_clock: bool = False, speed: float = 1.0
     ) -> None:
-        self._base = start or dt.datetime.now(dt.UTC).replace(microsecond=0)
+        self._base = check_time(start or dt.datetime.now(dt.UTC).replace(microsecond=0), "start time")
         self._offset = dt.timedelta()
         self._follow = follow_wall_clock
         self._speed = speed
         self._loop_start = dt.datetime.now(dt.UTC)
 
+    @property
+    def follows_wall_clock(self) -> bool:
+        """True when the virtual time moves with real time."""
+        return self._follow
+
+    def _moved(self) -> dt.timedelta:
+        if not self._follow:
+            return dt.timedelta()
+        try:
+            return (dt.datetime.now(dt.UTC) - self._loop_start) * self._speed
+        except OverflowError:
+            return MAX_TIME - MIN_TIME
+
     def now(self) -> dt.datetime:
-        """The current virtual time (aware, UTC)."""
-        moved = dt.timedelta()
-        if self._follow:
-            moved = (dt.datetime.now(dt.UTC) - self._loop_start) * self._speed
-        return self._base + self._offset + moved
+        """The current virtual time (aware, UTC), never past :data:`MAX_TIME`."""
+        try:
+            return min(self._base + self._offset + self._moved(), MAX_TIME)
+        except OverflowError:
+            return MAX_TIME
 
     def advance(self, delta: dt.timedelta) -> dt.datetime:
-        """Move the clock forward."""
+        """Move the clock forward; refuse (unchanged) a move past :data:`MAX_TIME`."""
         if delta < dt.timedelta():
-            raise ValueError("the clock only moves forward")
+            raise ClockRangeError("the clock only moves forward")
+        current = self.now()
+        try:
+            target = current + delta
+        except OverflowError:
+            target = None
+        if target is None or target > MAX_TIME:
+            raise ClockRangeError(
+                f"advancing {current.isoformat()} by {delta} passes {MAX_TIME.isoformat()}, the last instant the "
+                f"devices' wire formats carry (at most {MAX_TIME - current} more)"
+            )
         self._offset += delta
         return self.now()
 

@@ -9,16 +9,23 @@ which transfers it over the HAN; the device's Firmware Distribution Receipt Aler
 SRV 11.2 Read Firmware Version (ECS52 on an ESME, GCS38 on a GSME), SRV 11.3 Activate Firmware
 (CS06) and SRV 6.15.1 Update Security Credentials (KRP) (CS02b supplierBySupplier / network-
 OperatorByNetworkOperator, GBCS 13.3.5.x). Other SRVs answer "not supported for SMETS2 devices".
+
+The RequestID counter becomes the command's originator counter. The DSP has checked it against
+the last one accepted (:mod:`smets_emu.emulator.smets1.request_ids`); the gateway still refuses
+to sign with a counter above the time-based ceiling, so no remote party key ever signs a counter
+a device would keep as a new floor far ahead of real time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from smets_emu.emulator.fleet import Fleet
 from smets_emu.emulator.headend import HeadEnd
+from smets_emu.emulator.smets1.request_ids import RequestIdRule
 from smets_emu.emulator.smets1.store import DeviceState as InventoryEntry
 from smets_emu.emulator.smets1.validation import UserRole
 from smets_emu.errors import SmetsError
@@ -111,9 +118,18 @@ def update_credentials_payload(body: UpdateSecurityCredentialsKrp, counter: int)
 class FleetGateway:
     """The DSP's SMETS2 route onto an emulated fleet."""
 
-    def __init__(self, fleet: Fleet, headend: HeadEnd) -> None:
+    def __init__(
+        self,
+        fleet: Fleet,
+        headend: HeadEnd,
+        *,
+        request_ids: RequestIdRule | None = None,
+        wall_clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    ) -> None:
         self.fleet = fleet
         self.headend = headend
+        self.request_ids = request_ids or RequestIdRule()
+        self.wall_clock = wall_clock
 
     def submit(
         self, request: DuisRequest, *, user_role: UserRole, device: InventoryEntry, now: dt.datetime
@@ -140,10 +156,21 @@ class FleetGateway:
             else:
                 return self._answer(request, ResponseCode.NOT_SUPPORTED_FOR_SMETS2, now,
                                     f"SRV {request.srv} is not supported for SMETS2 devices")
+            ceiling = self.request_ids.ceiling(now, self.wall_clock())
+            floor = request.body.floor_seq_number if isinstance(request.body, UpdateSecurityCredentialsKrp) else None
+            if counter > ceiling or (floor is not None and floor > ceiling):
+                log.warning("refused to sign counter %d (floor %s) for %s: above %d", counter, floor,
+                            request.header.request_id, ceiling)
+                return self._answer(request, ResponseCode.REQUEST_ID_REJECTED, now,
+                                    f"RequestID counter {counter} or RemotePartyFloorSeqNumber {floor} is above the "
+                                    f"time-based ceiling {ceiling}")
             self.headend.register_device(target.state)
+            originator, on_behalf_of = request.originator, None
+            if target.device_type == "CHF":  # the ACB sends a CHF's commands, naming the requester (GBCS 4.3.2)
+                originator, on_behalf_of = self.headend.acb, request.originator
             command = self.headend.command(
-                originator=request.originator, recipient=request.target, message_code=code, payload=payload,
-                counter=counter,
+                originator=originator, recipient=request.target, message_code=code, payload=payload,
+                counter=counter, supplementary_id=on_behalf_of, supplementary_counter=counter if on_behalf_of else None,
             )
         except SmetsError as exc:
             return self._answer(request, ResponseCode.REQUEST_INVALID, now, f"cannot build the GBCS command: {exc}")
@@ -282,7 +309,7 @@ def gateway_for_inventory(store: Any, keystore: Any | None = None) -> FleetGatew
             keystore = generate_test_pki(seed=1).keystore
     fleet = Fleet(StateStore(":memory:"))
     headend = HeadEnd(keystore)
-    rows = store.db.execute("SELECT device_id, device_type FROM devices WHERE generation = 'SMETS2'").fetchall()
+    rows = store.query("SELECT device_id, device_type FROM devices WHERE generation = 'SMETS2'")
     for device_id, device_type in rows:
         if device_type in ("ESME", "GSME", "CHF", "GPF", "PPMID", "HCALCS"):
             state = new_device_state(bytes(device_id), device_type, keystore)

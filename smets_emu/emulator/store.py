@@ -3,6 +3,12 @@
 A device's new state and the messages it sends commit together or not at all, so a restart
 (even after SIGKILL) finds every device in the state reached by a prefix of its committed
 commands, and never forgets an accepted originator counter.
+
+The outbox is a bounded delivery log (see :class:`OutboxRetention`): the newest alerts and
+responses of every device are kept, older rows are deleted in the commit that pushes a device
+past its bound (batched every few commits), so the file stops growing once the bound is
+reached (freed pages are reused; new files use incremental auto-vacuum). The database file and
+its ``-wal``/``-shm`` files are owner-only (0600): they hold device private keys.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from pathlib import Path
 
 from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import SmetsError
+from smets_emu.secure_files import create_private_file, tighten
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +43,41 @@ CREATE TABLE IF NOT EXISTS outbox (
     delivered INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (delivered, seq);
+CREATE INDEX IF NOT EXISTS outbox_device ON outbox (eui, kind, seq);
+CREATE INDEX IF NOT EXISTS outbox_kind ON outbox (kind, seq);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+RETENTION_META = "outbox_retention"  # the bounds the outbox was last trimmed to
 IMAGE_TABLE = "CREATE TABLE IF NOT EXISTS firmware_images (ref TEXT PRIMARY KEY, data BLOB NOT NULL)"
 
 
 class StoreError(SmetsError):
     """The state store could not be read or written."""
+
+
+@dataclass(frozen=True)
+class OutboxRetention:
+    """How much of the outbox (the log of what devices sent) is kept.
+
+    Per device, the newest ``alerts_per_device`` alerts and ``responses_per_device`` responses
+    are kept (undelivered or not: responses go to the connection that asked as soon as they are
+    committed, alerts to the subscribers); over the whole store at most ``max_rows`` rows.
+    Trimming runs in the commit transaction once a device has added ``trim_every`` rows of a
+    kind, so a bound may be exceeded by up to ``trim_every - 1`` rows between trims.
+    """
+
+    alerts_per_device: int = 1000
+    responses_per_device: int = 20
+    max_rows: int = 250_000
+    trim_every: int = 32
+
+    def __post_init__(self) -> None:
+        if min(self.alerts_per_device, self.responses_per_device, self.max_rows) < 0 or self.trim_every < 1:
+            raise StoreError("outbox retention bounds must be >= 0 and trim_every >= 1")
+
+    def keep(self, kind: str) -> int:
+        """Rows of *kind* kept per device."""
+        return self.alerts_per_device if kind == "alert" else self.responses_per_device
 
 
 @dataclass(frozen=True)
@@ -57,19 +92,40 @@ class StoredMessage:
     created: str
 
 
+def _message(row: tuple) -> StoredMessage:  # type: ignore[type-arg]
+    return StoredMessage(row[0], bytes.fromhex(row[1]), row[2], bytes.fromhex(row[3]), bytes(row[4]), row[5])
+
+
 class StateStore:
     """Device states and outboxes in one SQLite file (or ``:memory:``)."""
 
-    def __init__(self, path: str | Path = ":memory:", *, synchronous: str = "NORMAL") -> None:
+    def __init__(
+        self,
+        path: str | Path = ":memory:",
+        *,
+        synchronous: str = "NORMAL",
+        retention: OutboxRetention | None = None,
+    ) -> None:
         self.path = str(path)
+        self.retention = retention or OutboxRetention()
         self._lock = threading.RLock()
+        self._added: dict[tuple[str, str], int] = {}  # (eui, kind) -> rows added since its last trim
+        self._added_total = 0
         try:
+            if self.path != ":memory:":
+                create_private_file(self.path)  # -wal and -shm take the database file's mode
+                for suffix in ("-wal", "-shm", "-journal"):
+                    tighten(self.path + suffix)
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            new_file = self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+            if new_file:
+                self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # only effective before the first table
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={synchronous}")
             self._db.executescript(SCHEMA)
-        except sqlite3.Error as exc:
+            self._trim_all()
+        except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open state store {self.path}: {exc}") from exc
 
     def close(self) -> None:
@@ -121,20 +177,125 @@ class StateStore:
                     (eui, state.device_type, text),
                 )
                 seqs = []
+                added: dict[tuple[str, str], int] = {}
                 for kind, recipient, message in outbound:
                     cur = self._db.execute(
                         "INSERT INTO outbox (eui, kind, recipient, message, created) VALUES (?, ?, ?, ?, ?)",
                         (eui, kind, recipient.hex().upper(), message, created),
                     )
                     seqs.append(int(cur.lastrowid or 0))
+                    added[(eui, kind)] = added.get((eui, kind), 0) + 1
+                trimmed = self._trim_after(added)
                 self._db.execute("COMMIT")
-                return seqs
             except sqlite3.Error as exc:
                 self._db.execute("ROLLBACK")
                 raise StoreError(f"commit failed for {eui}: {exc}") from exc
+            for key in trimmed:
+                if key is None:
+                    self._added_total = 0
+                else:
+                    self._added[key] = 0
+            return seqs
+
+    # --- outbox retention ------------------------------------------------------------------------------
+
+    def _trim_after(self, added: dict[tuple[str, str], int]) -> set[tuple[str, str] | None]:
+        """Inside a commit: trim every (device, kind) that reached ``trim_every`` new rows.
+
+        Returns the keys trimmed (None for the store-wide bound); their counters reset only
+        once the transaction commits.
+        """
+        if not added:
+            return set()
+        policy = self.retention
+        done: set[tuple[str, str] | None] = set()
+        for key, count in added.items():
+            pending = self._added.get(key, 0) + count
+            self._added[key] = pending
+            if pending >= policy.trim_every:
+                self._trim_device(*key, keep=policy.keep(key[1]))
+                done.add(key)
+        self._added_total += sum(added.values())
+        if self._added_total >= policy.trim_every:
+            self._trim_total(policy.max_rows)
+            done.add(None)
+        return done
+
+    def _trim_device(self, eui: str, kind: str, *, keep: int) -> None:
+        self._db.execute(
+            "DELETE FROM outbox WHERE eui = ? AND kind = ? AND seq <= "
+            "(SELECT seq FROM outbox WHERE eui = ? AND kind = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+            (eui, kind, eui, kind, keep),
+        )
+
+    def _trim_total(self, keep: int, *, exact: bool = False) -> None:
+        """Keep at most *keep* rows overall (the oldest go first, whatever their device).
+
+        The cheap form keeps the rows among the last *keep* sequence numbers (at most *keep*
+        rows, fewer where per-device trims left gaps); *exact* counts rows instead.
+        """
+        if exact:
+            self._db.execute(
+                "DELETE FROM outbox WHERE seq <= (SELECT seq FROM outbox ORDER BY seq DESC LIMIT 1 OFFSET ?)", (keep,)
+            )
+        else:
+            self._db.execute("DELETE FROM outbox WHERE seq <= (SELECT max(seq) FROM outbox) - ?", (keep,))
+
+    def _trim_all(self) -> None:
+        """At open: bring a store written with other bounds (or none) within the current ones.
+
+        Skipped (it reads the whole outbox) when the store was last written with the same bounds.
+        """
+        policy = self.retention
+        applied = f"{policy.alerts_per_device},{policy.responses_per_device},{policy.max_rows}"
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (RETENTION_META,)).fetchone()
+        if row is not None and row[0] == applied:
+            return
+        cur = self._db.execute(
+            "DELETE FROM outbox WHERE seq IN (SELECT seq FROM (SELECT seq, kind, row_number() OVER "
+            "(PARTITION BY eui, kind ORDER BY seq DESC) AS n FROM outbox) "
+            "WHERE n > CASE kind WHEN 'alert' THEN ? ELSE ? END)",
+            (policy.alerts_per_device, policy.responses_per_device),
+        )
+        removed = max(cur.rowcount, 0)
+        before = self._db.total_changes
+        self._trim_total(policy.max_rows, exact=True)
+        removed += self._db.total_changes - before
+        if removed:
+            log.info("state store %s: %d old outbox rows removed (retention)", self.path, removed)
+        self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (RETENTION_META, applied))
+        pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+        free = self._db.execute("PRAGMA freelist_count").fetchone()[0]
+        if free > 1024 and free * 4 > pages:
+            mode = self._db.execute("PRAGMA auto_vacuum").fetchone()[0]
+            if mode == 2:
+                self._db.execute("PRAGMA incremental_vacuum")
+            else:  # a file from before retention: switch it to incremental auto-vacuum once
+                log.info("state store %s: compacting (%d of %d pages free)", self.path, free, pages)
+                self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+                self._db.execute("VACUUM")
+
+    def outbox_rows(self) -> int:
+        """How many rows the outbox holds."""
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM outbox").fetchone()[0])
+
+    def recent_alerts(self, limit: int, device: bytes | None = None) -> list[StoredMessage]:
+        """The newest *limit* alerts devices sent (or *device* sent), newest last; they survive restarts."""
+        if limit <= 0:
+            return []
+        query = "SELECT seq, eui, kind, recipient, message, created FROM outbox WHERE kind = 'alert'"
+        args: list[object] = []
+        if device is not None:
+            query += " AND eui = ?"
+            args.append(device.hex().upper())
+        args.append(int(limit))
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY seq DESC LIMIT ?", args).fetchall()
+        return [_message(r) for r in reversed(rows)]
 
     def outbox(self, eui: bytes | None = None, *, undelivered_only: bool = False) -> list[StoredMessage]:
-        """Messages devices sent, oldest first."""
+        """Messages devices sent that retention kept (:class:`OutboxRetention`), oldest first."""
         query = "SELECT seq, eui, kind, recipient, message, created FROM outbox"
         clauses, args = [], []
         if eui is not None:
@@ -146,7 +307,7 @@ class StateStore:
             query += " WHERE " + " AND ".join(clauses)
         with self._lock:
             rows = self._db.execute(query + " ORDER BY seq", args).fetchall()
-        return [StoredMessage(r[0], bytes.fromhex(r[1]), r[2], bytes.fromhex(r[3]), bytes(r[4]), r[5]) for r in rows]
+        return [_message(r) for r in rows]
 
     def mark_delivered(self, seqs: Iterable[int]) -> None:
         """Flag outbox rows as delivered."""

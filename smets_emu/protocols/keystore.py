@@ -31,6 +31,7 @@ from smets_emu.protocols.certificates import (
     certificate_public_key,
     certificate_role,
 )
+from smets_emu.secure_files import make_private_dir, write_secret
 
 logger = logging.getLogger(__name__)
 
@@ -155,6 +156,8 @@ class Keystore:
 
     def __init__(self) -> None:
         self._entries: dict[tuple[bytes, KeyUsage], KeystoreEntry] = {}
+        self.anomalies: list[str] = []
+        """Inconsistencies found by :meth:`load` (logged at debug level, summarised at info level)."""
 
     # --- files -------------------------------------------------------------------------------------------
 
@@ -184,8 +187,12 @@ class Keystore:
                 if strict:
                     raise KeystoreError(f"{file.name}: {exc}") from exc
                 logger.warning("skipping keystore file %s: %s", file.name, exc)
-        for entry in store.entries():
-            store._warn_inconsistent(entry)
+        store.anomalies = [note for entry in store.entries() for note in store._inconsistencies(entry)]
+        for note in store.anomalies:
+            logger.debug("%s: %s", folder, note)
+        if store.anomalies:  # known in the RTDS keystore: a summary, not a warning on every command
+            logger.info("keystore %s: %d inconsistent entries (%s); -vv for details",
+                        folder, len(store.anomalies), ", ".join(n.split(":")[0] for n in store.anomalies))
         return store
 
     def _load_file(self, file: Path, eui: bytes, usage: KeyUsage, ext: str) -> None:
@@ -205,37 +212,43 @@ class Keystore:
             private_key=privates[0] if privates else None,
         )
 
-    def _warn_inconsistent(self, entry: KeystoreEntry) -> None:
+    def _inconsistencies(self, entry: KeystoreEntry) -> list[str]:
+        """What does not fit in a slot: a certificate issued to another EUI, a private key of another pair."""
         name = entry.file_stem()
+        notes = []
         if entry.certificate is not None:
             try:
                 cert_eui = certificate_eui(entry.certificate)
             except KeyMaterialError:
                 cert_eui = None
             if cert_eui is not None and cert_eui != entry.eui:
-                logger.warning("%s: certificate is for EUI %s", name, cert_eui.hex().upper())
+                notes.append(f"{name}: certificate is for EUI {cert_eui.hex().upper()}")
         public = entry.public_key
         private = entry.private_key
         if private is not None and public is not None and not _same_key(private.public_key(), public):
-            logger.warning("%s: private key does not match the public key", name)
+            notes.append(f"{name}: private key does not match the public key")
+        return notes
 
     def save(self, path: str | Path) -> None:
-        """Write every entry in the keystore file layout (creating the folder if needed)."""
+        """Write every entry in the keystore file layout (creating the folder if needed).
+
+        The folder is owner-only (0700) and every file 0600: it holds private keys.
+        """
         folder = Path(path)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            make_private_dir(folder)
             for entry in self.entries():
                 stem = entry.file_stem()
                 if entry.certificate is not None:
                     data = entry.certificate.public_bytes(serialization.Encoding.PEM)
-                    (folder / f"{stem}.pem").write_bytes(data)
+                    write_secret(folder / f"{stem}.pem", data)
                 elif entry.bare_public_key is not None:
                     data = entry.bare_public_key.public_bytes(
                         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
                     )
-                    (folder / f"{stem}.pem").write_bytes(data)
+                    write_secret(folder / f"{stem}.pem", data)
                 if entry.private_key is not None:
-                    (folder / f"{stem}.key").write_bytes(private_key_pem(entry.private_key))
+                    write_secret(folder / f"{stem}.key", private_key_pem(entry.private_key))
         except OSError as exc:
             raise KeystoreError(f"cannot write keystore folder {folder}: {exc}") from exc
 

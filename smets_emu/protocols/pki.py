@@ -48,6 +48,7 @@ from smets_emu.protocols.certificates import (
     unique_identifier_attribute,
 )
 from smets_emu.protocols.keystore import Keystore, KeyUsage, parse_key_material, private_key_pem
+from smets_emu.secure_files import write_secret
 
 ROLE_RECOVERY = 1
 ROLE_SUPPLIER = 2
@@ -326,8 +327,8 @@ class TestPki:
         )
         try:
             for stem, cert, key in pairs:
-                (folder / f"{stem}.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-                (folder / f"{stem}.key").write_bytes(private_key_pem(key))
+                write_secret(folder / f"{stem}.pem", cert.public_bytes(serialization.Encoding.PEM))
+                write_secret(folder / f"{stem}.key", private_key_pem(key))
         except OSError as exc:
             raise PkiError(f"cannot write test PKI to {folder}: {exc}") from exc
 

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from smets_emu.inputs import MAX_MESSAGE_FILE_BYTES, parse_hex_text, read_file
+
 ENV_VAR = "SMETS_RTDS"
 _KINDS = ("PRECOMMAND", "COMMAND", "RESPONSE", "ALERT")
 _KIND_RE = re.compile(r"_(PRECOMMAND|COMMAND|RESPONSE|ALERT)(?:_|$)")
@@ -25,8 +27,9 @@ class RtdsFile:
     kind: str  # COMMAND, PRECOMMAND, RESPONSE or ALERT
 
     def read(self) -> bytes:
-        """The message bytes."""
-        return bytes.fromhex("".join(self.path.read_text(encoding="ascii").split()))
+        """The message bytes (a bounded read; InputError for an oversized file or one that is not even-length hex)."""
+        data = read_file(self.path, MAX_MESSAGE_FILE_BYTES, what="an RTDS message file")
+        return parse_hex_text(data, name=str(self.path))
 
 
 def find_rtds_root(start: Path | None = None) -> Path | None:

@@ -3,6 +3,8 @@
 ``start_fleet(folder)`` provisions a fleet with its own test PKI in *folder*, serves it on
 ephemeral TCP ports (GFI, binary, HTTP) with a virtual clock, and yields a :class:`SmetsFleet`.
 :class:`SmetsClient` sends commands through the real WAN front as a named remote party.
+The control plane is authenticated as ``smets-emu run`` serves it: :attr:`SmetsFleet.token` and
+:attr:`SmetsFleet.http_headers` carry its bearer token, and :meth:`SmetsFleet.http` sends it.
 """
 
 from __future__ import annotations
@@ -10,8 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +32,15 @@ from smets_emu.tools.wan_client import RemoteParty, Reply, WanClient
 _T = TypeVar("_T")
 
 DEFAULT_START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class HttpReply:
+    """A control-plane answer: status, body (decoded JSON, or text for other content) and headers."""
+
+    status: int
+    body: Any
+    headers: dict[str, str]
 
 
 class SmetsFleet:
@@ -92,6 +107,52 @@ class SmetsFleet:
         else:
             self.service.faults.add(eui, fault)
 
+    @property
+    def token(self) -> str | None:
+        """The control plane's bearer token (None when served without authentication or without HTTP)."""
+        return self.service.control_token
+
+    @property
+    def http_headers(self) -> dict[str, str]:
+        """Headers that authenticate a control-plane request (``Authorization: Bearer <token>``)."""
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    @property
+    def http_url(self) -> str:
+        """The control plane's base URL (``http://127.0.0.1:<port>``)."""
+        if self.endpoints.http is None:
+            raise RuntimeError("the fleet serves no control plane (start_fleet(..., http=False))")
+        host, port = self.endpoints.http
+        return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+
+    def http(self, method: str, path: str, body: Any = None, *, content_type: str | None = None,
+             timeout: float = 10.0) -> HttpReply:
+        """One control-plane request with the token: ``fleet.http("POST", "/clock/advance", {"hours": 1})``.
+
+        A dict or list *body* is sent as JSON, bytes or str as they are (``content_type`` defaults
+        to ``application/xml`` on ``/duis`` and ``application/json`` elsewhere).
+        """
+        data: bytes | None = None
+        method = method.upper()
+        if body is not None:
+            data = body.encode() if isinstance(body, str) else body if isinstance(body, bytes) else json.dumps(
+                body).encode()
+        headers = dict(self.http_headers)
+        if method not in ("GET", "HEAD"):
+            headers["Content-Type"] = content_type or (
+                "application/xml" if path.split("?", 1)[0] == "/duis" else "application/json")
+        request = urllib.request.Request(self.http_url + path, data=data, method=method, headers=headers)
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
+        try:
+            with opener.open(request, timeout=timeout) as response:
+                status, raw, reply_headers = response.status, response.read(), dict(response.headers)
+        except urllib.error.HTTPError as exc:
+            status, raw, reply_headers = exc.code, exc.read(), dict(exc.headers)
+        parsed: Any = raw.decode("utf-8", "replace")
+        if reply_headers.get("Content-Type", "").startswith("application/json"):
+            parsed = json.loads(raw)
+        return HttpReply(status, parsed, reply_headers)
+
     def client(self, framing: str = "gfi") -> SmetsClient:
         """A new blocking client on its own connection."""
         return SmetsClient(self, framing)
@@ -106,7 +167,12 @@ class SmetsClient:
         if endpoint is None:
             raise RuntimeError(f"the fleet serves no {framing} framing")
         self._wan = fleet.run(WanClient.connect(endpoint[0], endpoint[1], framing))
-        self.party = RemoteParty(fleet.lab.keystore, lambda data: self._wan.exchange(data, timeout=timeout))
+        self.party = RemoteParty(fleet.lab.keystore, lambda data: self._wan.exchange(data, timeout=timeout),
+                                 device_type_of=self._device_type)
+
+    def _device_type(self, eui: bytes) -> str | None:
+        device = self.fleet.lab.fleet.device(eui)
+        return None if device is None else device.device_type
 
     def command(
         self,
@@ -140,11 +206,16 @@ def start_fleet(
     devices: int = 4,
     start: dt.datetime = DEFAULT_START,
     http: bool = True,
+    auth: bool = True,
 ) -> Iterator[SmetsFleet]:
-    """Provision (or resume) a lab in *folder* and serve it from a background thread."""
+    """Provision (or resume) a lab in *folder* and serve it from a background thread.
+
+    The control plane (when *http*) listens on 127.0.0.1 and needs the fleet's token unless *auth* is False.
+    """
     lab = open_lab(folder, spec or default_fleet(devices), synchronous="OFF")
     config = ServiceConfig(
-        port=0, binary_port=0, http_port=0 if http else None, clock="virtual", start=start, tick_interval=3600.0
+        port=0, binary_port=0, http_port=0 if http else None, clock="virtual", start=start, tick_interval=3600.0,
+        auth=auth,
     )
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="smets-fleet", daemon=True)

@@ -5,7 +5,9 @@ Fixtures:
 - ``smets_fleet``: a fleet (default premises: ESME, GSME, CHF, GPF) with its own test PKI in a
   temporary folder, served on ephemeral TCP ports with a virtual clock; see
   :class:`smets_emu.testing.SmetsFleet` (``esme``/``gsme``/``chf``/``gpf`` EUIs, ``advance``,
-  ``fault``, ``alerts``, ``endpoints``, ``key_folder``).
+  ``fault``, ``alerts``, ``endpoints``, ``key_folder``). Its control plane needs a bearer token, as
+  ``smets-emu run``'s does: ``token`` and ``http_headers`` carry it and ``http(method, path, body)``
+  sends it (``smets_fleet.http("GET", "/devices").body``).
 - ``smets_client``: a blocking remote-party client over the fleet's GFI TCP front:
   ``smets_client.command(0x0059, to=smets_fleet.esme)`` returns the decoded, checked reply.
 - ``smets_fleet_devices``: override to size the fleet (default 4).

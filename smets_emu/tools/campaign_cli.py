@@ -5,6 +5,10 @@ the lab's virtual clock, pauses when a stage's failed fraction exceeds the error
 optionally activates the image (CS06) and prints a summary; a text progress bar goes to stderr.
 Run it again to continue an interrupted campaign, with ``--resume`` after a pause, or
 ``--abort``. Exit status: 0 completed, 3 paused, 2 error.
+
+Both commands open the lab themselves, so they refuse (exit 2, naming the owner's PID and
+endpoints) a lab that another process, such as ``smets-emu run``, has open: one process owns a
+lab (see :mod:`smets_emu.tools.lab_lock`).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from smets_emu.emulator.firmware.campaign import (
 )
 from smets_emu.emulator.headend import HeadEnd
 from smets_emu.errors import SmetsError
+from smets_emu.inputs import MAX_FIRMWARE_IMAGE_BYTES, read_file
 from smets_emu.tools.lab import Lab, open_lab
 
 BAR_WIDTH = 30
@@ -137,7 +142,7 @@ def run_campaign(args: argparse.Namespace) -> int:
             _print_summary(campaign.summary(), args.json)
             return 0
         if active and campaign is not None:
-            if args.image and campaign.record["file"] != _file_ref(Path(args.image).read_bytes()):
+            if args.image and campaign.record["file"] != _file_ref(_read_image(args.image)):
                 raise SmetsError(f"campaign {campaign.record['id']} is {campaign.status}: resume or abort it first")
             if campaign.status == PAUSED and not (args.resume or args.retry_failed):
                 _print_summary(campaign.summary(), args.json)
@@ -147,7 +152,7 @@ def run_campaign(args: argparse.Namespace) -> int:
         else:
             if not args.image:
                 raise SmetsError("give --image")
-            data = Path(args.image).read_bytes()
+            data = _read_image(args.image)
             if args.targets:
                 targets = [bytes.fromhex(t) for t in args.targets]
             else:
@@ -171,6 +176,11 @@ def run_campaign(args: argparse.Namespace) -> int:
         return 2
     finally:
         lab.close()
+
+
+def _read_image(path: str) -> bytes:
+    """The Upgrade Image file, read with the OTA path's size cap (``inputs.MAX_FIRMWARE_IMAGE_BYTES``)."""
+    return read_file(path, MAX_FIRMWARE_IMAGE_BYTES, what="an Upgrade Image (the most the OTA path takes)")
 
 
 def _file_ref(data: bytes) -> str:

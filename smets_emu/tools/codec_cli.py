@@ -5,13 +5,23 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
-from smets_emu.errors import CryptoError, SmetsError
+from smets_emu.errors import CryptoError, InputError, SmetsError
+from smets_emu.inputs import (
+    MAX_JSON_BYTES,
+    MAX_MESSAGE_FILE_BYTES,
+    is_hex_text,
+    iter_lines,
+    parse_hex_text,
+    read_file,
+    read_stream,
+)
 from smets_emu.protocols import gbt
 from smets_emu.protocols.envelope import decode_envelope_with_spans
 from smets_emu.protocols.message import (
@@ -27,42 +37,77 @@ from smets_emu.protocols.security import CheckStatus, GbcsKeys, seal, verify_mes
 log = logging.getLogger(__name__)
 
 HEX_SUFFIXES = {".hex", ".txt"}
-_HEX_CHARS = set("0123456789abcdefABCDEF")
+_HEX_CHARS = frozenset("0123456789abcdefABCDEF")
+_MESSAGE_FILE = "a GBCS message file"
+
+Input = tuple[str, bytes | None, str | None]
 
 
-def _read_source(path: Path) -> bytes:
-    raw = path.read_bytes()
-    text = raw.decode("ascii", errors="replace")
-    compact = "".join(text.split())
-    if compact and set(compact) <= _HEX_CHARS and len(compact) % 2 == 0:
-        return bytes.fromhex(compact)
-    return raw
-
-
-def iter_inputs(items: Iterable[str]) -> Iterator[tuple[str, bytes | None, str | None]]:
-    """Yield (source, bytes, error) for every FILE, FOLDER (recursively, sorted) or inline HEX."""
-    for item in items:
-        path = Path(item)
-        if item == "-":
-            for n, line in enumerate(sys.stdin, 1):
-                line = line.strip()
-                if line:
-                    yield from _hex_item(f"<stdin>:{n}", line)
-        elif path.is_dir():
-            for file in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in HEX_SUFFIXES):
-                yield str(file), _read_source(file), None
-        elif path.is_file():
-            yield str(path), _read_source(path), None
-        else:
-            yield from _hex_item(item, item)
-
-
-def _hex_item(source: str, text: str) -> Iterator[tuple[str, bytes | None, str | None]]:
-    compact = "".join(text.split())
+def _exists(item: str) -> bool:
     try:
-        yield source, bytes.fromhex(compact), None
-    except ValueError:
-        yield source, None, "not a file, folder or hex string"
+        return os.path.lexists(item)
+    except (OSError, ValueError):  # a name too long for the file system, or holding a NUL
+        return False
+
+
+def _looks_hex(item: str) -> bool:
+    """Hex digits, optionally separated by ASCII whitespace."""
+    return any(c in _HEX_CHARS for c in item) and all(c in _HEX_CHARS or c in " \t\r\n" for c in item)
+
+
+def read_message_file(path: str | Path) -> bytes:
+    """One message from a file: hex text (whitespace and line breaks ignored) or raw bytes.
+
+    At most :data:`~smets_emu.inputs.MAX_MESSAGE_FILE_BYTES` are read (devices and pipes
+    included); InputError names the file and what was wrong (size and cap, or the line with an
+    odd number of hex digits).
+    """
+    data = read_file(path, MAX_MESSAGE_FILE_BYTES, what=_MESSAGE_FILE)
+    return parse_hex_text(data, name=str(path)) if is_hex_text(data) else data
+
+
+def iter_inputs(items: Iterable[str]) -> Iterator[Input]:
+    """Yield (source, bytes, error) for every FILE, FOLDER (recursively, sorted), inline HEX or ``-``.
+
+    An argument made of hex digits that is not an existing path is hex; ``-`` reads one hex
+    message per line from standard input. Inputs are read one at a time, each bounded
+    (:mod:`smets_emu.inputs`).
+    """
+    for item in items:
+        if item == "-":
+            yield from _stdin_inputs()
+        elif _looks_hex(item) and not _exists(item):
+            yield _hex_input(item, item.encode("ascii"))
+        elif not _exists(item):
+            yield item, None, "no such file or folder, and not hex digits"
+        elif Path(item).is_dir():
+            for file in sorted(p for p in Path(item).rglob("*") if p.is_file() and p.suffix.lower() in HEX_SUFFIXES):
+                yield _file_input(file)
+        else:
+            yield _file_input(Path(item))
+
+
+def _file_input(path: Path) -> Input:
+    try:
+        return str(path), read_message_file(path), None
+    except InputError as exc:
+        return str(path), None, str(exc)
+
+
+def _hex_input(source: str, text: bytes, *, name: str | None = None, line: int = 1) -> Input:
+    try:
+        return source, parse_hex_text(text, name=name or source, first_line=line), None
+    except InputError as exc:
+        return source, None, str(exc)
+
+
+def _stdin_inputs() -> Iterator[Input]:
+    try:
+        for number, line in iter_lines(sys.stdin.buffer, MAX_MESSAGE_FILE_BYTES, name="<stdin>", what="a hex line"):
+            if line.strip():
+                yield _hex_input(f"<stdin>:{number}", line, name="<stdin>", line=number)
+    except InputError as exc:
+        yield "<stdin>", None, str(exc)
 
 
 def describe_gbt(source: str, data: bytes) -> dict[str, Any]:
@@ -123,14 +168,44 @@ def _print_tree(value: Any, out: TextIO, indent: int = 0, key: str | None = None
         out.write(f"{pad}{label}{value}\n")
 
 
+class _Output:
+    """Writes decode records as they come: a readable tree, JSON lines, or one JSON array streamed."""
+
+    def __init__(self, args: argparse.Namespace, out: TextIO) -> None:
+        self.json_lines = args.json_lines
+        self.json = args.json
+        self.out = out
+        self.count = 0
+
+    def emit(self, record: dict[str, Any]) -> None:
+        if self.json_lines:
+            self.out.write(json.dumps(record) + "\n")
+        elif self.json:
+            text = json.dumps(record, indent=2).replace("\n", "\n  ")
+            self.out.write(("[\n  " if not self.count else ",\n  ") + text)
+        else:
+            self.out.write(f"== {record['source']}\n")
+            _print_tree(record, self.out)
+        self.count += 1
+
+    def close(self) -> None:
+        if self.json:
+            self.out.write("\n]\n" if self.count else "[]\n")
+
+
 def run_decode(args: argparse.Namespace) -> int:
-    """Entry point of ``smets-emu decode``."""
-    keys = _load_keys(args.keystore)
+    """Entry point of ``smets-emu decode``: exit 1 when any input could not be read or decoded, 2 on a bad option."""
+    try:
+        keys = _load_keys(args.keystore)
+    except SmetsError as exc:
+        print(f"smets-emu decode: {exc}", file=sys.stderr)
+        return 2
     failures = 0
-    records: list[dict[str, Any]] = []
+    output = _Output(args, sys.stdout)
     reassembler = gbt.Reassembler()
     for source, data, error in iter_inputs(args.inputs):
         whole = None
+        record: dict[str, Any] = {}
         if data is not None:
             try:
                 record = describe(source, data, keys)
@@ -144,23 +219,15 @@ def run_decode(args: argparse.Namespace) -> int:
             record = {"source": source, "error": error}
         if whole is not None:
             reassembler = gbt.Reassembler()
-            _emit(args, records, record)
-            record = describe(f"{source}#reassembled", whole, keys)
-        _emit(args, records, record)
-    if args.json:
-        json.dump(records, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+            output.emit(record)
+            try:
+                record = describe(f"{source}#reassembled", whole, keys)
+            except SmetsError as exc:
+                failures += 1
+                record = {"source": f"{source}#reassembled", "error": f"{type(exc).__name__}: {exc}"}
+        output.emit(record)
+    output.close()
     return 1 if failures else 0
-
-
-def _emit(args: argparse.Namespace, records: list[dict[str, Any]], record: dict[str, Any]) -> None:
-    if args.json_lines:
-        sys.stdout.write(json.dumps(record) + "\n")
-    elif args.json:
-        records.append(record)
-    else:
-        sys.stdout.write(f"== {record['source']}\n")
-        _print_tree(record, sys.stdout)
 
 
 def _load_keys(folder: str | None) -> GbcsKeys | None:
@@ -171,13 +238,14 @@ def _load_keys(folder: str | None) -> GbcsKeys | None:
     return GbcsKeys(Keystore.load(Path(folder)))
 
 
-def _records(stream: TextIO, *, json_lines: bool) -> Iterator[Any]:
+def _records(stream: BinaryIO, name: str, *, json_lines: bool) -> Iterator[Any]:
+    """JSON records from a stream: one per line (each line bounded), or one document (bounded)."""
     if json_lines:
-        for line in stream:
+        for _, line in iter_lines(stream, MAX_JSON_BYTES, name=name, what="a JSON line"):
             if line.strip():
                 yield json.loads(line)
         return
-    doc = json.load(stream)
+    doc = json.loads(read_stream(stream, MAX_JSON_BYTES, name=name, what="a JSON document"))
     yield from doc if isinstance(doc, list) else [doc]
 
 
@@ -200,29 +268,48 @@ def rebuild(record: Any, keys: GbcsKeys | None, *, force: bool = False) -> bytes
 
 
 def run_encode(args: argparse.Namespace) -> int:
-    """Entry point of ``smets-emu encode``."""
-    keys = _load_keys(args.keystore)
+    """Entry point of ``smets-emu encode``: exit 1 when a record could not be rebuilt, 2 on unreadable input."""
+    try:
+        keys = _load_keys(args.keystore)
+    except SmetsError as exc:
+        print(f"smets-emu encode: {exc}", file=sys.stderr)
+        return 2
     failures = 0
-    streams = [open(f, encoding="utf-8") for f in args.files] if args.files else [sys.stdin]  # noqa: SIM115
-    for stream in streams:
+    unreadable = 0
+    for name in args.files or ["-"]:
         try:
-            for n, record in enumerate(_records(stream, json_lines=args.json_lines), 1):
-                if isinstance(record, dict) and "error" in record and "message" not in record:
-                    failures += 1
-                    sys.stderr.write(f"record {n}: skipped, decode had failed: {record['error']}\n")
-                    continue
-                try:
-                    sys.stdout.write(rebuild(record, keys, force=args.force_resign).hex().upper() + "\n")
-                except (SmetsError, CryptoError) as exc:
-                    failures += 1
-                    sys.stderr.write(f"record {n}: {type(exc).__name__}: {exc}\n")
-        except json.JSONDecodeError as exc:
-            sys.stderr.write(f"invalid JSON: {exc}\n")
+            stream = sys.stdin.buffer if name == "-" else open(name, "rb")  # noqa: SIM115
+        except OSError as exc:
+            print(f"smets-emu encode: {name}: {exc.strerror or exc}", file=sys.stderr)
+            unreadable += 1
+            continue
+        try:
+            failures += _encode_stream(stream, "<stdin>" if name == "-" else name, keys, args)
+        except InputError as exc:
+            print(f"smets-emu encode: {exc}", file=sys.stderr)
+            unreadable += 1
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            sys.stderr.write(f"{name}: invalid JSON: {exc}\n")
             failures += 1
         finally:
-            if stream is not sys.stdin:
+            if stream is not sys.stdin.buffer:
                 stream.close()
-    return 1 if failures else 0
+    return 2 if unreadable else 1 if failures else 0
+
+
+def _encode_stream(stream: BinaryIO, name: str, keys: GbcsKeys | None, args: argparse.Namespace) -> int:
+    failures = 0
+    for n, record in enumerate(_records(stream, name, json_lines=args.json_lines), 1):
+        if isinstance(record, dict) and "error" in record and "message" not in record:
+            failures += 1
+            sys.stderr.write(f"record {n}: skipped, decode had failed: {record['error']}\n")
+            continue
+        try:
+            sys.stdout.write(rebuild(record, keys, force=args.force_resign).hex().upper() + "\n")
+        except (SmetsError, CryptoError) as exc:
+            failures += 1
+            sys.stderr.write(f"record {n}: {type(exc).__name__}: {exc}\n")
+    return failures
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -6,14 +6,16 @@ import argparse
 import json
 import logging
 import sys
-from pathlib import Path
 
 from smets_emu.emulator.smets1.correction import correct_network_operator_certificates
 from smets_emu.emulator.smets1.dsp import Dsp
 from smets_emu.emulator.smets1.scenario import generate_fleet, seed_default_scenario
 from smets_emu.emulator.smets1.store import SWITCH_SECMP0107_DSP, SWITCH_SECMP0107_S1SP, Store
 from smets_emu.emulator.smets1.validation import UserRole
-from smets_emu.errors import SmetsError
+from smets_emu.errors import InputError, SmetsError
+from smets_emu.inputs import read_file, read_stream
+from smets_emu.protocols.duis import ResponseCode, parse_response
+from smets_emu.protocols.duis.xml import MAX_DOCUMENT_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +25,15 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     duis = sub.add_parser("duis", help="DUIS service requests to the DSP and SMETS1 Service Provider")
     commands = duis.add_subparsers(dest="duis_command", required=True)
 
-    submit = commands.add_parser("submit", help="submit a DUIS request file and print the response XML")
+    submit = commands.add_parser(
+        "submit", help="submit DUIS request files and print each response (exit 1 unless every code is a success)"
+    )
     submit.add_argument("files", nargs="+", metavar="FILE", help="DUIS request XML ('-' for stdin)")
     submit.add_argument("--as", dest="role", metavar="ROLE", help="user role to act in (IS, ES, GS, ED, GT, OU)")
     submit.add_argument("--state", metavar="DB", help="SQLite state (seeded with the default scenario if new)")
     submit.add_argument("--secmp0107", choices=("on", "off"), help="set the SECMP0107 switch at DSP and S1SP")
+    submit.add_argument("--json-lines", action="store_true",
+                        help="one JSON object per file: file, response_code, success, description, response (XML)")
     submit.set_defaults(func=run_submit)
 
     fleet = commands.add_parser("fleet", help="generate a SMETS1 fleet into a state database")
@@ -55,6 +61,12 @@ def open_state(path: str | None) -> Store:
 
 
 def run_submit(args: argparse.Namespace) -> int:
+    """Entry point of ``smets-emu duis submit``.
+
+    Prints, per file, a ``== FILE: CODE description`` line and the response XML (``--json-lines``:
+    one JSON object per file). Exit 0 when every response code is a success (``I`` codes), 1 when
+    any is not or a file could not be read, 2 on a bad option.
+    """
     try:
         role = UserRole.parse(args.role) if args.role else None
     except ValueError as exc:
@@ -68,20 +80,42 @@ def run_submit(args: argparse.Namespace) -> int:
     if args.secmp0107 is not None:
         for name in (SWITCH_SECMP0107_DSP, SWITCH_SECMP0107_S1SP):
             store.set_switch(name, args.secmp0107 == "on")
+    from smets_emu.emulator.smets1.request_ids import RequestIdRule
     from smets_emu.emulator.smets2_dsp import gateway_for_inventory
 
-    dsp = Dsp(store, smets2=gateway_for_inventory(store))
+    # a throw-away fleet: template counters (1000) are taken; the ceiling and "above the last" still hold
+    dsp = Dsp(store, smets2=gateway_for_inventory(store), request_ids=RequestIdRule(past=None))
     status = 0
-    for item in args.files:
-        try:
-            data = sys.stdin.buffer.read() if item == "-" else Path(item).read_bytes()
-        except OSError as exc:
-            print(f"smets-emu duis submit: {item}: {exc.strerror}", file=sys.stderr)
-            status = 1
-            continue
-        sys.stdout.write(dsp.submit_xml(data, user_role=role).decode("utf-8"))
-    store.close()
+    try:
+        for item in args.files:
+            name = "<stdin>" if item == "-" else item
+            try:
+                if item == "-":
+                    data = read_stream(sys.stdin.buffer, MAX_DOCUMENT_BYTES, name=name, what="a DUIS request")
+                else:
+                    data = read_file(item, MAX_DOCUMENT_BYTES, what="a DUIS request")
+            except InputError as exc:
+                print(f"smets-emu duis submit: {exc}", file=sys.stderr)
+                status = 1
+                continue
+            xml = dsp.submit_xml(data, user_role=role)
+            code = parse_response(xml).response_code
+            if not code.is_success:
+                status = 1
+            _print_response(args, name, code, xml.decode("utf-8"))
+    finally:
+        store.close()
     return status
+
+
+def _print_response(args: argparse.Namespace, name: str, code: ResponseCode, xml: str) -> None:
+    if args.json_lines:
+        record = {"file": name, "response_code": code.value, "success": code.is_success,
+                  "description": code.description, "response": xml}
+        sys.stdout.write(json.dumps(record) + "\n")
+        return
+    sys.stdout.write(f"== {name}: {code.value} {code.description}\n")
+    sys.stdout.write(xml if xml.endswith("\n") else xml + "\n")
 
 
 def run_fleet(args: argparse.Namespace) -> int:

@@ -10,12 +10,18 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from smets_emu.errors import SmetsError
 
 FAULT_KINDS = ("drop", "delay", "corrupt", "power-cycle")
+DIRECTIONS = ("command", "reply")
+MAX_COUNT = 10_000
+"""The most commands (or replies) one fault request affects."""
+MAX_SECONDS = 300.0
+"""The longest delay one fault request injects."""
 
 
 class FaultError(SmetsError):
@@ -36,18 +42,32 @@ class Fault:
 
     @classmethod
     def from_json(cls, obj: Any) -> Fault:
-        """Parse ``{"kind": ..., "count": 1, "seconds": 0.0, "direction": "command"}``."""
-        if not isinstance(obj, dict) or obj.get("kind") not in FAULT_KINDS:
+        """Parse ``{"kind": ..., "count": 1, "seconds": 0.0, "direction": "command"}``.
+
+        ``count`` is an integer in 1..:data:`MAX_COUNT`, ``seconds`` a finite number in
+        0..:data:`MAX_SECONDS`, ``direction`` one of :data:`DIRECTIONS`; other keys are refused.
+        """
+        if not isinstance(obj, dict):
+            raise FaultError("a fault is a JSON object")
+        if obj.get("kind") not in FAULT_KINDS:
             raise FaultError(f"kind is one of {', '.join(FAULT_KINDS)}")
-        try:
-            count = int(obj.get("count", 1))
-            seconds = float(obj.get("seconds", 0.0))
-        except (TypeError, ValueError) as exc:
-            raise FaultError("count is an integer and seconds a number") from exc
+        unknown = sorted(set(obj) - {"kind", "count", "seconds", "direction"})
+        if unknown:
+            raise FaultError(f"unknown key(s) {', '.join(map(str, unknown))}: a fault has kind, count, seconds and "
+                             "direction")
+        count = obj.get("count", 1)
+        if isinstance(count, float) and math.isfinite(count) and count.is_integer():
+            count = int(count)
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_COUNT:
+            raise FaultError(f"count is an integer from 1 to {MAX_COUNT}")
+        seconds = obj.get("seconds", 0.0)
+        if (isinstance(seconds, bool) or not isinstance(seconds, int | float) or not math.isfinite(seconds)
+                or not 0 <= seconds <= MAX_SECONDS):
+            raise FaultError(f"seconds is a number from 0 to {MAX_SECONDS}")
         direction = obj.get("direction", "command")
-        if count < 1 or seconds < 0 or direction not in ("command", "reply"):
-            raise FaultError("count >= 1, seconds >= 0, direction command or reply")
-        return cls(obj["kind"], count, seconds, direction)
+        if direction not in DIRECTIONS:
+            raise FaultError(f"direction is one of {', '.join(DIRECTIONS)}")
+        return cls(obj["kind"], count, float(seconds), direction)
 
 
 def corrupt(message: bytes) -> bytes:

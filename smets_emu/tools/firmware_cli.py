@@ -10,10 +10,23 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_private_key, load_pem_private_key
 
-from smets_emu.errors import SmetsError
+from smets_emu.errors import InputError, SmetsError
+from smets_emu.inputs import (
+    MAX_FIRMWARE_IMAGE_BYTES,
+    MAX_KEY_FILE_BYTES,
+    describe_size,
+    read_file,
+    read_stream,
+)
+from smets_emu.protocols.duis.xml import MAX_DOCUMENT_BYTES
 from smets_emu.protocols.firmware import UpgradeImage, decode_image, sign_image, verify_image
 from smets_emu.protocols.keystore import Keystore, KeyUsage
 from smets_emu.tools import campaign_cli
+
+_IMAGE_LIMIT = (
+    f"an Upgrade Image is at most {describe_size(MAX_FIRMWARE_IMAGE_BYTES)}, the most the OTA path takes "
+    "(DUIS UpdateFirmware FirmwareImage, SRV 11.1)"
+)
 
 
 def _number(text: str) -> int:
@@ -59,7 +72,7 @@ def _signing_key(args: argparse.Namespace) -> ec.EllipticCurvePrivateKey | None:
     if args.unsigned:
         return None
     if args.key:
-        raw = Path(args.key).read_bytes()
+        raw = read_file(args.key, MAX_KEY_FILE_BYTES, what="a key file")
         key = load_pem_private_key(raw, None) if raw.lstrip().startswith(b"-----") else load_der_private_key(raw, None)
     elif args.keystore:
         key = Keystore.load(args.keystore).private_key(args.signer, KeyUsage.DS)  # type: ignore[assignment]
@@ -74,13 +87,16 @@ def run_build(args: argparse.Namespace) -> int:
     try:
         image = UpgradeImage(
             manufacturer_code=args.manufacturer, image_type=args.image_type, file_version=args.version,
-            manufacturer_image=Path(args.payload).read_bytes(), header_string=args.header_string,
+            manufacturer_image=read_file(args.payload, MAX_FIRMWARE_IMAGE_BYTES, what="a Manufacturer Image"),
+            header_string=args.header_string,
             hardware_versions=args.hardware,
         )
         key = _signing_key(args)
         if key is not None:
             image = sign_image(image, key)
         data = image.encode()
+        if len(data) > MAX_FIRMWARE_IMAGE_BYTES:
+            raise InputError(f"the Upgrade Image would be {describe_size(len(data))}; {_IMAGE_LIMIT}")
         Path(args.output).write_bytes(data)
     except (SmetsError, OSError, ValueError) as exc:
         print(f"smets-emu firmware build: {exc}", file=sys.stderr)
@@ -91,7 +107,12 @@ def run_build(args: argparse.Namespace) -> int:
 
 
 def _read_image(path: str) -> bytes:
-    data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    """An Upgrade Image from a file (or ``-``), or the one a DUIS Update Firmware request carries; bounded reads."""
+    what = "an Upgrade Image or a DUIS Update Firmware request"
+    if path == "-":
+        data = read_stream(sys.stdin.buffer, MAX_DOCUMENT_BYTES, name="<stdin>", what=what)
+    else:
+        data = read_file(path, MAX_DOCUMENT_BYTES, what=what)
     if data.lstrip()[:1] == b"<":
         from smets_emu.protocols.duis.request import UpdateFirmware, parse_request
 
@@ -99,6 +120,8 @@ def _read_image(path: str) -> bytes:
         if not isinstance(body, UpdateFirmware):
             raise SmetsError("the DUIS request is not an Update Firmware (11.1) request")
         return body.firmware_image
+    if len(data) > MAX_FIRMWARE_IMAGE_BYTES:
+        raise InputError(f"{'<stdin>' if path == '-' else path}: {describe_size(len(data))}; {_IMAGE_LIMIT}")
     return data
 
 

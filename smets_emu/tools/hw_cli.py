@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from smets_emu.errors import TransportError
@@ -14,6 +16,37 @@ from smets_emu.hw.framing import FRAMINGS, framing_for
 from smets_emu.hw.link import FrameLink
 from smets_emu.hw.ports import DEFAULT_BAUDRATE, open_fd, open_port, open_pty
 from smets_emu.hw.selftest import PTY_URL, SelftestReport, selftest
+
+MAX_SELFTEST_BYTES = 64 * 1024 * 1024
+"""``hw selftest`` builds every payload up front: frames x largest payload is capped at this."""
+
+
+def _int_in(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text, 0)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is outside {low}..{high}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not math.isfinite(value) or not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text} is outside (0, 3600] seconds")
+    return value
+
+
+_BAUD = _int_in(50, 100_000_000)
+_SIZE = _int_in(4, 1 << 20)
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,11 +61,12 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         f"or '{PTY_URL}' for a pty pair with an echoing master.",
     )
     test.add_argument("url", metavar="URL")
-    test.add_argument("--baud", type=int, nargs="+", default=[DEFAULT_BAUDRATE], metavar="B", help="baud rate(s)")
-    test.add_argument("--frames", type=int, default=200, metavar="N", help="frames per baud rate (default 200)")
+    test.add_argument("--baud", type=_BAUD, nargs="+", default=[DEFAULT_BAUDRATE], metavar="B", help="baud rate(s)")
+    test.add_argument("--frames", type=_int_in(1, 1_000_000), default=200, metavar="N",
+                      help="frames per baud rate (default 200)")
     test.add_argument("--framing", choices=sorted(FRAMINGS), default="binary")
-    test.add_argument("--min-size", type=int, default=16, help="smallest payload in bytes")
-    test.add_argument("--max-size", type=int, default=256, help="largest payload in bytes")
+    test.add_argument("--min-size", type=_SIZE, default=16, help="smallest payload in bytes (4 or more)")
+    test.add_argument("--max-size", type=_SIZE, default=256, help="largest payload in bytes")
     test.add_argument("--seed", type=int, default=0)
     test.add_argument(
         "--pace",
@@ -40,7 +74,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         default="auto",
         help="pace the sender to the baud rate (auto: only on ptys and URL ports, which ignore the baud rate)",
     )
-    test.add_argument("--timeout", type=float, default=2.0, help="seconds to wait for stragglers")
+    test.add_argument("--timeout", type=_seconds, default=2.0, help="seconds to wait for stragglers")
     test.add_argument("--json", action="store_true", help="end with one JSON line (worst run, totals, all runs)")
     test.set_defaults(func=run_selftest)
 
@@ -50,25 +84,27 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     bridge.add_argument("url", metavar="URL", help=f"serial URL, or '{PTY_URL}' to create a pty and print its path")
     bridge.add_argument("--framing", choices=sorted(FRAMINGS), default="gfi")
-    bridge.add_argument("--baud", type=int, default=DEFAULT_BAUDRATE)
+    bridge.add_argument("--baud", type=_BAUD, default=DEFAULT_BAUDRATE)
     bridge.set_defaults(func=run_bridge)
 
     fwd = commands.add_parser("forward", help="relay frames between a TCP head-end and a device on a serial port")
     fwd.add_argument("url", metavar="SERIAL_URL")
     where = fwd.add_mutually_exclusive_group(required=True)
-    where.add_argument("--listen", metavar="HOST:PORT", help="accept a head-end connection here")
-    where.add_argument("--connect", metavar="HOST:PORT", help="dial the head-end (e.g. the fleet's TCP front)")
+    where.add_argument("--listen", type=_address, metavar="HOST:PORT", help="accept a head-end connection here")
+    where.add_argument("--connect", type=_address, metavar="HOST:PORT",
+                       help="dial the head-end (e.g. the fleet's TCP front)")
     fwd.add_argument("--framing", choices=sorted(FRAMINGS), default="gfi", help="framing on the serial line")
     fwd.add_argument("--tcp-framing", choices=sorted(FRAMINGS), default="gfi", help="framing on the TCP side")
-    fwd.add_argument("--baud", type=int, default=DEFAULT_BAUDRATE)
+    fwd.add_argument("--baud", type=_BAUD, default=DEFAULT_BAUDRATE)
     fwd.set_defaults(func=run_forward)
 
 
 def _address(text: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``:PORT`` for 127.0.0.1) as an argparse type: a usage error (exit 2) otherwise."""
     host, _, port = text.rpartition(":")
-    if not port.isdigit():
-        raise SystemExit(f"smets-emu hw: bad address {text!r} (want HOST:PORT)")
-    return host or "127.0.0.1", int(port)
+    if not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise argparse.ArgumentTypeError(f"bad address {text!r}: want HOST:PORT, PORT in 0..65535")
+    return host.strip("[]") or "127.0.0.1", int(port)
 
 
 def _summary(reports: list[SelftestReport]) -> dict[str, Any]:
@@ -86,6 +122,13 @@ def _fmt(value: float | None, spec: str) -> str:
 
 
 def run_selftest(args: argparse.Namespace) -> int:
+    if args.min_size > args.max_size:
+        print(f"smets-emu hw selftest: --min-size {args.min_size} is above --max-size {args.max_size}", file=sys.stderr)
+        return 2
+    if args.frames * args.max_size > MAX_SELFTEST_BYTES:
+        print(f"smets-emu hw selftest: {args.frames} frames of up to {args.max_size} bytes exceed "
+              f"{MAX_SELFTEST_BYTES} bytes of payload; send fewer or smaller frames", file=sys.stderr)
+        return 2
     pace = {"auto": None, "on": True, "off": False}[args.pace]
     reports: list[SelftestReport] = []
     for baud in args.baud:
@@ -163,8 +206,8 @@ def run_forward(args: argparse.Namespace) -> int:
                 framing_for(args.framing),
                 framing_for(args.tcp_framing),
                 baudrate=args.baud,
-                listen=_address(args.listen) if args.listen else None,
-                connect=_address(args.connect) if args.connect else None,
+                listen=args.listen,
+                connect=args.connect,
                 ready=ready,
             )
         )

@@ -5,6 +5,12 @@ Layout of a lab folder (default ``./smets-lab``)::
     state.sqlite   device states and outboxes (one transaction per handled command)
     pki/           the keystore: organisation keys and certificates (own test PKI or a copy of
                    the keystore the fleet file names) and every device's certificates
+    lab.lock       held (flock) by the one process that has the lab open; its owner's details
+
+One process owns a lab (:mod:`smets_emu.tools.lab_lock`): a second :func:`open_lab` of the same
+folder (or of the same state file) raises :class:`LabLockedError` naming the owner. The folder
+and everything in it are owner-only (0700/0600): it holds the private keys of the test PKI and
+of every device; files an older version left readable are tightened on open.
 
 The first open provisions the fleet (GBCS 4.3: fresh device key pairs, trust anchors from the
 keystore); later opens resume the stored states and provision only devices the fleet file added.
@@ -25,11 +31,12 @@ from smets_emu.emulator.device_log import OtherDeviceType, record_entry
 from smets_emu.emulator.fleet import Fleet
 from smets_emu.emulator.provision import new_device_state
 from smets_emu.emulator.state import DeviceState
-from smets_emu.emulator.store import StateStore
-from smets_emu.errors import SmetsError
+from smets_emu.emulator.store import OutboxRetention, StateStore
 from smets_emu.protocols.keystore import Keystore, KeyUsage
 from smets_emu.protocols.pki import TestPki, generate_test_pki
+from smets_emu.secure_files import make_private_dir, tighten, tighten_tree, write_secret
 from smets_emu.tools.fleet_file import DeviceSpec, FleetSpec, default_fleet
+from smets_emu.tools.lab_lock import LOCK_FILE, LabError, LabLock, LabLockedError
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +44,12 @@ STATE_FILE = "state.sqlite"
 KEY_FOLDER = "pki"
 CLOCK_META = "virtual_clock"
 PREMISES_META = "premises_names"
+INVENTORY_FILE = "inventory.json"
+"""In the key folder: ``{"devices": {EUI: device type}}``, what a remote party's inventory tells it about the
+lab's devices (``send`` picks the default sender and the firmware-read use case per device type from it)."""
+MAX_INVENTORY_BYTES = 64 * 1024 * 1024
 
-
-class LabError(SmetsError):
-    """A lab folder cannot be created or resumed."""
+__all__ = ["Lab", "LabError", "LabLockedError", "open_lab"]
 
 
 @dataclass
@@ -54,10 +63,23 @@ class Lab:
     key_folder: Path
     created: bool
     premises: dict[bytes, str] = field(default_factory=dict)  # device EUI -> premises name
+    locks: list[LabLock] = field(default_factory=list)  # held while the lab is open
 
     def close(self) -> None:
-        """Close the state store."""
-        self.store.close()
+        """Close the state store and give up ownership of the lab (idempotent)."""
+        try:
+            self.store.close()
+        finally:
+            for lock in self.locks:
+                lock.release()
+
+    def record_endpoints(self, endpoints: dict[str, str]) -> None:
+        """Publish the running service's endpoints (name -> URL) in the lab's owner record.
+
+        A second process that tries to open the lab is told where to reach this one.
+        """
+        for lock in self.locks:
+            lock.record_endpoints(endpoints)
 
     def power_cycle(self, eui: bytes) -> bool:
         """Reload a device from its committed state, as after a power loss."""
@@ -69,8 +91,10 @@ class Lab:
         return None if value is None else dt.datetime.fromisoformat(value)
 
     def save_clock(self, now: dt.datetime) -> None:
-        """Remember the virtual time for the next run."""
-        self.store.set_meta(CLOCK_META, now.isoformat())
+        """Remember the virtual time for the next run (ClockRangeError, nothing stored, outside what devices carry)."""
+        from smets_emu.emulator.runtime import check_time
+
+        self.store.set_meta(CLOCK_META, check_time(now, "virtual clock").isoformat())
 
 
 def _device_entries(keystore: Keystore, state: DeviceState) -> None:
@@ -112,14 +136,67 @@ def open_lab(
     *,
     state_path: str | Path | None = None,
     synchronous: str = "NORMAL",
+    retention: OutboxRetention | None = None,
 ) -> Lab:
-    """Create or resume the lab in *folder* (the default fleet when *spec* is None and nothing is stored)."""
+    """Create or resume the lab in *folder* (the default fleet when *spec* is None and nothing is stored).
+
+    The calling process owns the lab until :meth:`Lab.close` (or its end): :class:`LabLockedError`
+    if another process has it open. *retention* bounds the outbox (default :class:`OutboxRetention`).
+    """
     root = Path(folder)
     try:
-        root.mkdir(parents=True, exist_ok=True)
+        make_private_dir(root)
     except OSError as exc:
         raise LabError(f"cannot create lab folder {root}: {exc}") from exc
-    store = StateStore(Path(state_path) if state_path else root / STATE_FILE, synchronous=synchronous)
+    state_file = Path(state_path) if state_path else root / STATE_FILE
+    locks = lock_lab(root, state_file)
+    try:
+        _tighten_lab(root)
+        store = StateStore(state_file, synchronous=synchronous, retention=retention)
+    except BaseException:
+        for lock in locks:
+            lock.release()
+        raise
+    try:
+        lab = _open(root, store, spec)
+    except BaseException:
+        store.close()
+        for lock in locks:
+            lock.release()
+        raise
+    lab.locks = locks
+    return lab
+
+
+def lock_lab(root: Path, state_file: Path) -> list[LabLock]:
+    """Take the lab's lock, and the state file folder's when the state file lives elsewhere."""
+    details = {"lab": str(root.resolve()), "state": str(state_file.resolve())}
+    folders = [root]
+    if state_file.parent.resolve() != root.resolve():
+        folders.append(state_file.parent)
+    locks: list[LabLock] = []
+    try:
+        for where in folders:
+            what = f"lab {root}" if where is root else f"state file {state_file}"
+            locks.append(LabLock.acquire(where / LOCK_FILE, what=what, details=details))
+    except BaseException:
+        for lock in locks:
+            lock.release()
+        raise
+    return locks
+
+
+def _tighten_lab(root: Path) -> None:
+    """Make the lab's files owner-only (labs made by older versions were readable by all)."""
+    for path in root.iterdir():
+        if path.is_file():
+            tighten(path)
+    key_folder = root / KEY_FOLDER
+    if tighten(key_folder, quiet=True):  # the folder was open: so were the files in it
+        tighten_tree(key_folder)
+
+
+def _open(root: Path, store: StateStore, spec: FleetSpec | None) -> Lab:
     key_folder = root / KEY_FOLDER
     stored = set(store.euis())
     created = not stored
@@ -137,7 +214,6 @@ def open_lab(
         pki = generate_test_pki(devices=[], seed=spec.seed)
         keystore = pki.keystore
     else:
-        store.close()
         raise LabError(f"{root} holds devices but no key folder {key_folder}")
     fleet = Fleet(store)
     added = 0
@@ -152,14 +228,12 @@ def open_lab(
     if added:
         store.set_meta("premises", json.dumps({k.hex(): v.hex() for k, v in fleet.premises.items()}))
     if added or created:
-        try:
-            if pki is not None:
-                pki.save(key_folder)
-            else:
-                keystore.save(key_folder)
-        except SmetsError:
-            store.close()
-            raise
+        if pki is not None:
+            pki.save(key_folder)
+        else:
+            keystore.save(key_folder)
+    if added or created or not (key_folder / INVENTORY_FILE).is_file():
+        write_inventory(key_folder, fleet)
     log.info("lab %s: %d devices (%d new)", root, len(fleet.devices), added)
     premises = {bytes.fromhex(k): v for k, v in json.loads(store.get_meta(PREMISES_META) or "{}").items()}
     new_premises = {d.eui: p.name for p in spec.premises for d in p.devices if d.eui not in premises}
@@ -167,3 +241,32 @@ def open_lab(
         premises.update(new_premises)
         store.set_meta(PREMISES_META, json.dumps({k.hex().upper(): v for k, v in premises.items()}))
     return Lab(root, store, fleet, keystore, key_folder, created, premises)
+
+
+def write_inventory(key_folder: Path, fleet: Fleet) -> None:
+    """Write the lab's device inventory (EUI -> device type) beside its keys, replacing it atomically."""
+    devices = {eui.hex().upper(): device.device_type for eui, device in sorted(fleet.devices.items())}
+    path = key_folder / INVENTORY_FILE
+    try:
+        write_secret(path, json.dumps({"devices": devices}, indent=1) + "\n")  # owner-only like the rest of pki/
+    except OSError as exc:
+        log.warning("cannot write the device inventory %s: %s", path, exc)
+
+
+def read_inventory(key_folder: str | Path) -> dict[bytes, str]:
+    """The device inventory a lab wrote into *key_folder* (empty when there is none or it cannot be read)."""
+    path = Path(key_folder) / INVENTORY_FILE
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_INVENTORY_BYTES + 1)
+    except OSError:
+        return {}
+    if len(data) > MAX_INVENTORY_BYTES:
+        log.warning("ignoring %s: larger than %d bytes", path, MAX_INVENTORY_BYTES)
+        return {}
+    try:
+        devices = json.loads(data).get("devices", {})
+        return {bytes.fromhex(eui): str(kind) for eui, kind in devices.items() if len(bytes.fromhex(eui)) == 8}
+    except (ValueError, TypeError, AttributeError, RecursionError) as exc:
+        log.warning("ignoring %s: %s", path, exc)
+        return {}

@@ -6,6 +6,11 @@ the same EUI), each registered (Registration Data) to the lab's
 supplier and network operator under an MPAN/MPRN derived from its EUI. One DUIS file therefore
 drives either generation: SMETS1 requests go to the S1SP, SMETS2 requests become GBCS commands
 to the lab's devices (see :mod:`smets_emu.emulator.smets2_dsp`).
+
+Before a request becomes a GBCS command its RequestID counter must be above the last one accepted
+for the same sender and target (kept in ``dsp.sqlite``, so across restarts) and within the window
+around the time-based counter of now (:mod:`smets_emu.emulator.smets1.request_ids`). The DSP store
+may be used from the control plane's worker threads.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from smets_emu.emulator.smets1.scenario import (
 )
 from smets_emu.emulator.smets1.store import Registration, Store
 from smets_emu.emulator.smets2_dsp import FleetGateway
+from smets_emu.secure_files import create_private_file
 from smets_emu.tools.lab import Lab
 
 DSP_FILE = "dsp.sqlite"
@@ -37,6 +43,7 @@ def mpxn_for(eui: bytes, device_type: str) -> str:
 
 def open_lab_dsp(lab: Lab) -> Dsp:
     """The DSP of a lab (state in ``<lab>/dsp.sqlite``, seeded on first use)."""
+    create_private_file(lab.folder / DSP_FILE)  # owner-only like the lab's other stores (SQLite copies it to -wal)
     store = Store(lab.folder / DSP_FILE)
     if store.is_empty():
         seed_default_scenario(store)

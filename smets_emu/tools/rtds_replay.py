@@ -28,10 +28,12 @@ import datetime as dt
 import json
 import logging
 import sys
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from smets_emu.emulator.device import Device, Outbound
 from smets_emu.emulator.devices import device_for
@@ -556,8 +558,13 @@ def _trigger_alerts(run: FolderReplay, alert_files: list[RtdsFile], result: Fold
     return untriggered
 
 
-def replay(rtds: Path, *, only: list[str] | None = None, preconditions: bool = True) -> list[FolderResult]:
-    """Replay every use-case folder (or those named in *only*)."""
+Progress = Callable[[int, int, FolderResult], None]
+"""Called after each folder with (folders done, folders in all, the folder's result)."""
+
+
+def replay(rtds: Path, *, only: list[str] | None = None, preconditions: bool = True,
+           progress: Progress | None = None) -> list[FolderResult]:
+    """Replay every use-case folder (or those named in *only*), reporting each to *progress*."""
     files = list_files(rtds)
     Keystore.load(keystore_folder(rtds))  # report keystore anomalies once, then keep per-folder loads quiet
     logging.getLogger("smets_emu.protocols.keystore").setLevel(logging.ERROR)
@@ -569,25 +576,60 @@ def replay(rtds: Path, *, only: list[str] | None = None, preconditions: bool = T
     for f in files:
         folders.setdefault(f.use_case_folder, []).append(f)
     results = []
-    for name in sorted(folders):
-        if only and name not in only:
-            continue
+    chosen = [name for name in sorted(folders) if not only or name in only]
+    for name in chosen:
         try:
             results.append(replay_folder(folders[name], keystore_folder(rtds), preconditions=preconditions,
                                          corpus=corpus, root_point=root_point))
         except SmetsError as exc:
             log.warning("folder %s failed: %s", name, exc)
             results.append(FolderResult(name, "differ", [FileResult(name, "differ", str(exc))]))
+        if progress is not None:
+            progress(len(results), len(chosen), results[-1])
     return results
 
 
+class _TerminalProgress:
+    """One self-overwriting status line on a terminal: folders done, counts so far, the current folder."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.counts: Counter[str] = Counter()
+        self.stream.write("rtds-replay: loading the RTDS messages and keystore...\r")
+        self.stream.flush()
+
+    def __call__(self, done: int, total: int, result: FolderResult) -> None:
+        self.counts[result.verdict] += 1
+        line = (f"rtds-replay: {done}/{total} use cases ({self.counts['conform']} conform, "
+                f"{self.counts['differ']} differ, {self.counts['unsupported']} unsupported) {result.folder}")
+        self.stream.write(f"\r\x1b[K{line[:200]}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\r\x1b[K")
+        self.stream.flush()
+
+
 def run_replay(args: argparse.Namespace) -> int:
-    """Entry point of ``smets-emu rtds-replay``."""
+    """Entry point of ``smets-emu rtds-replay``: exit 0 when no use case differs, 1 when one does, 2 on bad input.
+
+    On a terminal, stderr shows progress while the folders are replayed; stderr always ends with a
+    one-line summary (time taken, and the use cases that differ).
+    """
     root = Path(args.rtds) if args.rtds else find_rtds_root()
     if root is None or not root.is_dir():
         sys.stderr.write("RTDS folder not found (give --rtds DIR)\n")
         return 2
-    results = replay(root, only=args.folder, preconditions=not args.no_preconditions)
+    started = time.monotonic()
+    progress = _TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        results = replay(root, only=args.folder, preconditions=not args.no_preconditions, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
+    if args.folder and not results:
+        sys.stderr.write(f"rtds-replay: no use-case folder named {', '.join(args.folder)} under {root}\n")
+        return 2
     totals = Counter(r.verdict for r in results)
     width = max((len(r.folder) for r in results), default=10)
     for r in results:
@@ -607,7 +649,11 @@ def run_replay(args: argparse.Namespace) -> int:
         if args.verbose_json:
             summary["details"] = [r.to_json() for r in results]
         sys.stdout.write(json.dumps(summary) + "\n")
-    return 0
+    differ = [r.folder for r in results if r.verdict == "differ"]
+    shown = ", ".join(differ[:5]) + (f" and {len(differ) - 5} more" if len(differ) > 5 else "")
+    sys.stderr.write(f"rtds-replay: {total} use cases in {time.monotonic() - started:.1f} s; "
+                     + (f"{len(differ)} differ ({shown}): exit 1\n" if differ else "none differs\n"))
+    return 1 if differ else 0
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

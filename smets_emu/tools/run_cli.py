@@ -12,8 +12,10 @@ import signal
 import sys
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import quote
 
 from smets_emu.errors import SmetsError
+from smets_emu.tools.control_plane import TOKEN_FILE
 from smets_emu.tools.fleet_file import FleetSpec, default_fleet, load_fleet
 from smets_emu.tools.lab import Lab, open_lab
 from smets_emu.tools.service import Endpoints, LabService, ServiceConfig
@@ -22,8 +24,23 @@ DEFAULT_LAB = Path("smets-lab")
 LISTED_DEVICES = 20
 
 
-def describe(lab: Lab, endpoints: Endpoints, out: TextIO, *, clock: str) -> None:
-    """Print what a new user needs: endpoints, device EUIs and where the keys are."""
+NO_AUTH_WARNING = (
+    "WARNING: --no-auth: the control plane has NO authentication; anyone who can reach {where} can inject "
+    "faults, move the clock and submit DUIS requests. Use it only for throwaway labs."
+)
+
+
+def _http_base(endpoints: Endpoints) -> str | None:
+    if endpoints.http is None:
+        return None
+    host, port = endpoints.http
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1"
+    return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+
+
+def describe(lab: Lab, endpoints: Endpoints, out: TextIO, *, clock: str, token: str | None = None) -> None:
+    """Print what a new user needs: endpoints, device EUIs, where the keys are and how to use the control plane."""
     state_file = lab.store.path
     print(f"smets-emu lab {lab.folder} ({'created' if lab.created else 'resumed'}): {len(lab.fleet.devices)} devices",
           file=out)
@@ -35,8 +52,16 @@ def describe(lab: Lab, endpoints: Endpoints, out: TextIO, *, clock: str) -> None
     if endpoints.binary:
         print(f"  WAN binary:     tcp://{endpoints.binary[0]}:{endpoints.binary[1]}  (A5 5A|n|len|CRC-16|msg|CRC-32)",
               file=out)
-    if endpoints.http:
-        print(f"  control plane:  http://{endpoints.http[0]}:{endpoints.http[1]}/", file=out)
+    base = _http_base(endpoints)
+    if endpoints.http and base:
+        print(f"  control plane:  http://{_host(endpoints.http[0])}:{endpoints.http[1]}/", file=out)
+        if token is not None:
+            token_file = lab.folder / TOKEN_FILE
+            print(f"  control token:  {token_file}  (send 'Authorization: Bearer <token>')", file=out)
+            print(f"  fleet page:     {base}/?token={quote(token)}", file=out)
+            print(f"  curl:           curl -H \"Authorization: Bearer $(cat {token_file})\" {base}/devices", file=out)
+        else:
+            print("  control token:  none (--no-auth: open to anyone who can reach it)", file=out)
     for url in endpoints.serial:
         print(f"  serial bridge:  {url}", file=out)
     print(f"  clock:          {clock}", file=out)
@@ -55,11 +80,18 @@ def describe(lab: Lab, endpoints: Endpoints, out: TextIO, *, clock: str) -> None
     out.flush()
 
 
+def _host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
 async def serve(lab: Lab, config: ServiceConfig, *, exit_after: float | None, out: TextIO) -> int:
     """Serve until SIGINT/SIGTERM (or *exit_after* seconds)."""
     service = LabService(lab, config)
     endpoints = await service.start()
-    describe(lab, endpoints, out, clock=config.clock)
+    describe(lab, endpoints, out, clock=config.clock, token=service.control_token)
+    if endpoints.http and not config.auth:
+        print(NO_AUTH_WARNING.format(where=f"{_host(endpoints.http[0])}:{endpoints.http[1]}"), file=sys.stderr,
+              flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     handled = []
@@ -100,6 +132,8 @@ def run_command(args: argparse.Namespace) -> int:
         port=None if args.port < 0 else args.port,
         binary_port=None if args.binary_port < 0 else args.binary_port,
         http_port=None if args.http_port < 0 else args.http_port,
+        http_host=args.http_host,
+        auth=not args.no_auth,
         clock=args.clock,
         serial=list(args.serial or []),
     )
@@ -128,10 +162,15 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("--state", default=None, help="state file (default <lab>/state.sqlite)")
     p.add_argument("--fleet", default=None, help="fleet file (TOML): premises, devices, EUI ranges, PKI")
     p.add_argument("--devices", type=int, default=None, help="scale the default fleet to N devices")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--host", default="127.0.0.1", help="address the WAN ports listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=4059, help="GFI text framing port (0 = any free, -1 = off)")
     p.add_argument("--binary-port", type=int, default=4060, help="binary framing port (0 = any free, -1 = off)")
     p.add_argument("--http-port", type=int, default=8059, help="control plane port (0 = any free, -1 = off)")
+    p.add_argument("--http-host", default="127.0.0.1",
+                   help="address the control plane listens on (default 127.0.0.1; separate from --host)")
+    p.add_argument("--no-auth", action="store_true",
+                   help="serve the control plane WITHOUT its bearer token (throwaway CI labs only: anyone who can "
+                        "reach it controls the lab)")
     p.add_argument("--serial", action="append", metavar="URL",
                    help="also serve the fleet on a serial line (pyserial URL; repeatable)")
     p.add_argument("--clock", choices=("real", "virtual"), default="real",

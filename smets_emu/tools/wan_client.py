@@ -26,6 +26,7 @@ from smets_emu.protocols.keystore import Keystore
 from smets_emu.protocols.message import Message, message_to_json
 from smets_emu.protocols.message_codes import lookup
 from smets_emu.protocols.payloads import Payload, payload_from_json
+from smets_emu.protocols.roles import RoleError, parse_role, valid_roles
 from smets_emu.tools.wan_server import wan_framing
 
 log = logging.getLogger(__name__)
@@ -147,24 +148,43 @@ USE_CASE_ALIASES: dict[str, int] = {
     "read-gas-firmware": 0x0084,  # GCS38
 }
 
+READ_FIRMWARE_CODES: dict[str, int] = {"ESME": 0x0059, "CHF": 0x0059, "GSME": 0x0084, "PPMID": 0x0129,
+                                       "HCALCS": 0x0129}
+"""``read-firmware`` per device type: ECS52 Read ESME/Comms Hub Firmware Version, GCS38 on a GSME, CS08 on a
+PPMID or HCALCS (GBCS use cases; a GPF's firmware is the Comms Hub's, read from the CHF)."""
+
+CS01A_TOP_UP = 0x0007
+TOP_UP_CODES = frozenset({CS01A_TOP_UP, 0x0097})
+"""Apply Prepayment Top Up to an ESME (CS01a, DLMS token gateway) or a GSME (CS01b, ZCL Consumer Top Up)."""
+
+DeviceTypeOf = Callable[[bytes], str | None]
+"""Looks up a device's type by EUI (None when unknown): the lab's inventory."""
+
 
 def party_eui(name: str) -> bytes:
-    """A remote party by role name (the default party of that role) or by EUI."""
+    """A remote party by role (any spelling of :mod:`smets_emu.protocols.roles`: ``supplier``, ``IS``,
+    ``network-operator``, ``ED``...; the default party of that role) or by EUI (16 hex digits)."""
     role = ROLE_NAMES.get(name.lower().replace("_", "-"))
     if role is not None:
         return DEFAULT_PARTIES[role]
     try:
-        eui = bytes.fromhex(name.replace("-", ""))
-    except ValueError as exc:
-        raise ClientError(f"unknown remote party {name!r}: a role ({', '.join(ROLE_NAMES)}) or an EUI") from exc
-    if len(eui) != 8:
-        raise ClientError(f"{name!r} is not an EUI-64")
-    return eui
+        spelling = parse_role(name)
+    except RoleError:
+        spelling = None
+    if spelling is not None and Role(spelling.remote_party) in DEFAULT_PARTIES:
+        return DEFAULT_PARTIES[Role(spelling.remote_party)]
+    digits = "".join(c for c in name if c not in "-: ")
+    if len(digits) != 16 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+        raise ClientError(f"{name!r} is neither a role ({valid_roles()}) nor an EUI (16 hex digits)")
+    return bytes.fromhex(digits)
 
 
-def default_party(code: int) -> bytes:
-    """The party that sends *code* by default: the supplier when allowed, else another allowed role."""
-    allowed = rules.allowed_roles(code)
+def default_party(code: int, device_type: str | None = None) -> bytes:
+    """The party that sends *code* (to a *device_type*) by default: the supplier when allowed, else another
+    allowed role (the ACB for a CHF)."""
+    allowed = rules.allowed_roles(code, device_type)
+    if code in rules.VARIANT_CODES and Role.ACCESS_CONTROL_BROKER in allowed:
+        return DEFAULT_PARTIES[Role.ACCESS_CONTROL_BROKER]  # CS02a/CS02f: the MAC-only variant is the ACB's
     for role in (Role.SUPPLIER, Role.NETWORK_OPERATOR, Role.ACCESS_CONTROL_BROKER, Role.RECOVERY,
                  Role.TRANSITIONAL_COS, Role.WAN_PROVIDER, Role.LOAD_CONTROLLER):
         if role in allowed:
@@ -172,10 +192,13 @@ def default_party(code: int) -> bytes:
     return DEFAULT_PARTIES[Role.SUPPLIER]
 
 
-def message_code(value: str | int) -> int:
-    """A message code from ``0x0059``, ``89``, a use case (``ECS52``) or an alias (``read-firmware``)."""
+def message_code(value: str | int, device_type: str | None = None) -> int:
+    """A message code from ``0x0059``, ``89``, a use case (``ECS52``) or an alias (``read-firmware``: the use case
+    reading the firmware version of a *device_type*, ECS52 when the type is not known)."""
     if isinstance(value, int):
         return value
+    if value.lower() == "read-firmware" and device_type in READ_FIRMWARE_CODES:
+        return READ_FIRMWARE_CODES[device_type]
     if value.lower() in USE_CASE_ALIASES:
         return USE_CASE_ALIASES[value.lower()]
     try:
@@ -207,6 +230,27 @@ def sample_payload(code: int) -> Payload:
     except SmetsError as exc:
         raise ClientError(f"no sample payload for 0x{code:04X}: {exc}") from exc
     raise ClientError(f"no sample payload for 0x{code:04X}; give one")
+
+
+COUNTER_FIELDS = ("authorisingRemotePartySeqNumber", "originatorCounter")
+"""Fields of ASN.1 command payloads that repeat the command's originator counter (CS02b/CS02g, CS06; digest 2.6)."""
+
+
+def with_counter(payload: Payload, counter: int) -> Payload:
+    """*payload* with the originator counter it repeats (CS02b/CS02g/CS06 samples) set to *counter*."""
+    if getattr(payload, "family", None) != "asn1":
+        return payload
+    tree = payload.to_json()
+
+    def patch(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: counter if k in COUNTER_FIELDS and isinstance(v, int) else patch(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [patch(v) for v in node]
+        return node
+
+    patched = patch(tree)
+    return payload if patched == tree else payload_from_json(patched)
 
 
 @dataclass
@@ -241,9 +285,11 @@ Transport = Callable[[bytes], Awaitable[Exchange]]
 class RemoteParty:
     """Builds protected commands as Known Remote Parties and reads the replies (GBCS 6.2.4)."""
 
-    def __init__(self, keystore: Keystore, transport: Transport) -> None:
+    def __init__(self, keystore: Keystore, transport: Transport, *, device_type_of: DeviceTypeOf | None = None
+                 ) -> None:
         self.headend = HeadEnd(keystore)
         self.transport = transport
+        self.device_type_of = device_type_of  # picks the default party and the read-firmware code per device type
         self._last_counter = 0
 
     def next_counter(self) -> int:
@@ -261,20 +307,46 @@ class RemoteParty:
         counter: int | None = None,
     ) -> bytes:
         """A protected command: signed when critical, MACed with the ACB key."""
-        code = message_code(code)
         recipient = to if isinstance(to, bytes) else party_eui(to)
+        device_type = self.device_type_of(recipient) if self.device_type_of is not None else None
+        code = message_code(code, device_type)
         if as_party is None:
-            originator = default_party(code)
+            originator = default_party(code, device_type)
         else:
             originator = as_party if isinstance(as_party, bytes) else party_eui(as_party)
+        counter = counter if counter is not None else self.next_counter()
         if payload is None:
-            payload = sample_payload(code)
+            if code in TOP_UP_CODES:
+                payload = self.top_up_sample(code, recipient, originator)
+            else:
+                payload = with_counter(sample_payload(code), counter)
         elif isinstance(payload, dict):
             payload = payload_from_json(payload)
         return self.headend.command(
-            originator=originator, recipient=recipient, message_code=code, payload=payload,
-            counter=counter if counter is not None else self.next_counter(),
+            originator=originator, recipient=recipient, message_code=code, payload=payload, counter=counter,
         )
+
+    def top_up_sample(self, code: int, device: bytes, supplier: bytes) -> Payload:
+        """A top-up (CS01a/CS01b) of 1.00 whose UTRN *supplier* mints for *device* with its prepayment key
+        agreement key (GBCS 14, digest 3.7); the codec's sample when the keystore lacks either key."""
+        from smets_emu.emulator.zcl import utrn
+        from smets_emu.protocols import crypto
+        from smets_emu.protocols.keystore import KeyUsage
+
+        keystore = self.headend.keystore
+        private = keystore.private_key(supplier, KeyUsage.KA_PREPAYMENT)
+        public = keystore.public_key(device, KeyUsage.KA)
+        if private is None or public is None:
+            return sample_payload(code)
+        counter = (time.time_ns() // 1_000_000_000 % 1023 + 1) << 32  # bits 32-41, a new one each second
+        token = utrn.build(shared_secret=crypto.ecdh_shared_secret(private_key=private, public_key=public),
+                           supplier=supplier, device=device, counter=counter, value=100)
+        tree = sample_payload(code).to_json()
+        if code == CS01A_TOP_UP:
+            tree["requests"][0]["data"] = {"type": "octet-string", "value": token.encode("ascii").hex().upper()}
+        else:
+            tree["components"][0]["zcl"]["fields"]["top_up_code"] = token
+        return payload_from_json(tree)
 
     def read(self, command: bytes, exchange: Exchange) -> Reply:
         """Decode and check a reply."""

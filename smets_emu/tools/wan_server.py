@@ -19,6 +19,20 @@ Protocol:
 - Frames that fail framing checks (binary header CRC-16 or CRC-32, GFI syntax) are dropped at
   the front and never reach a device; the GFI framing has no checksum, so a corrupted hex digit
   reaches the device, which rejects it on the GBCS MAC.
+- A message that is not a GBCS message (truncated, extended, random bytes) or is addressed to no
+  device of the fleet gets the empty frame too; the front counts it (``undecodable``,
+  ``unknown_recipient`` in :class:`FrontStats`, ``GET /stats``) and logs it once per source host.
+
+Protections (:class:`WanLimits`, defaults in brackets): frames longer than the GBCS maximum
+(:data:`MAX_MESSAGE`) are dropped; a connection holds at most one frame in progress and all
+connections together at most ``receive_budget`` bytes [24 MiB] of partial frames; a frame must
+be complete within ``frame_deadline`` [60 s]; a connection that sends nothing for
+``idle_timeout`` [300 s] (send an empty frame as a keep-alive), or only noise for
+``garbage_limit`` bytes [1 MiB], is closed; at most ``max_connections`` [256] at once, more are
+accepted and closed at once; a connection that does not read what it is sent is closed when
+more than ``send_queue_limit`` bytes [1 MiB] wait for it (the alerts it missed stay in the
+devices' records: ``GET /alerts``). Each closure is counted in :class:`FrontStats` and logged
+once per source host.
 """
 
 from __future__ import annotations
@@ -26,24 +40,76 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import socket
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from smets_emu.emulator.device import Outbound
 from smets_emu.emulator.runtime import Runtime
 from smets_emu.errors import LinkClosed, SmetsError
 from smets_emu.hw import Frame, FrameLink, Framing, framing_for
+from smets_emu.hw.link import DEFAULT_IDLE_TIMEOUT, ReceiveBudget
 from smets_emu.protocols.envelope import decode_envelope
 from smets_emu.tools.faults import FaultTable, corrupt
 
 log = logging.getLogger(__name__)
 
-MAX_MESSAGE = 4 * 1024 * 1024
-"""The largest GBCS message a WAN frame may carry (bytes); longer frames are dropped."""
+GBCS_MAX_LENGTH = 0xFFFFFF
+"""The largest value a GBCS length prefix carries: at most three length bytes (``0x83 LL LL LL``).
+
+GBCS envelopes prefix their variable parts with BER/A-XDR lengths (GBCS 4.3.1; the DCC's
+reference parser reads at most three length bytes, as does :mod:`smets_emu.protocols.lengths`).
+"""
+
+MAX_MESSAGE = GBCS_MAX_LENGTH + 1 + 4096
+"""The largest GBCS message a WAN frame may carry (bytes); frames declaring more are dropped.
+
+A GBCS message is one length-prefixed body (the MAC header's ciphered block, or the grouping
+header's content) inside a short envelope, so no message exceeds ``2**24 - 1`` bytes plus its
+envelope; 4 KiB covers the envelope (headers, other information with a certificate, signature).
+Real traffic is far below: the largest message of the DCC reference test data is 3,986 bytes
+(CS02b replace the root certificate by recovery), and firmware images do not travel in WAN frames
+(SRV 11.1 hands them to the Communications Hub, which moves them over the HAN in blocks). The
+GFI line cannot say more than seven length digits, so GFI frames stop at 9,999,999 bytes.
+"""
 
 
-def wan_framing(name: str) -> Framing:
+@dataclass(frozen=True)
+class WanLimits:
+    """What one client may cost the front; the defaults are those of ``smets-emu run``."""
+
+    max_message: int = MAX_MESSAGE
+    """Largest GBCS message in a frame (bytes); a connection's receive buffer holds at most one such frame."""
+    max_connections: int = 256
+    """Connections served at once (both framings); more are accepted and closed at once, and counted."""
+    receive_budget: int = 24 * 1024 * 1024
+    """Bytes of partial frames all connections may hold together; the connection that would pass it is closed.
+
+    Room for the largest frame of either framing (a GFI line carrying 9,999,999 bytes is 20 MB)."""
+    frame_gap: float = DEFAULT_IDLE_TIMEOUT
+    """Seconds a started frame may wait for its next byte before it is abandoned."""
+    frame_deadline: float | None = 60.0
+    """Seconds a started frame may take to arrive in full (a frame trickled byte by byte is abandoned)."""
+    idle_timeout: float | None = 300.0
+    """Seconds a connection may send nothing before it is closed (an empty frame is a keep-alive)."""
+    garbage_limit: int | None = 1024 * 1024
+    """Bytes of noise (no intact frame among them) after which a connection is closed."""
+    send_queue_limit: int = 1024 * 1024
+    """Bytes that may wait to be sent to a connection; past it the connection is closed as a slow reader."""
+    send_timeout: float = 30.0
+    """Seconds the front waits for a connection to take a reply before closing it as a slow reader."""
+    socket_send_buffer: int | None = None
+    """SO_SNDBUF for accepted sockets (None: the system's); small values make slow readers show sooner."""
+
+
+READ_SIZE = 16 * 1024
+"""Bytes the front takes from one socket at a time (asyncio's default is 256 KiB per socket and loop turn,
+which many connections sending at once turn into a memory peak)."""
+
+
+def wan_framing(name: str, max_message: int = MAX_MESSAGE) -> Framing:
     """The framing *name* (``gfi`` or ``binary``) as the WAN front and its clients use it."""
-    return framing_for(name, max_length=MAX_MESSAGE)
+    return framing_for(name, max_length=max_message)
 
 
 @dataclass
@@ -59,15 +125,54 @@ _CURRENT: contextvars.ContextVar[_Exchange | None] = contextvars.ContextVar("sme
 
 @dataclass
 class FrontStats:
-    """Counters of the front."""
+    """Counters of the front (``GET /stats``)."""
 
-    connections: int = 0
-    commands: int = 0
+    connections: int = 0  # accepted and served since start
+    active_connections: int = 0  # served now
+    commands: int = 0  # non-empty frames received
     responses: int = 0
-    no_response: int = 0
+    no_response: int = 0  # exchanges closed with an empty frame (includes the two below)
+    undecodable: int = 0  # not a GBCS message: truncated, extended, random bytes
+    unknown_recipient: int = 0  # a GBCS message for no device of the fleet
     alerts_sent: int = 0
-    frames_dropped: int = 0
+    frames_dropped: int = 0  # failed a framing check (includes the two below)
+    frames_oversize: int = 0  # declared longer than the maximum message
+    frames_expired: int = 0  # still incomplete at the frame deadline
     faults_applied: int = 0
+    refused_connections: int = 0  # over the connection cap
+    idle_closed: int = 0  # sent nothing for the idle timeout
+    garbage_closed: int = 0  # sent only noise past the garbage limit
+    budget_closed: int = 0  # a partial frame did not fit the receive budget
+    slow_reader_closed: int = 0  # did not read what it was sent
+    receive_buffered: int = 0  # bytes of partial frames held now (all connections)
+
+
+class _SourceLog:
+    """Logs each kind of trouble once per source host (a bounded memory of who was logged)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._size = size
+
+    def once(self, host: str, kind: str, message: str, *args: object) -> None:
+        key = (host, kind)
+        if key in self._seen:
+            self._seen.move_to_end(key)
+            return
+        self._seen[key] = None
+        if len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+        detail = message % args if args else message  # formatted once per source, not per event
+        log.warning("WAN client %s: %s (logged once per source; counted in /stats)", host, detail)
+
+
+@dataclass
+class _LinkCounts:
+    """A link's drop counters at the last look."""
+
+    dropped: int = 0
+    oversize: int = 0
+    expired: int = 0
 
 
 class _Connection:
@@ -76,9 +181,17 @@ class _Connection:
         self.writer = writer
         self.framing = framing
         self.peer = writer.get_extra_info("peername")
+        self.host = str(self.peer[0]) if isinstance(self.peer, tuple) and self.peer else str(self.peer)
+        self.slow = False
+        self.link: FrameLink | None = None
+        self.seen = _LinkCounts()
 
     def send(self, message: bytes, number: int) -> None:
         if self.writer.is_closing():
+            return
+        transport = self.writer.transport
+        if transport.get_write_buffer_size() > self.front.limits.send_queue_limit:
+            self.front._close_slow_reader(self)
             return
         try:
             self.writer.write(self.framing.encode(message, seq=number))
@@ -87,27 +200,43 @@ class _Connection:
 
 
 class WanFront:
-    """TCP listeners for the GFI and binary framings in front of a :class:`Runtime`."""
+    """TCP listeners for the GFI and binary framings in front of a :class:`Runtime`.
 
-    def __init__(self, runtime: Runtime, *, faults: FaultTable | None = None) -> None:
+    *limits* bounds what each client may cost (see :class:`WanLimits` for the defaults).
+    """
+
+    def __init__(self, runtime: Runtime, *, faults: FaultTable | None = None, limits: WanLimits | None = None) -> None:
         self.runtime = runtime
         self.faults = faults if faults is not None else FaultTable()
-        self.stats = FrontStats()
+        self.limits = limits or WanLimits()
+        self._stats = FrontStats()
+        self._budget = ReceiveBudget(self.limits.receive_budget)
+        self._sources = _SourceLog()
         self._servers: list[asyncio.Server] = []
         self._connections: set[_Connection] = set()
         self._subscription = runtime.subscribe(self._on_alert)
         self.endpoints: dict[str, tuple[str, int]] = {}
 
+    @property
+    def stats(self) -> FrontStats:
+        """The counters, with the gauges (connections served now, bytes buffered) brought up to date."""
+        for conn in list(self._connections):
+            if conn.link is not None:
+                self._count_link(conn, conn.link, conn.seen)
+        self._stats.active_connections = len(self._connections)
+        self._stats.receive_buffered = self._budget.used
+        return self._stats
+
     # -- listeners ----------------------------------------------------------------------------
 
     async def listen(self, framing: str, host: str = "127.0.0.1", port: int = 0) -> tuple[str, int]:
         """Start a listener for *framing* ("gfi" or "binary"); returns the bound address."""
-        chosen = wan_framing(framing)
+        chosen = wan_framing(framing, self.limits.max_message)
 
         async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             await self._serve(reader, writer, chosen)
 
-        server = await asyncio.start_server(serve, host, port)
+        server = await asyncio.start_server(serve, host, port, limit=READ_SIZE)
         self._servers.append(server)
         sock = server.sockets[0].getsockname()
         self.endpoints[framing] = (str(sock[0]), int(sock[1]))
@@ -134,34 +263,106 @@ class WanFront:
     # -- connections --------------------------------------------------------------------------
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, framing: Framing) -> None:
+        limits, stats = self.limits, self._stats
+        if len(self._connections) >= limits.max_connections:
+            stats.refused_connections += 1
+            peer = writer.get_extra_info("peername")
+            host = str(peer[0]) if isinstance(peer, tuple) and peer else str(peer)
+            self._sources.once(host, "refused", "refused: %d connections already served (the cap)",
+                               len(self._connections))
+            writer.close()
+            return
+        transport = writer.transport
+        if getattr(transport, "max_size", 0) > READ_SIZE:  # selector transports: bytes per recv()
+            transport.max_size = READ_SIZE  # type: ignore[attr-defined]
+        if limits.socket_send_buffer is not None:
+            sock = writer.get_extra_info("socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, limits.socket_send_buffer)
         conn = _Connection(self, writer, framing)
         self._connections.add(conn)
-        self.stats.connections += 1
-        link = FrameLink(reader, writer, framing, name=f"wan {framing.name} {conn.peer}")
-        dropped = 0
+        stats.connections += 1
+        link = FrameLink(
+            reader,
+            writer,
+            framing,
+            name=f"wan {framing.name} {conn.peer}",
+            read_size=READ_SIZE,
+            idle_timeout=limits.frame_gap,
+            frame_deadline=limits.frame_deadline,
+            quiet_timeout=limits.idle_timeout,
+            garbage_limit=limits.garbage_limit,
+            budget=self._budget,
+            log_level=logging.DEBUG,  # the front logs trouble once per source instead
+        )
+        conn.link, seen = link, conn.seen
         try:
             while True:
                 frame = await link.receive_frame()
-                if link.decoder.stats.dropped != dropped:
-                    self.stats.frames_dropped += link.decoder.stats.dropped - dropped
-                    dropped = link.decoder.stats.dropped
+                self._count_link(conn, link, seen)
                 await self._handle(conn, frame)
-                await writer.drain()
+                try:
+                    await asyncio.wait_for(writer.drain(), limits.send_timeout)
+                except TimeoutError:
+                    self._close_slow_reader(conn)
+                    break
         except LinkClosed as exc:
             log.debug("connection %s closed: %s", conn.peer, exc)
         except (ConnectionError, OSError) as exc:
             log.info("connection %s closed: %s", conn.peer, exc)
         finally:
-            self.stats.frames_dropped += link.decoder.stats.dropped - dropped
+            self._count_link(conn, link, seen)
             self._connections.discard(conn)
+            reason = link.close_reason
+            if reason == "idle":
+                stats.idle_closed += 1
+                log.debug("connection %s closed: sent nothing for %s s", conn.peer, limits.idle_timeout)
+            elif reason == "garbage":
+                stats.garbage_closed += 1
+                self._sources.once(conn.host, "garbage", "closed: %d bytes with no intact frame", limits.garbage_limit)
+            elif reason == "budget":
+                stats.budget_closed += 1
+                self._sources.once(conn.host, "budget", "closed: its partial frame did not fit the receive budget"
+                                   " (%d bytes for all connections)", limits.receive_budget)
             await link.close()
+
+    def _count_link(self, conn: _Connection, link: FrameLink, seen: _LinkCounts) -> None:
+        """Add what the link's decoder dropped since the last look to the front's counters."""
+        now = link.stats
+        stats = self._stats
+        if now.dropped != seen.dropped:
+            stats.frames_dropped += now.dropped - seen.dropped
+            self._sources.once(conn.host, "dropped", "sent frames failing the framing checks")
+        if now.oversize != seen.oversize:
+            stats.frames_oversize += now.oversize - seen.oversize
+            self._sources.once(conn.host, "oversize", "sent a frame longer than %d bytes", self.limits.max_message)
+        if now.expired != seen.expired:
+            stats.frames_expired += now.expired - seen.expired
+            self._sources.once(conn.host, "expired", "sent a frame still incomplete after %s s",
+                               self.limits.frame_deadline)
+        seen.dropped, seen.oversize, seen.expired = now.dropped, now.oversize, now.expired
+
+    def _close_slow_reader(self, conn: _Connection) -> None:
+        """Drop a connection that does not read what it is sent (its queue is discarded at once)."""
+        if conn.slow:
+            return
+        conn.slow = True
+        self._stats.slow_reader_closed += 1
+        self._sources.once(conn.host, "slow", "closed: more than %d bytes waited to be read",
+                           self.limits.send_queue_limit)
+        self._connections.discard(conn)
+        conn.writer.transport.abort()
 
     async def _handle(self, conn: _Connection, frame: Frame) -> None:
         message = frame.payload
         if not message:
             conn.send(b"", frame.seq)  # an empty frame is a ping
             return
-        self.stats.commands += 1
+        self._stats.commands += 1
+        if not self._addressed_to_fleet(conn, message):
+            self._stats.no_response += 1
+            conn.send(b"", frame.seq)
+            return
         if self.faults.faults:
             message = await self._inbound_faults(message)
             if message is None:
@@ -177,13 +378,28 @@ class WanFront:
             _CURRENT.reset(token)
         for alert in exchange.alerts:
             conn.send(self._outbound_faults(alert.message), frame.seq)
-            self.stats.alerts_sent += 1
+            self._stats.alerts_sent += 1
         for response in responses:
             conn.send(self._outbound_faults(response.message), frame.seq)
-            self.stats.responses += 1
+            self._stats.responses += 1
         if not responses:
-            self.stats.no_response += 1
+            self._stats.no_response += 1
             conn.send(b"", frame.seq)
+
+    def _addressed_to_fleet(self, conn: _Connection, message: bytes) -> bool:
+        """True for a GBCS message to a device of the fleet; counts and logs (once per source) the rest."""
+        try:
+            recipient = decode_envelope(message).header.recipient
+        except SmetsError as exc:
+            self._stats.undecodable += 1
+            self._sources.once(conn.host, "undecodable", "sent a message that is not GBCS (%s)", exc)
+            return False
+        if recipient not in self.runtime.fleet.devices:
+            self._stats.unknown_recipient += 1
+            self._sources.once(conn.host, "unknown", "sent a message for %s, no device of this fleet",
+                               recipient.hex().upper())
+            return False
+        return True
 
     def _on_alert(self, alert: Outbound) -> None:
         exchange = _CURRENT.get()
@@ -193,7 +409,7 @@ class WanFront:
         for conn in list(self._connections):
             if exchange is None or conn is not exchange.connection:
                 conn.send(message, 0)
-                self.stats.alerts_sent += 1
+                self._stats.alerts_sent += 1
 
     # -- faults -------------------------------------------------------------------------------
 
@@ -203,15 +419,15 @@ class WanFront:
         except SmetsError:
             return message
         if self.faults.take(eui, "drop") is not None:
-            self.stats.faults_applied += 1
+            self._stats.faults_applied += 1
             log.info("fault: dropped a command to %s", eui.hex().upper())
             return None
         delay = self.faults.take(eui, "delay")
         if delay is not None:
-            self.stats.faults_applied += 1
+            self._stats.faults_applied += 1
             await asyncio.sleep(delay.seconds)
         if self.faults.take(eui, "corrupt", "command") is not None:
-            self.stats.faults_applied += 1
+            self._stats.faults_applied += 1
             message = corrupt(message)
         return message
 
@@ -223,6 +439,6 @@ class WanFront:
         except SmetsError:
             return message
         if self.faults.take(eui, "corrupt", "reply") is not None:
-            self.stats.faults_applied += 1
+            self._stats.faults_applied += 1
             return corrupt(message)
         return message

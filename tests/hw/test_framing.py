@@ -215,3 +215,103 @@ def test_fuzz_decoder_never_raises(framing: Framing, data: bytes, cuts: list[int
             assert isinstance(frame.payload, bytes)
     decoder.abandon()
     assert decoder.buffered <= len(data)
+
+
+# --------------------------------------------------------------------------- linear work, bounded buffers
+
+
+def test_binary_header_checks_agree_with_the_construct_reference() -> None:
+    """The decoder reads headers with struct; the construct definitions stay the reference."""
+    import binascii
+    import random
+    import struct
+
+    from construct import ConstructError
+
+    from smets_emu.hw.framing import BinaryFrame, BinaryHeader
+
+    rng = random.Random(9)
+    binary = BinaryFraming(max_length=1 << 16)
+    for _ in range(2000):
+        head = b"\xa5\x5a" + rng.randbytes(8)
+        hcrc = binascii.crc_hqx(head, 0xFFFF) if rng.random() < 0.5 else rng.randrange(1 << 16)
+        header = head + struct.pack(">H", hcrc)
+        try:
+            reference = BinaryHeader.parse(header).head.value
+        except ConstructError:
+            reference = None
+        result = binary.parse(header, 0)
+        if reference is None:
+            assert result.status is ParseStatus.INVALID and result.crc_error
+        elif reference.length > binary.max_length:
+            assert result.status is ParseStatus.INVALID and result.oversize
+        else:
+            assert result.status is ParseStatus.INCOMPLETE
+    for _ in range(200):
+        wire = binary.encode(rng.randbytes(rng.randrange(300)), seq=rng.randrange(1 << 32))
+        parsed = BinaryFrame.parse(wire).body.value
+        assert binary.parse(wire, 0).frame == Frame(parsed.payload, parsed.header.head.value.seq)
+
+
+def test_gfi_resume_skips_what_was_checked_and_reports_progress() -> None:
+    gfi = GfiFraming()
+    line = gfi.encode(bytes(range(50)), seq=5)
+    partial = line[:60]
+    result = gfi.parse(partial, 0)
+    assert result.status is ParseStatus.INCOMPLETE and result.checked == 60
+    # bytes before *resume* are not looked at again (they were checked by the earlier call)
+    damaged = b"GBCS:DATA#5:50:" + b"ZZ" + line[17:60]
+    assert gfi.parse(damaged, 0).status is ParseStatus.INVALID
+    assert gfi.parse(damaged, 0, resume=20).status is ParseStatus.INCOMPLETE
+    # and a whole frame still never raises, whatever *resume* says
+    assert gfi.parse(b"GBCS:DATA#5:50:" + b"ZZ" + line[17:], 0, resume=20).status is ParseStatus.INVALID
+
+
+@pytest.mark.parametrize("framing", FRAMINGS, ids=IDS)
+def test_max_frame_size_is_the_longest_wire_frame(framing: Framing) -> None:
+    small = type(framing)(max_length=1000)
+    assert len(small.encode(bytes(1000), seq=0xFFFFFFFF)) == small.max_frame_size()
+
+
+def test_gfi_length_field_caps_the_maximum() -> None:
+    assert GfiFraming(max_length=1 << 30).max_length == 9_999_999
+
+
+@given(framing=framings, data=st.binary(max_size=3000), cuts=st.lists(st.integers(0, 5000), max_size=10))
+def test_decoder_holds_at_most_one_frame(framing: Framing, data: bytes, cuts: list[int]) -> None:
+    small = type(framing)(max_length=100)
+    decoder = small.decoder()
+    for chunk in _chunks(small.encode(b"x" * 100) + data + small.encode(b"y" * 50), cuts):
+        decoder.feed(chunk)
+        assert decoder.buffered <= small.max_frame_size()
+
+
+def test_nested_headers_are_rechecked_within_the_credit_then_skipped() -> None:
+    import binascii
+    import struct
+
+    binary = BinaryFraming()
+    total = 32 * 1024
+    nested = bytearray()
+    while len(nested) + 16 <= total - 4:
+        head = struct.pack(">2sII", b"\xa5\x5a", 1, total - len(nested) - 16)
+        nested += head + struct.pack(">H", binascii.crc_hqx(head, 0xFFFF)) + bytes(4)
+    stream = bytes(nested.ljust(total, b"\x00")) + binary.encode(b"after")
+    decoder = binary.decoder()
+    frames = [f for i in range(0, len(stream), 1024) for f in decoder.feed(stream[i : i + 1024])]
+    assert frames == [Frame(b"after")]
+    assert decoder.stats.skipped_frames >= 1
+    assert decoder.stats.crc_errors < 10  # not one CRC-32 run per nested header
+
+
+def test_a_resync_run_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    decoder = BinaryFraming().decoder()
+    with caplog.at_level(logging.INFO, logger="smets_emu.hw.framing"):
+        for _ in range(10):
+            decoder.feed(b"\xa5\x5a" * 1000)
+        decoder.feed(BinaryFraming().encode(b"good"))
+        decoder.feed(b"\xa5\x5a" * 1000)
+    assert decoder.stats.dropped > 9000
+    assert len([r for r in caplog.records if r.levelno >= logging.INFO]) == 2  # one per run

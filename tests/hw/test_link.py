@@ -213,3 +213,128 @@ async def test_handler_failure_is_counted_not_fatal() -> None:
         await client.close()
         stats = await bridge
         assert (stats.requests, stats.responses, stats.handler_errors) == (2, 1, 1)
+
+
+# --------------------------------------------------------------------------------------------- limits
+
+
+class _NullWriter:
+    """A writer that drops what it is given (the limits tests only receive)."""
+
+    def write(self, data: bytes) -> None:
+        pass
+
+    async def drain(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    async def wait_closed(self) -> None:
+        pass
+
+    def is_closing(self) -> bool:
+        return False
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return default
+
+
+def _limited_link(**limits: object) -> tuple[asyncio.StreamReader, FrameLink]:
+    reader = asyncio.StreamReader()
+    return reader, FrameLink(reader, _NullWriter(), framing_for("binary"), name="limited", **limits)  # type: ignore[arg-type]
+
+
+async def test_frame_deadline_abandons_a_trickled_frame() -> None:
+    from smets_emu.hw.link import ReceiveBudget
+
+    framing = framing_for("binary")
+    wire = framing.encode(b"x" * 100, seq=3)
+    budget = ReceiveBudget(1 << 20)
+    reader, link = _limited_link(idle_timeout=0.3, frame_deadline=0.4, budget=budget)
+
+    async def trickle() -> None:
+        for b in wire[:-1]:  # never idle for the gap timeout, never finished
+            reader.feed_data(bytes([b]))
+            await asyncio.sleep(0.1 if b == wire[0] else 0.005)
+            if budget.used == 0 and link.stats.expired:
+                break
+        reader.feed_data(framing.encode(b"after", seq=4))
+
+    async with asyncio.timeout(10):
+        feeder = asyncio.create_task(trickle())
+        assert await link.receive_frame() == framing.decoder().feed(framing.encode(b"after", seq=4))[0]
+        await feeder
+    assert link.stats.expired == 1 and link.stats.abandoned == 1
+    await link.close()
+    assert budget.used == 0
+
+
+async def test_quiet_timeout_closes_a_silent_link() -> None:
+    from smets_emu.errors import LinkClosed
+
+    _, link = _limited_link(quiet_timeout=0.2)
+    async with asyncio.timeout(5):
+        with pytest.raises(LinkClosed):
+            await link.receive()
+    assert link.close_reason == "idle"
+
+
+async def test_garbage_limit_closes_a_noisy_link_and_throttles_it_first() -> None:
+    from smets_emu.errors import LinkClosed
+
+    reader, link = _limited_link(garbage_limit=64 * 1024)
+    reader.feed_data(b"\xa5\x5a" * 40 * 1024)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    async with asyncio.timeout(10):
+        with pytest.raises(LinkClosed):
+            await link.receive()
+    assert link.close_reason == "garbage"
+    assert link.stats.garbage_bytes > 64 * 1024
+    assert loop.time() - started >= 0.05  # past a sixteenth of the limit it is fed one piece per NOISE_PAUSE
+
+
+async def test_budget_closes_the_link_whose_frame_does_not_fit() -> None:
+    from smets_emu.errors import LinkClosed
+    from smets_emu.hw.link import ReceiveBudget
+
+    framing = framing_for("binary")
+    budget = ReceiveBudget(3000)
+    first_reader, first = _limited_link(budget=budget)
+    second_reader, second = _limited_link(budget=budget)
+    first_reader.feed_data(framing.encode(b"a" * 4000)[:2000])
+    second_reader.feed_data(framing.encode(b"b" * 4000)[:2000])
+    async with asyncio.timeout(5):
+        first_task = asyncio.create_task(first.receive())
+        await asyncio.sleep(0.05)
+        assert budget.used == 2000
+        with pytest.raises(LinkClosed):
+            await second.receive()
+        assert second.close_reason == "budget" and budget.refused == 1
+        await second.close()
+        assert budget.used == 2000
+        first_reader.feed_data(framing.encode(b"a" * 4000)[2000:])
+        assert await first_task == b"a" * 4000
+    assert budget.used == 0
+
+
+async def test_feeding_yields_to_the_loop_between_pieces() -> None:
+    """One read of noise is fed in pieces: other tasks run in between."""
+    reader, link = _limited_link(feed_size=1024)
+    reader.feed_data(b"\xa5\x5a" * 32 * 1024 + framing_for("binary").encode(b"end"))
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(ticker())
+    try:
+        async with asyncio.timeout(10):
+            assert await link.receive() == b"end"
+    finally:
+        task.cancel()
+    assert ticks >= 32

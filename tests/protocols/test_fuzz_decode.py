@@ -1,7 +1,8 @@
 """Hostile input: truncated, extended and mutated real messages raise only the project's errors.
 
 Any mutant that still decodes must rebuild to exactly the mutated bytes. The number of
-cases is set by ``--fuzz-examples`` (default 100,000, the CI figure).
+cases is set by ``--fuzz-examples``: the slow soak runs 100,000 (the CI figure), the quick run in
+the default set 2,000.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from smets_emu.errors import SmetsError
 from smets_emu.protocols.message import decode_message, encode_message
 from tests_support import RTDS_FILES
 
-DEFAULT_EXAMPLES = 100_000
+SOAK_EXAMPLES = 100_000
+QUICK_EXAMPLES = 2_000
 
 
 def _seeds() -> list[bytes]:
@@ -52,8 +54,12 @@ def mutants(draw: st.DrawFn, seeds: list[bytes]) -> bytes:
     return bytes(data)
 
 
-def test_mutated_messages_raise_only_project_errors(request: pytest.FixtureRequest) -> None:
-    examples = request.config.getoption("--fuzz-examples") or DEFAULT_EXAMPLES
+@pytest.mark.parametrize(
+    "default_examples",
+    [pytest.param(QUICK_EXAMPLES, id="quick"), pytest.param(SOAK_EXAMPLES, id="soak", marks=pytest.mark.slow)],
+)
+def test_mutated_messages_raise_only_project_errors(request: pytest.FixtureRequest, default_examples: int) -> None:
+    examples = request.config.getoption("--fuzz-examples") or default_examples
     seeds = _seeds()
     stats = {"decoded": 0, "rejected": 0}
 

@@ -34,6 +34,23 @@ def test_faults_are_seen(smets_fleet, smets_client):
 
 def test_each_test_has_its_own_fleet(smets_fleet):
     assert all(not d.state.counters for d in smets_fleet.devices.values())
+
+
+def test_control_plane_with_the_token(smets_fleet):
+    import urllib.error
+    import urllib.request
+
+    assert smets_fleet.token and smets_fleet.http_headers == {"Authorization": f"Bearer {smets_fleet.token}"}
+    assert smets_fleet.http("GET", "/devices").body["total"] == 4
+    moved = smets_fleet.http("POST", "/clock/advance", {"hours": 1})
+    assert moved.status == 200 and moved.body["time"].startswith("2026-01-01T01:00")
+    assert smets_fleet.http("POST", "/clock/advance", {"days": 3000000}).status == 400
+    try:
+        urllib.request.urlopen(smets_fleet.http_url + "/devices", timeout=10)
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 401
+    else:
+        raise AssertionError("the control plane answered without the token")
 '''
 
 
@@ -49,4 +66,4 @@ def test_fixtures_in_a_user_suite(tmp_path: Path) -> None:
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "4 passed" in result.stdout
+    assert "5 passed" in result.stdout

@@ -159,3 +159,41 @@ def test_error_scenario_preconditions(results: dict[str, FolderResult]) -> None:
 def test_han_devices_and_event_alerts_conform(results: dict[str, FolderResult], folder: str) -> None:
     """PPMID/HCALCS models, HAN-only PPMID commands (device-to-device MACs) and ESME/PPMID event alerts."""
     assert results[folder].verdict == "conform", results[folder].reason
+
+
+def test_exit_1_when_a_use_case_differs(rtds_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = cli.main(["rtds-replay", "--rtds", str(rtds_root), "--folder", "6.15.2_CS02d", "--folder", "11.2_ECS52"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "rtds-replay: 2 use cases in " in err and "1 differ (6.15.2_CS02d): exit 1" in err
+    assert "\r" not in err  # no progress line when stderr is not a terminal
+    assert cli.main(["rtds-replay", "--rtds", str(rtds_root), "--folder", "NO_SUCH_FOLDER"]) == 2
+    assert "no use-case folder named NO_SUCH_FOLDER" in capsys.readouterr().err
+
+
+def test_progress_on_a_terminal(rtds_root: Path) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "smets_emu.tools.cli", "rtds-replay", "--rtds", str(rtds_root),
+         "--folder", "8.7.1_CS03A1", "--folder", "11.2_ECS52"],
+        stdout=subprocess.DEVNULL, stderr=slave,
+    )
+    os.close(slave)
+    seen = b""
+    try:
+        while chunk := os.read(master, 4096):
+            seen += chunk
+    except OSError:  # EIO once the child has closed the terminal
+        pass
+    finally:
+        os.close(master)
+    assert proc.wait(timeout=60) == 0
+    text = seen.decode()
+    assert "rtds-replay: 1/2 use cases (1 conform, 0 differ, 0 unsupported)" in text
+    assert "rtds-replay: 2/2 use cases (2 conform, 0 differ, 0 unsupported)" in text
+    assert "rtds-replay: 2 use cases in " in text and "none differs" in text

@@ -7,6 +7,8 @@ import re
 import signal
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -57,6 +59,7 @@ def test_first_run_creates_second_run_resumes(tmp_path: Path, capsys: pytest.Cap
             assert eui in text
         assert "smets-lab/pki" in text and "control plane:  http://" in text
         assert (tmp_path / "smets-lab" / "state.sqlite").is_file()
+        _check_control_plane(tmp_path / "smets-lab", lines)
         assert (tmp_path / "smets-lab" / "pki" / "root-ca.pem").is_file()
         port = _port(lines, "WAN GFI text:")
         keystore = str(tmp_path / "smets-lab" / "pki")
@@ -82,6 +85,44 @@ def test_first_run_creates_second_run_resumes(tmp_path: Path, capsys: pytest.Cap
         assert not again["answered"] and again["alerts"]
     finally:
         _stop(proc)
+
+
+def _check_control_plane(lab: Path, lines: list[str]) -> None:
+    """The token file, the page URL with ?token= and the curl example that describe() prints all work."""
+    text = "".join(lines)
+    token_file = lab / "control-token"
+    token = token_file.read_text().strip()
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    shown = f"{lab.name}/control-token"  # as given on the command line (relative to where run started)
+    assert f"control token:  {shown}" in text
+    page = re.search(r"fleet page:\s+(http://\S+)", text)
+    assert page and page[1].endswith(f"/?token={token}")
+    assert f'curl -H "Authorization: Bearer $(cat {shown})"' in text
+    base = page[1].split("/?", 1)[0]
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(base + "/devices", timeout=10)
+    assert refused.value.code == 401
+    request = urllib.request.Request(base + "/devices", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        assert json.loads(resp.read())["total"] == 4
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    with opener.open(page[1], timeout=10) as resp:  # the page link sets the cookie and redirects to /
+        assert resp.status == 200 and resp.url == base + "/" and ESME in resp.read().decode()
+    with opener.open(base + "/devices", timeout=10) as resp:  # the page's links then work
+        assert resp.status == 200
+
+
+def test_no_auth_and_http_host(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "smets_emu.tools.cli", "run", "--lab", str(tmp_path / "lab"), "--port", "0",
+         "--binary-port", "-1", "--http-port", "0", "--http-host", "localhost", "--no-auth", "--exit-after", "0.2"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" in result.stderr and "NO authentication" in result.stderr
+    assert "control token:  none" in result.stdout and "?token=" not in result.stdout
+    assert re.search(r"control plane:\s+http://(127\.0\.0\.1|\[::1\]):\d+/", result.stdout), result.stdout
+    assert not (tmp_path / "lab" / "control-token").exists()
 
 
 def test_exit_after_and_scaled_fleet(tmp_path: Path) -> None:

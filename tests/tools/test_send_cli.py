@@ -59,7 +59,39 @@ def test_errors(fleet: SmetsFleet, capsys: pytest.CaptureFixture[str], tmp_path:
     assert "does not exist" in capsys.readouterr().err
     assert main(["send", "--keystore", str(fleet.key_folder), "--code", "NOPE99"]) == 2
     assert "unknown message code" in capsys.readouterr().err
-    with pytest.raises(ClientError):
+    with pytest.raises(ClientError, match="16 hex digits"):
         party_eui("nobody")
     assert message_code("ECS52") == 0x0059 and message_code("0x84") == 0x84
     assert party_eui("supplier").hex().upper() == "90B3D51F30010000"
+    assert party_eui("IS") == party_eui("supplier") and party_eui("ED") == party_eui("network-operator")
+
+
+def test_firmware_version_is_not_labelled_a_time(fleet: SmetsFleet, capsys: pytest.CaptureFixture[str]) -> None:
+    status, reply = _send(fleet, capsys, "--to", fleet.esme.hex(), "--code", "read-firmware")
+    (result,) = reply["response"]["payload"]["results"]
+    assert status == 0 and result["data"]["value"] == "01000000"
+    assert "time" not in result["data"]
+    assert result["request"]["object"] == "Firmware version" and result["request"]["obis"] == "0-0:0.2.1.255"
+
+
+def test_dropped_command_exits_1(fleet: SmetsFleet, capsys: pytest.CaptureFixture[str]) -> None:
+    fleet.fault(fleet.esme, "drop")
+    status, reply = _send(fleet, capsys, "--to", fleet.esme.hex(), "--code", "read-firmware", "--timeout", "1")
+    assert status == 1 and reply["answered"] is False and reply["timed_out"] is True
+
+
+def test_reply_with_invalid_mac_exits_3(fleet: SmetsFleet, capsys: pytest.CaptureFixture[str]) -> None:
+    fleet.fault(fleet.esme, "corrupt", direction="reply")
+    status, reply = _send(fleet, capsys, "--to", fleet.esme.hex(), "--code", "read-firmware")
+    assert reply["answered"] and (reply["security"]["mac"] == "invalid" or "detail" in reply["security"])
+    assert status == 3
+
+
+def test_no_lab_listening_exits_2(fleet: SmetsFleet, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    status = main(["send", "--keystore", str(fleet.key_folder), "--port", str(port), "--code", "read-firmware"])
+    assert status == 2 and "cannot reach the lab" in capsys.readouterr().err

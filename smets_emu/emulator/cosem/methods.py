@@ -281,6 +281,10 @@ def _register_device(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData)
                                                                                OctetStringData) else b""
     if device_log.check_entry(ctx.state, eui, device_type) != device_log.JoinResponse.SUCCESS:
         return int(ActionResult.OTHER_REASON), None
+    if device_log.find_entry(ctx.state, eui) is not None:
+        # already on the log: the key parameter is discarded unprocessed, the link key kept, and the method
+        # succeeds (GBCS CCS01)
+        return OK, None
     device_log.record_entry(ctx.state, eui, device_type, ctx.now)
     entry = device_log.find_entry(ctx.state, eui)
     if entry is not None:

@@ -82,7 +82,7 @@ class CorrectionReport:
 
 def find_wrong_network_operator_certificates(store: Store) -> list[Finding]:
     """Every SMETS1 device whose network-operator slot is not the registered network operator's."""
-    return [Finding(*row) for row in store.db.execute(_FIND, (_NO_ROLE,))]
+    return [Finding(*row) for row in store.query(_FIND, (_NO_ROLE,))]
 
 
 def correct_network_operator_certificates(
@@ -140,5 +140,5 @@ def _correct_one(store: Store, finding: Finding, run_id: str, stamp: str) -> str
 def audit_rows(store: Store, run_id: str | None = None) -> int:
     """Number of audit rows (of one run, or of all runs)."""
     if run_id is None:
-        return int(store.db.execute("SELECT COUNT(*) FROM correction_audit").fetchone()[0])
-    return int(store.db.execute("SELECT COUNT(*) FROM correction_audit WHERE run_id = ?", (run_id,)).fetchone()[0])
+        return int(store.query("SELECT COUNT(*) FROM correction_audit")[0][0])
+    return int(store.query("SELECT COUNT(*) FROM correction_audit WHERE run_id = ?", (run_id,))[0][0])

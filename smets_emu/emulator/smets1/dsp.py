@@ -1,19 +1,23 @@
 """A minimal DSP: receives DUIS service requests, validates them and routes them by device generation.
 
 SMETS1 targets go through the DSP checks and on to the S1SP; SMETS2 targets go to a
-:class:`Smets2Gateway` (GBCS commands on the emulated SMETS2 devices). Until a SMETS2 emulator
-implements that interface, :class:`UnsupportedSmets2Gateway` answers "not supported for SMETS2
-devices yet". Nothing here raises on bad input: every outcome is a DUIS-style response.
+:class:`Smets2Gateway` (GBCS commands on the emulated SMETS2 devices) once their RequestID counter
+has passed the :class:`~smets_emu.emulator.smets1.request_ids.RequestIdRule` (the counter becomes
+the command's GBCS originator counter, so it is checked and recorded per sender and target first).
+Until a SMETS2 emulator implements that interface, :class:`UnsupportedSmets2Gateway` answers "not
+supported for SMETS2 devices yet". Nothing here raises on bad input: every outcome is a DUIS-style response.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Protocol
 
 from smets_emu.emulator.smets1.devices import DeviceState, Fuel, Generation
+from smets_emu.emulator.smets1.request_ids import RequestIdRule
 from smets_emu.emulator.smets1.s1sp import Outcome, S1sp
 from smets_emu.emulator.smets1.store import Store
 from smets_emu.emulator.smets1.validation import (
@@ -32,6 +36,7 @@ from smets_emu.protocols.duis import (
     ResponseCode,
     ResponseElement,
     UpdateFirmware,
+    UpdateSecurityCredentialsKrp,
     error_response,
     format_eui,
     parse_request,
@@ -85,10 +90,19 @@ def default_user_role(roles: frozenset[str], fuel: Fuel) -> UserRole | None:
 class Dsp:
     """The DSP front door over a state store, with the S1SP behind it."""
 
-    def __init__(self, store: Store, *, smets2: Smets2Gateway | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        smets2: Smets2Gateway | None = None,
+        request_ids: RequestIdRule | None = None,
+        wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.store = store
         self.s1sp = S1sp(store)
         self.smets2: Smets2Gateway = smets2 or UnsupportedSmets2Gateway()
+        self.request_ids = request_ids or RequestIdRule()
+        self.wall_clock = wall_clock
 
     def submit_xml(self, data: bytes | str, *, user_role: UserRole | None = None, now: datetime | None = None) -> bytes:
         """Parse, process and answer one DUIS request as XML; unreadable input gets an X1/X2 response."""
@@ -141,8 +155,34 @@ class Dsp:
             rejection = run_checks(SMETS2_DSP_CHECKS, RequestContext(request, role, device, self.store, Stage.DSP))
             if rejection is not None:
                 return Outcome(rejection.code, f"DSP: {rejection.reason}")
+            refused = self._accept_request_id(request, now)
+            if refused is not None:
+                return refused
             return self.smets2.submit(request, user_role=role, device=device, now=now)
         return self._smets1(request, role, device, now)
+
+    def _accept_request_id(self, request: DuisRequest, now: datetime) -> Outcome | None:
+        """Check the RequestID counter against the rule and the last one accepted for (sender, target),
+        then record it; an Outcome (X6, nothing recorded, nothing sent) when it is refused. The
+        RemotePartyFloorSeqNumber of SRV 6.15.1 (the counter floor CS02b gives the new credentials)
+        is held to the same ceiling."""
+        request_id = request.header.request_id
+        wall = self.wall_clock()
+        last = self.store.last_request_counter(request_id.originator, request_id.target)
+        reason = self.request_ids.refusal(request_id.counter, last, now, wall)
+        floor = request.body.floor_seq_number if isinstance(request.body, UpdateSecurityCredentialsKrp) else None
+        if reason is None and floor is not None and floor > self.request_ids.ceiling(now, wall):
+            # the new floor becomes the counter the device demands of the party: the same ceiling holds
+            reason = (f"RemotePartyFloorSeqNumber {floor} is ahead of the time-based counter of now "
+                      f"(at most {self.request_ids.ceiling(now, wall)})")
+        if reason is None and not self.store.accept_request_counter(
+            request_id.originator, request_id.target, request_id.counter
+        ):
+            reason = f"RequestID counter {request_id.counter} is not above the last accepted for this sender and target"
+        if reason is not None:
+            log.info("refused RequestID %s: %s", request_id, reason)
+            return Outcome(ResponseCode.REQUEST_ID_REJECTED, f"DSP: {reason}")
+        return None
 
     def _role(self, roles: frozenset[str], requested: UserRole | None, device: DeviceState) -> UserRole | Outcome:
         if requested is not None:

@@ -27,6 +27,7 @@ from smets_emu.protocols.duis import (
     UpdateFirmware,
     UpdateSecurityCredentialsKrp,
 )
+from smets_emu.protocols.roles import duis_user_role
 
 
 class UserRole(enum.StrEnum):
@@ -41,12 +42,12 @@ class UserRole(enum.StrEnum):
 
     @classmethod
     def parse(cls, text: str) -> UserRole:
-        """A role from its DUIS code (``IS``) or its name (``ImportSupplier``, ``import-supplier``)."""
-        key = text.strip().replace("-", "").replace("_", "").lower()
-        for role in cls:
-            if key in (role.value.lower(), role.name.replace("_", "").lower()):
-                return role
-        raise ValueError(f"unknown user role {text!r}")
+        """A role from its DUIS code (``IS``) or any spelling of :mod:`smets_emu.protocols.roles`
+        (``supplier``, ``ImportSupplier``, ``gas-supplier``, ``network-operator``), case-insensitively.
+
+        :class:`~smets_emu.protocols.roles.RoleError` (a ``ValueError``) lists the valid spellings.
+        """
+        return cls(duis_user_role(text))
 
 
 SUPPLIER_ROLES = frozenset({UserRole.IMPORT_SUPPLIER, UserRole.EXPORT_SUPPLIER, UserRole.GAS_SUPPLIER})

@@ -44,6 +44,7 @@ class ResponseCode(enum.StrEnum):
     NOT_SUPPORTED = "X3"
     NOT_SUPPORTED_FOR_SMETS2 = "X4"
     DEVICE_REFUSED = "X5"
+    REQUEST_ID_REJECTED = "X6"
 
     @property
     def severity(self) -> Severity:
@@ -121,5 +122,11 @@ DESCRIPTIONS: dict[ResponseCode, CodeDescription] = {
     ),
     ResponseCode.DEVICE_REFUSED: CodeDescription(
         "Emulator: the SMETS1 device refused the command after the S1SP accepted it", "smets-emu"
+    ),
+    ResponseCode.REQUEST_ID_REJECTED: CodeDescription(
+        "Emulator: the RequestID counter is not above the last one accepted for this sender and target, or "
+        "outside the window around the time-based counter of now; nothing was sent to the device",
+        "smets-emu (the DCC validates RequestID counters too; its response code for this is not in the "
+        "reference material this project holds)",
     ),
 }

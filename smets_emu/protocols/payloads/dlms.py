@@ -928,6 +928,21 @@ def _i8(v: int) -> DlmsData:
     return IntegerData(DataTag.INTEGER, v)
 
 
+def _i16(v: int) -> DlmsData:
+    return IntegerData(DataTag.LONG, v)
+
+
+def _charge(scaler: int, price_scaler: int, register: tuple[int, str, int], prices: tuple[tuple[str, int], ...]
+            ) -> DlmsData:
+    """A Charge (class 113) unit_charge: (commodity and price scalers, charge-per-unit scaler definition (class id,
+    OBIS, attribute), charge table of (index, price)), as ECS01/ECS07 set it (GBCS 5.11; the DCC reference test
+    data 1.1-2.3)."""
+    class_id, obis, attribute = register
+    table = tuple(_st(_os(index), _i16(price)) for index, price in prices)
+    return _st(_st(_i8(scaler), _i8(price_scaler)),
+               _st(_u16(class_id), _os(ObisCode.parse(obis).to_bytes().hex()), _i8(attribute)), _ar(*table))
+
+
 def _i32(v: int) -> DlmsData:
     return IntegerData(DataTag.DOUBLE_LONG, v)
 
@@ -961,26 +976,30 @@ _SUPPLIER = "90B3D51F30010000"
 _SCALER_UNIT = _st(_i8(0), _enum(30))  # 10^0 Wh
 _BITS = BitStringData(64, bytes(8))
 _SCRIPT = _u16(1)
-_RANGE = "range"  # marks a GET-with-selection by date range (selector 2)
+_RANGE = "range"  # marks a GET-with-selection by date range (selector 1, GBCS restricting object)
 
 _K = AccessRequestKind
 _SampleSpec = tuple[AccessRequestKind, int, str, int, Any]
 
 _SAMPLE_SPECS: dict[int, tuple[_SampleSpec, ...]] = {
-    0x0001: ((_K.ACTION, 104, "0-0:30.3.0.255", 1, _st(_os("00DB1234567890A1"), _enum(1), _os("00" * 16), _enum(0))),
+    # CCS01 registers the ESME (device type 1), CCS02 removes a device the default premises does not hold (the
+    # RTDS PPMID), CCS03 restores the default premises' log (ESME, GSME, GPF): a sample leaves the lab's HAN intact.
+    0x0001: ((_K.ACTION, 104, "0-0:30.3.0.255", 1, _st(_os(_DEVICE), _enum(1), _os("30313233343536373839414243444546"),
+                                                        _enum(0))),
              (_K.SET, 104, "0-0:30.3.0.255", 3, _u16(90)),
              (_K.SET, 104, "0-0:30.3.0.255", 2, _TRUE)),
-    0x0002: ((_K.ACTION, 104, "0-0:30.3.0.255", 2, _os("00DB1234567890A1")),),
-    0x0003: ((_K.ACTION, 104, "0-0:30.3.0.255", 5, _st(_ar(_st(_os("00DB1234567890A1"), _enum(1))))),),
+    0x0002: ((_K.ACTION, 104, "0-0:30.3.0.255", 2, _os("00DB1234567890A4")),),
+    0x0003: ((_K.ACTION, 104, "0-0:30.3.0.255", 5, _st(_os("0000000000000140"), _ar(
+        *(_st(_os(eui), _os("")) for eui in (_DEVICE, "00DB1234567890A1", "00DB1234567890A3"))))),),
     0x0004: ((_K.GET, 104, "0-0:30.3.0.255", 4, _ar(_st(_os("00DB1234567890A1"), _enum(1), _os(_DATE_TIME)))),),
-    0x0007: ((_K.ACTION, 115, "0-0:19.40.0.255", 1, _os("3" + "1" * 39)),),
+    0x0007: ((_K.ACTION, 115, "0-0:19.40.0.255", 1, _os(b"73946144332040217315".hex())),),  # a 20-digit UTRN
     0x0019: ((_K.SET, 20, "0-0:13.0.0.255", 7, _ar(_st(_os("01"), _os("0000"), _os("01")))),
              (_K.SET, 20, "0-0:13.0.0.255", 10, _os(_DATE_TIME))),
     0x001A: ((_K.SET, 111, "0-1:19.0.0.255", 2, _st(_enum(1), _enum(1))),),
     0x001B: ((_K.SET, 111, "0-1:19.0.0.255", 2, _st(_enum(1), _enum(2))),),
     0x001C: ((_K.ACTION, 112, "0-0:19.10.0.255", 1, _i32(1000)),),
     0x001D: ((_K.ACTION, 9, "0-0:10.0.100.255", 1, _SCRIPT),),
-    0x001E: ((_K.SET, 113, "0-0:19.20.1.255", 6, _st(_os(_DATE_TIME), _u16(0))),),
+    0x001E: ((_K.SET, 113, "0-0:19.20.1.255", 6, _charge(0, -1, (0, "0-0:0.0.0.0", 0), (("", 3),))),),
     0x0020: ((_K.ACTION, 112, "0-0:19.10.1.255", 3, _i8(0)),),
     0x0021: ((_K.SET, 1, "0-2:96.13.1.255", 2, _os("48656C6C6F")),),
     0x0022: ((_K.SET, 1, "0-0:94.44.3.2", 2, _os(_DATE_TIME)),),
@@ -1036,12 +1055,12 @@ _SAMPLE_SPECS: dict[int, tuple[_SampleSpec, ...]] = {
     0x0092: ((_K.GET, 1, "0-0:96.1.1.255", 2, _os(_DEVICE)), (_K.GET, 1, "0-0:96.1.4.255", 2, _os("02"))),
     0x0093: ((_K.GET_WITH_SELECTION, 7, "0-0:99.98.0.255", 2, _RANGE),),
     0x0094: ((_K.GET_WITH_SELECTION, 7, "0-0:99.98.1.255", 2, _RANGE),),
-    0x00A2: ((_K.SET, 113, "0-0:19.20.4.255", 6, _st(_os(_DATE_TIME), _u16(100))),),
+    0x00A2: ((_K.SET, 113, "0-0:19.20.4.255", 6, _charge(0, -5, (0, "0-0:0.0.0.0", 0), (("", 20000),))),),
     0x00AC: ((_K.SET, 1, "0-30:97.98.11.255", 2, _BITS),),
     0x00AE: ((_K.SET, 7, "1-0:32.24.0.255", 4, _u32(900)),),
     0x00B0: ((_K.SET, 1, "0-33:97.98.11.255", 2, _BITS),),
     0x00B3: ((_K.ACTION, 112, "0-0:19.10.0.255", 2, _i32(0)),),
-    0x00B7: ((_K.SET, 113, "0-0:19.20.5.255", 6, _st(_os(_DATE_TIME), _u16(100))),),
+    0x00B7: ((_K.SET, 113, "0-0:19.20.5.255", 6, _charge(3, -5, (3, "1-20:1.8.0.255", 2), (("01", 10100),))),),
     0x00B9: ((_K.GET_WITH_SELECTION, 7, "0-0:99.98.4.255", 2, _RANGE),),
     0x00BA: ((_K.GET_WITH_SELECTION, 7, "0-17:99.98.2.255", 2, _RANGE),),
     0x00BB: ((_K.GET, 1, "0-0:94.44.0.11", 2, _vs("Storage heater")),),
@@ -1050,7 +1069,7 @@ _SAMPLE_SPECS: dict[int, tuple[_SampleSpec, ...]] = {
     0x00BE: ((_K.GET, 111, "0-0:19.0.0.255", 2, _st(_enum(1), _enum(1))),),
     0x00C1: ((_K.ACTION, 7, "0-17:99.98.2.255", 1, _i8(0)),),
     0x00C6: ((_K.GET, 71, "0-0:17.0.1.255", 4, _u32(0)),),
-    0x00C7: ((_K.SET, 113, "0-0:19.20.5.255", 6, _st(_os(_DATE_TIME), _u16(100))),),
+    0x00C7: ((_K.SET, 113, "0-0:19.20.5.255", 6, _charge(3, -5, (3, "1-20:1.8.0.255", 2), (("01", 1010),))),),
     0x00C9: ((_K.GET_WITH_SELECTION, 7, "0-0:98.1.5.255", 2, _RANGE),),
     0x00D1: ((_K.SET, 1, "1-0:32.31.0.4", 2, _u32(2530)),),
     0x00D2: ((_K.SET, 1, "1-0:52.31.0.4", 2, _u32(2530)),),
@@ -1084,12 +1103,21 @@ _SAMPLE_SPECS: dict[int, tuple[_SampleSpec, ...]] = {
 """Per message code, the COSEM objects a plausible command addresses, with the SET/ACTION parameter or
 the GET result value (facts from GBCS use cases; values are illustrative)."""
 
-_PROTECTED_READS: dict[int, str] = {
-    0x0027: "0-0:43.2.8.255", 0x0029: "0-0:43.2.9.255", 0x002A: "0-0:43.2.10.255", 0x002D: "0-0:43.2.1.255",
-    0x002F: "0-0:43.2.3.255", 0x0030: "0-0:43.2.2.255", 0x0033: "0-0:43.2.5.255", 0x0034: "0-0:43.2.6.255",
-    0x0037: "0-0:43.2.7.255", 0x0060: "0-0:43.2.4.255",
+_PROTECTED_READS: dict[int, tuple[str, tuple[tuple[int, str, bool], ...]]] = {
+    0x0027: ("0-0:43.2.8.255", ((1, "0-0:94.44.34.10", False),)),  # ECS17b import energy registers
+    0x0029: ("0-0:43.2.9.255", ((1, "0-0:94.44.34.1", False),)),  # ECS17d TOU registers
+    0x002A: ("0-0:43.2.10.255", ((1, "0-0:94.44.34.2", False),)),  # ECS17e TOU with blocks registers
+    0x002D: ("0-0:43.2.1.255", ((1, "0-0:94.44.34.30", False),)),  # ECS19 prepayment registers
+    0x002F: ("0-0:43.2.3.255", ((7, "0-0:98.1.2.255", True),)),  # ECS20b billing data log (mode/tariff change)
+    0x0030: ("0-0:43.2.2.255", ((7, "0-0:98.1.0.255", True), (7, "0-0:98.1.1.255", True))),  # ECS20c
+    0x0033: ("0-0:43.2.5.255", ((7, "0-0:98.1.9.255", True),)),  # ECS21a daily read log
+    0x0034: ("0-0:43.2.6.255", ((7, "0-0:98.1.8.255", True),)),  # ECS21b prepayment daily read log
+    0x0037: ("0-0:43.2.7.255", ((7, "0-0:99.1.0.255", True),)),  # ECS22b half-hour profile (active import)
+    0x0060: ("0-0:43.2.4.255", ((7, "0-0:99.1.3.255", True),)),  # ECS66 daily consumption log
 }
-"""Use cases read through Data protection "get protected attributes" (class 30, method 1)."""
+"""Use cases read through Data protection "get protected attributes" (class 30, method 1): the Data protection
+object and the objects its object list names (class id, OBIS, attribute 2; buffers read over a date range), as the
+GBCS use cases address them (the DCC reference test data, 4.1-4.17)."""
 
 _ALERT_CODES: dict[int, int] = {
     0x0018: 0x8F12, 0x0061: 0x8F0A, 0x0067: 0x8F36, 0x00CC: 0x8F66, 0x00CE: 0x8F72,
@@ -1113,15 +1141,31 @@ def _fake_protect(plaintext: bytes) -> bytes:
     return PROTECTED_PREFIX + bytes(len(plaintext)) + bytes(12)
 
 
+_RANGE_FROM = 0x2F19B700  # 2025-01-15 00:00:00 UTC, seconds since 2000-01-01 (GBCS UTC)
+_RANGE_TO = _RANGE_FROM + 86400
+
+
 def _range_parameters() -> DlmsData:
-    """Selector 2 (range descriptor): restricting object, from, to, all columns (Blue Book class 7)."""
-    clock = _st(_u16(8), _os("0000010000FF"), _i8(2), _u16(0))
-    return _st(clock, _os("07E9010FFF000000008000FF"), _os("07E90110FF000000008000FF"), _ar())
+    """Selector 1 (range descriptor, Blue Book class 7) as GBCS uses it: the restricting object is the GBCS UTC
+    time (class 1 ``0-0:94.44.100.255`` attribute 2), from and to are UTC seconds since 2000, all columns."""
+    restricting = _st(_u16(1), _os("00005E2C64FF"), _i8(2), _u16(0))
+    return _st(restricting, _u32(_RANGE_FROM), _u32(_RANGE_TO), _ar())
+
+
+def _protected_object_list(code: int) -> DlmsData:
+    """The object list of a "get protected attributes" parameter: per object (class id, OBIS, attribute 2,
+    data index 0, access selection), a buffer restricted to one day by date-time range (GBCS 5.11)."""
+    entries = []
+    for class_id, obis, ranged in _PROTECTED_READS[code][1]:
+        selection = (_st(_enum(1), _st(_os("07E9010FFF000000008000FF"), _os("07E90110FF000000008000FF")))
+                     if ranged else _st(_enum(0), _NULL_VALUE))
+        entries.append(_st(_u16(class_id), _os(ObisCode.parse(obis).to_bytes().hex()), _i8(2), _u16(0), selection))
+    return _ar(*entries)
 
 
 def _sample_specs(code: int) -> tuple[_SampleSpec, ...]:
     if code in _PROTECTED_READS:
-        return ((_K.ACTION, 30, _PROTECTED_READS[code], 1, None),)
+        return ((_K.ACTION, 30, _PROTECTED_READS[code][0], 1, None),)
     return _SAMPLE_SPECS.get(code, ((_K.GET, 1, "0-0:0.2.1.255", 2, _os("0123ABCD")),))
 
 
@@ -1167,11 +1211,10 @@ def sample_dlms(
     command_data: list[DlmsData] = []
     response_data: list[DlmsData] = []
     for kind, class_id, obis, member, value in _sample_specs(message_code):
-        selector, parameters = (2, _range_parameters()) if value is _RANGE else (None, None)
+        selector, parameters = (1, _range_parameters()) if value is _RANGE else (None, None)
         specs.append(AccessRequestSpec(kind, class_id, ObisCode.parse(obis), member, selector, parameters))
         if class_id == 30:
-            request = _st(_ar(_st(_u16(3), _os("01000F0800FF"), _i8(2), _u16(0), _st(_enum(0), _enum(0)))),
-                          _protection_parameters(invoke_id, _SUPPLIER, _DEVICE))
+            request = _st(_protected_object_list(message_code), _protection_parameters(invoke_id, _SUPPLIER, _DEVICE))
             reading = _st(_st(_u32(1234), _st(_i8(0), _enum(30))))
             command_data.append(request)
             response_data.append(_st(_protection_parameters(invoke_id, _DEVICE, _SUPPLIER),

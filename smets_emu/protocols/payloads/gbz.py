@@ -866,7 +866,7 @@ _SAMPLE_COMMANDS: dict[int, list[_Spec]] = {
     0x00A3: [_push(_PRICE, 0x05), _push(_PRICE, 0x06)],
     0x00AD: [_push(_DEVICE_MGMT, 0x04)],
     0x00B4: [_ask(_PREPAYMENT, 0x05, credit_adjustment_type=1)],
-    0x00B5: [_read(_PREPAYMENT, 0x0039, 0x0006, 0x0016), _read(_PRICE, 0x0617)],
+    0x00B5: [_read(_PREPAYMENT, 0x0239, 0x0006, 0x0216), _read(_PRICE, 0x0617)],  # as the RTDS GCS21b reads
     0x00B6: [_read(_METERING, 0x0100, 0x0102, 0x0104, 0x0106)],
     0x00B8: [_read(_METERING, 0x0700, 0x0701, 0x0702, 0x0703)],
     0x00BF: [_read(_PREPAYMENT, 0x0000)],

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import itertools
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -10,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 
 from smets_emu.emulator.smets1.dsp import Dsp
+from smets_emu.emulator.smets1.request_ids import time_counter
 from smets_emu.emulator.smets1.scenario import seed_default_scenario
 from smets_emu.emulator.smets1.store import Store
 from smets_emu.protocols.duis import format_eui
@@ -34,7 +37,13 @@ def certificate_b64(entity_id: bytes, role: int) -> str:
     return base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
 
 
-def request(originator: bytes, target: bytes, srv: str, body: str, counter: int = 1) -> bytes:
+_SEQ = itertools.count()
+
+
+def request(originator: bytes, target: bytes, srv: str, body: str, counter: int | None = None) -> bytes:
+    """A DUIS request; by default with a fresh time-based RequestID counter (milliseconds since 1970)."""
+    if counter is None:
+        counter = time_counter(dt.datetime.now(dt.UTC)) + next(_SEQ)
     ref = ".".join(srv.split(".")[:2])
     return (
         f'<?xml version="1.0" encoding="UTF-8"?><sr:Request xmlns:sr="{SR}" schemaVersion="5.4"><sr:Header>'
