@@ -26,6 +26,10 @@ Example::
 
 Device types are the SMETS2 types (ESME, GSME, CHF, GPF); profiles name a shipped device
 profile; firmware is the version string the device reports (hex, GBCS 7).
+
+Every key is checked: an unknown key, an unknown profile, a count or fleet beyond
+:data:`MAX_DEVICES` or a file over :data:`MAX_FLEET_FILE_BYTES` is refused with the place it
+was found, never silently ignored.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from smets_emu.errors import SmetsError
+from smets_emu.inputs import read_file
 
 DEVICE_TYPES = ("ESME", "GSME", "CHF", "GPF")
 DEFAULT_PREMISES_EUIS: tuple[tuple[str, bytes], ...] = (
@@ -45,6 +50,17 @@ DEFAULT_PREMISES_EUIS: tuple[tuple[str, bytes], ...] = (
     ("GPF", bytes.fromhex("00DB1234567890A3")),
 )
 """The default premises: the RTDS device EUIs, so RTDS-shaped commands address them unchanged."""
+
+MAX_DEVICES = 1_000_000
+"""The most devices one lab provisions (a fleet file's premises times their devices, or ``--devices``)."""
+
+MAX_FLEET_FILE_BYTES = 1 << 20
+"""The largest fleet file read (1 MiB; EUI ranges make large fleets short)."""
+
+TOP_KEYS = frozenset({"pki", "seed", "types", "premises"})
+TYPE_KEYS = frozenset({"profile", "firmware"})
+PREMISES_KEYS = frozenset({"name", "count", "first_eui", "devices"})
+DEVICE_KEYS = frozenset({"type", "eui", "profile", "firmware"})
 
 SCALED_FIRST_EUI = 0x00DB123500000000
 """Where EUIs of a scaled default fleet continue after the default premises."""
@@ -99,8 +115,8 @@ class FleetSpec:
 
 def default_fleet(devices: int = 4) -> FleetSpec:
     """The embedded default: premises of ESME, GSME, CHF and GPF, *devices* devices in all."""
-    if devices < 1:
-        raise FleetFileError("a fleet needs at least one device")
+    if not 1 <= devices <= MAX_DEVICES:
+        raise FleetFileError(f"a fleet has 1 to {MAX_DEVICES:,} devices, not {devices:,}")
     premises: list[PremisesSpec] = []
     made = 0
     index = 0
@@ -131,14 +147,52 @@ def _eui(value: Any, where: str) -> bytes:
     return eui
 
 
+def _known_keys(table: Any, allowed: frozenset[str], where: str) -> None:
+    """Refuse keys a fleet file does not define (a typo must not be silently ignored)."""
+    unknown = sorted(set(table) - allowed) if isinstance(table, dict) else []
+    if unknown:
+        raise FleetFileError(f"{where}: unknown key {', '.join(map(repr, unknown))} "
+                             f"(valid: {', '.join(sorted(allowed))})")
+
+
+def profile_choices(device_type: str) -> list[str]:
+    """The device profiles shipped for *device_type* (COSEM for ESME/CHF, ZigBee for GSME/GPF)."""
+    if device_type in ("GSME", "GPF"):
+        from smets_emu.emulator.zcl.profiles import profile_names
+
+        return profile_names(device_type)
+    from smets_emu.emulator.cosem.profiles import PROFILE_DIR
+
+    prefix = f"{device_type.lower()}-"
+    names = sorted(p.name[len(prefix):-5] for p in PROFILE_DIR.glob(f"{prefix}*.json"))
+    return names or ["default"]
+
+
+def _profile(value: Any, device_type: str, where: str) -> str:
+    choices = profile_choices(device_type)
+    if not isinstance(value, str) or value not in choices:
+        raise FleetFileError(
+            f"{where}: {device_type} profile {value!r} is not shipped (choose from {', '.join(choices)})"
+        )
+    return value
+
+
 def parse_fleet(data: dict[str, Any], *, source: Path | None = None) -> FleetSpec:
     """A :class:`FleetSpec` from a parsed TOML document."""
+    _known_keys(data, TOP_KEYS, "fleet file")
     pki = data.get("pki", "own")
     if not isinstance(pki, str) or not pki:
         raise FleetFileError("pki is \"own\" or a keystore folder")
     types = data.get("types", {})
     if not isinstance(types, dict) or any(t not in DEVICE_TYPES for t in types):
         raise FleetFileError(f"[types] keys are device types: {', '.join(DEVICE_TYPES)}")
+    for type_name, defaults in types.items():
+        if not isinstance(defaults, dict):
+            raise FleetFileError(f"types.{type_name}: a table of {', '.join(sorted(TYPE_KEYS))}")
+        _known_keys(defaults, TYPE_KEYS, f"types.{type_name}")
+    seed = data.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | str)):
+        raise FleetFileError("seed is an integer or a string")
     premises_in = data.get("premises")
     if not isinstance(premises_in, list) or not premises_in:
         raise FleetFileError("a fleet file declares at least one [[premises]]")
@@ -148,9 +202,12 @@ def parse_fleet(data: dict[str, Any], *, source: Path | None = None) -> FleetSpe
         where = f"premises[{i}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("devices"), list) or not entry["devices"]:
             raise FleetFileError(f"{where}: needs a devices list")
+        _known_keys(entry, PREMISES_KEYS, where)
         count = entry.get("count", 1)
-        if not isinstance(count, int) or count < 1:
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise FleetFileError(f"{where}: count is a positive integer")
+        if len(seen) + count * len(entry["devices"]) > MAX_DEVICES:
+            raise FleetFileError(f"{where}: the fleet would pass {MAX_DEVICES:,} devices")
         next_eui = int.from_bytes(_eui(entry["first_eui"], where), "big") if "first_eui" in entry else None
         for n in range(count):
             specs: list[DeviceSpec] = []
@@ -158,12 +215,15 @@ def parse_fleet(data: dict[str, Any], *, source: Path | None = None) -> FleetSpe
                 dwhere = f"{where}.devices[{j}]"
                 if not isinstance(dev, dict) or dev.get("type") not in DEVICE_TYPES:
                     raise FleetFileError(f"{dwhere}: type is one of {', '.join(DEVICE_TYPES)}")
+                _known_keys(dev, DEVICE_KEYS, dwhere)
                 defaults = types.get(dev["type"], {})
                 if "eui" in dev:
                     if count > 1:
                         raise FleetFileError(f"{dwhere}: a repeated premises allocates EUIs from first_eui")
                     eui = _eui(dev["eui"], dwhere)
                 elif next_eui is not None:
+                    if next_eui >= 1 << 64:
+                        raise FleetFileError(f"{dwhere}: the EUI range from first_eui runs past FFFFFFFFFFFFFFFF")
                     eui = next_eui.to_bytes(8, "big")
                     next_eui += 1
                 else:
@@ -177,15 +237,17 @@ def parse_fleet(data: dict[str, Any], *, source: Path | None = None) -> FleetSpe
                         bytes.fromhex(str(firmware))
                     except ValueError as exc:
                         raise FleetFileError(f"{dwhere}: firmware version is hex") from exc
+                    if len(str(firmware)) != 8:
+                        raise FleetFileError(f"{dwhere}: firmware version is 4 bytes (8 hex digits), e.g. 01000000")
+                profile = _profile(dev.get("profile", defaults.get("profile", "default")), dev["type"], dwhere)
                 specs.append(
                     DeviceSpec(
-                        dev["type"], eui, str(dev.get("profile", defaults.get("profile", "default"))),
+                        dev["type"], eui, profile,
                         None if firmware is None else str(firmware).upper(),
                     )
                 )
             name = str(entry.get("name", f"premises-{i}"))
             premises.append(PremisesSpec(name.replace("{n}", str(n)), tuple(specs)))
-    seed = data.get("seed")
     return FleetSpec(tuple(premises), pki=pki, seed=seed, source=source)
 
 
@@ -193,9 +255,11 @@ def load_fleet(path: str | Path) -> FleetSpec:
     """Read a fleet file."""
     file = Path(path)
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise FleetFileError(f"cannot read fleet file {file}: {exc}") from exc
+        data = tomllib.loads(read_file(file, MAX_FLEET_FILE_BYTES, what="fleet file").decode("utf-8"))
+    except SmetsError as exc:
+        raise FleetFileError(f"cannot read fleet file: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise FleetFileError(f"{file}: not UTF-8 text: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise FleetFileError(f"{file}: not TOML: {exc}") from exc
     return parse_fleet(data, source=file.resolve())

@@ -136,16 +136,13 @@ class LabService:
 
     def _record_endpoints(self) -> None:
         """Tell the lab where this service listens (shown to a second process that tries to open it)."""
-        record = getattr(self.lab, "record_endpoints", None)
-        if record is None:
-            return
         named = {name: f"{_host_text(ep[0])}:{ep[1]}" for name, ep in
                  (("gfi", self.endpoints.gfi), ("binary", self.endpoints.binary), ("http", self.endpoints.http))
                  if ep is not None}
         for i, url in enumerate(self.endpoints.serial):
             named[f"serial{i}" if i else "serial"] = url
         try:
-            record(named)
+            self.lab.record_endpoints(named)
         except (OSError, SmetsError) as exc:  # informative only: never stop serving for it
             log.warning("could not record the endpoints in the lab: %s", exc)
 

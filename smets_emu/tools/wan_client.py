@@ -45,10 +45,21 @@ class Exchange:
     alerts: list[bytes] = field(default_factory=list)
 
 
-class WanClient:
-    """A TCP client of the WAN front; several commands may be outstanding at once."""
+KEEPALIVE = 60.0
+"""Seconds of silence after which a :class:`WanClient` sends an empty frame (the front closes silent connections)."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, framing: str = "gfi") -> None:
+
+class WanClient:
+    """A TCP client of the WAN front; several commands may be outstanding at once.
+
+    A connection that has sent nothing for ``keepalive`` seconds sends an empty frame, so the
+    front's idle timeout (``WanLimits.idle_timeout``) does not close a client that only listens.
+    """
+
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, framing: str = "gfi",
+        *, keepalive: float | None = KEEPALIVE,
+    ) -> None:
         self._reader = reader
         self._writer = writer
         self._framing = wan_framing(framing)
@@ -57,16 +68,22 @@ class WanClient:
         self._pending: dict[int, tuple[Exchange, asyncio.Future[Exchange]]] = {}
         self.unsolicited: asyncio.Queue[bytes] = asyncio.Queue()
         self._task = asyncio.create_task(self._read_loop())
+        self._last_sent = asyncio.get_running_loop().time()
+        self._keepalive = asyncio.create_task(self._keepalive_loop(keepalive)) if keepalive else None
 
     @classmethod
-    async def connect(cls, host: str, port: int, framing: str = "gfi") -> WanClient:
+    async def connect(
+        cls, host: str, port: int, framing: str = "gfi", *, keepalive: float | None = KEEPALIVE
+    ) -> WanClient:
         """Open a connection to the front."""
         reader, writer = await asyncio.open_connection(host, port)
-        return cls(reader, writer, framing)
+        return cls(reader, writer, framing, keepalive=keepalive)
 
     async def close(self) -> None:
         """Close the connection."""
         self._task.cancel()
+        if self._keepalive is not None:
+            self._keepalive.cancel()
         self._writer.close()
         try:
             await self._writer.wait_closed()
@@ -116,11 +133,24 @@ class WanClient:
 
     def send_frame(self, message: bytes) -> asyncio.Future[Exchange]:
         """Send one message; the future resolves with what came back for it."""
-        number = next(self._numbers) % 0xFFFFFFFF or next(self._numbers)
+        number = self._next_number()
         future: asyncio.Future[Exchange] = asyncio.get_running_loop().create_future()
         self._pending[number] = (Exchange(number), future)
         self._writer.write(self._framing.encode(message, seq=number))
+        self._last_sent = asyncio.get_running_loop().time()
         return future
+
+    def _next_number(self) -> int:
+        return next(self._numbers) % 0xFFFFFFFF or next(self._numbers)
+
+    async def _keepalive_loop(self, period: float) -> None:
+        loop = asyncio.get_running_loop()
+        while not self._writer.is_closing():
+            await asyncio.sleep(max(0.0, self._last_sent + period - loop.time()))
+            if loop.time() >= self._last_sent + period and not self._writer.is_closing():
+                # an empty frame is a ping: its empty answer matches no pending exchange and is ignored
+                self._writer.write(self._framing.encode(b"", seq=self._next_number()))
+                self._last_sent = loop.time()
 
     async def exchange(self, message: bytes, *, timeout: float | None = 10.0) -> Exchange:
         """Send one message and wait for its response (or the end of its exchange)."""
@@ -293,8 +323,12 @@ class RemoteParty:
         self._last_counter = 0
 
     def next_counter(self) -> int:
-        """An originator counter above every one this party used (time-based, so it survives restarts)."""
-        self._last_counter = max(self._last_counter + 1, time.time_ns() // 1000)
+        """An originator counter above every one this party used.
+
+        Time-based as the DCC makes them (milliseconds since 1970 UTC, the counter of DUIS RequestIDs), so
+        it survives restarts and commands from ``send`` and from DUIS requests interleave on one device.
+        """
+        self._last_counter = max(self._last_counter + 1, time.time_ns() // 1_000_000)
         return self._last_counter
 
     def build(

@@ -23,6 +23,7 @@ from smets_emu.tools.lab import Lab, open_lab
 from smets_emu.tools.service import LabService, ServiceConfig
 from smets_emu.tools.wan_client import RemoteParty, WanClient
 from smets_emu.tools.wan_server import wan_framing
+from tests_support import RTDS_FILES
 
 ESME = bytes.fromhex("00DB1234567890A0")
 GSME = bytes.fromhex("00DB1234567890A1")
@@ -250,3 +251,32 @@ async def test_truncated_frame_does_not_hide_the_next_one(service: LabService, l
         writer.close()
     assert frames == [Frame(b"", 2)]
     assert service.front.stats.frames_dropped >= 1
+
+
+async def test_client_keepalive_outlives_the_idle_timeout(lab: Lab) -> None:
+    from smets_emu.emulator.runtime import Runtime, VirtualClock
+    from smets_emu.tools.wan_server import WanFront, WanLimits
+
+    async with Runtime(lab.fleet, VirtualClock(START), tick_interval=3600) as runtime:
+        front = WanFront(runtime, limits=WanLimits(idle_timeout=0.4))
+        host, port = await front.listen("gfi")
+        quiet = await WanClient.connect(host, port, "gfi", keepalive=None)
+        listener = await WanClient.connect(host, port, "gfi", keepalive=0.15)
+        try:
+            await asyncio.sleep(1.0)
+            assert front.stats.idle_closed == 1 and front.stats.active_connections == 1
+            reply = await RemoteParty(lab.keystore, listener.exchange).command(0x0059, to=ESME)
+            assert reply.response is not None
+        finally:
+            await quiet.close()
+            await listener.close()
+            await front.close()
+
+
+def test_the_frame_maximum_carries_the_largest_reference_message() -> None:
+    from smets_emu.tools.wan_server import GBCS_MAX_LENGTH, MAX_MESSAGE, WanLimits
+
+    assert MAX_MESSAGE > GBCS_MAX_LENGTH == (1 << 24) - 1
+    assert WanLimits().receive_budget >= max(wan_framing(f).max_frame_size() for f in ("gfi", "binary"))
+    largest = max((len(f.path.read_bytes().strip()) // 2 for f in RTDS_FILES), default=0)
+    assert largest < MAX_MESSAGE
