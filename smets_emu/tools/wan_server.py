@@ -62,11 +62,11 @@ reference parser reads at most three length bytes, as does :mod:`smets_emu.proto
 """
 
 MAX_MESSAGE = GBCS_MAX_LENGTH + 1 + 4096
-"""The largest GBCS message a WAN frame may carry (bytes); frames declaring more are dropped.
+"""The largest GBCS message a WAN frame may carry (``2**24 + 4096`` bytes); frames declaring more are dropped.
 
 A GBCS message is one length-prefixed body (the MAC header's ciphered block, or the grouping
 header's content) inside a short envelope, so no message exceeds ``2**24 - 1`` bytes plus its
-envelope; 4 KiB covers the envelope (headers, other information with a certificate, signature).
+envelope; 4 KiB more covers the envelope (headers, other information with a certificate, signature).
 Real traffic is far below: the largest message of the DCC reference test data is 3,986 bytes
 (CS02b replace the root certificate by recovery), and firmware images do not travel in WAN frames
 (SRV 11.1 hands them to the Communications Hub, which moves them over the HAN in blocks). The
