@@ -29,11 +29,13 @@ from pathlib import Path
 from typing import BinaryIO
 
 from smets_emu.errors import InputError
+from smets_emu.protocols.lengths import MAX_MESSAGE
 
 MiB = 1024 * 1024
 
-MAX_MESSAGE_FILE_BYTES = 10 * MiB
-"""One GBCS message file (hex text or binary) or one hex line on standard input."""
+MAX_MESSAGE_FILE_BYTES = 2 * MAX_MESSAGE + 4 * MiB
+"""One GBCS message file or one hex line on standard input: the hex text of the largest GBCS message
+(:data:`smets_emu.protocols.lengths.MAX_MESSAGE`) with room for line breaks and spacing."""
 
 MAX_JSON_BYTES = 64 * MiB
 """One JSON document or one JSON line (what ``decode`` prints, for ``encode``; ``send --payload-json``)."""
@@ -49,7 +51,7 @@ _HEX_DIGITS = b"0123456789abcdefABCDEF"
 
 
 def describe_size(size: int) -> str:
-    """``10485760 bytes (10.0 MiB)``."""
+    """A size for people, e.g. ``10485760 bytes (10.0 MiB)``."""
     return f"{size} bytes" if size < MiB else f"{size} bytes ({size / MiB:.1f} MiB)"
 
 

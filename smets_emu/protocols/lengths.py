@@ -14,6 +14,20 @@ from construct.core import ConstructError
 
 _MAX_LENGTH = 0xFFFFFF
 
+MAX_LENGTH = _MAX_LENGTH
+"""The largest value a GBCS length prefix carries: at most three length bytes (``0x83 LL LL LL``)."""
+
+MAX_MESSAGE = MAX_LENGTH + 1 + 4096
+"""The largest GBCS message (``2**24 + 4096`` bytes): what the WAN front and message files accept.
+
+A GBCS message is one length-prefixed body (the MAC header's ciphered block, or the grouping
+header's content) inside a short envelope, so no message exceeds ``2**24 - 1`` bytes plus its
+envelope; 4 KiB more covers the envelope (headers, other information with a certificate, signature).
+Real traffic is far below: the largest message of the DCC reference test data is 3,986 bytes
+(CS02b replace the root certificate by recovery), and firmware images do not travel as one
+message (SRV 11.1 hands them to the Communications Hub, which moves them over the HAN in blocks).
+"""
+
 
 class NonMinimalLengthError(ConstructError):
     """A length encoded in more bytes than needed."""

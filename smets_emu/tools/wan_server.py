@@ -50,27 +50,15 @@ from smets_emu.errors import LinkClosed, SmetsError
 from smets_emu.hw import Frame, FrameLink, Framing, framing_for
 from smets_emu.hw.link import DEFAULT_IDLE_TIMEOUT, ReceiveBudget
 from smets_emu.protocols.envelope import decode_envelope
+from smets_emu.protocols.lengths import MAX_MESSAGE as GBCS_MAX_MESSAGE
 from smets_emu.tools.faults import FaultTable, corrupt
 
 log = logging.getLogger(__name__)
 
-GBCS_MAX_LENGTH = 0xFFFFFF
-"""The largest value a GBCS length prefix carries: at most three length bytes (``0x83 LL LL LL``).
-
-GBCS envelopes prefix their variable parts with BER/A-XDR lengths (GBCS 4.3.1; the DCC's
-reference parser reads at most three length bytes, as does :mod:`smets_emu.protocols.lengths`).
-"""
-
-MAX_MESSAGE = GBCS_MAX_LENGTH + 1 + 4096
-"""The largest GBCS message a WAN frame may carry (``2**24 + 4096`` bytes); frames declaring more are dropped.
-
-A GBCS message is one length-prefixed body (the MAC header's ciphered block, or the grouping
-header's content) inside a short envelope, so no message exceeds ``2**24 - 1`` bytes plus its
-envelope; 4 KiB more covers the envelope (headers, other information with a certificate, signature).
-Real traffic is far below: the largest message of the DCC reference test data is 3,986 bytes
-(CS02b replace the root certificate by recovery), and firmware images do not travel in WAN frames
-(SRV 11.1 hands them to the Communications Hub, which moves them over the HAN in blocks). The
-GFI line cannot say more than seven length digits, so GFI frames stop at 9,999,999 bytes.
+MAX_MESSAGE = GBCS_MAX_MESSAGE
+"""The largest GBCS message a WAN frame may carry (:data:`smets_emu.protocols.lengths.MAX_MESSAGE`, ``2**24 + 4096``
+bytes); frames declaring more are dropped. The GFI line cannot say more than seven length digits, so GFI
+frames stop at 9,999,999 bytes.
 """
 
 

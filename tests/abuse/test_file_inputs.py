@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from smets_emu.inputs import MAX_FIRMWARE_IMAGE_BYTES, MAX_MESSAGE_FILE_BYTES
+from smets_emu.inputs import MAX_FIRMWARE_IMAGE_BYTES, MAX_MESSAGE_FILE_BYTES, describe_size
 from smets_emu.tools.cli import main
 
 ADDRESS_SPACE = 768 << 20
@@ -63,20 +63,20 @@ def test_decode_refuses_a_200_mb_file_from_its_size(big_file: Path) -> None:
     record = json.loads(out)
     assert status == 1 and record["source"] == str(big_file)
     assert record["error"] == (f"{big_file}: 200000000 bytes (190.7 MiB); a GBCS message file is at most "
-                               f"{MAX_MESSAGE_FILE_BYTES} bytes (10.0 MiB)")
+                               f"{describe_size(MAX_MESSAGE_FILE_BYTES)}")
     assert peak < PEAK_RSS_KIB
 
 
 def test_decode_of_a_device_reads_at_most_the_cap() -> None:
     status, out, _, peak = _run("decode", "--json-lines", "/dev/zero")
-    assert status == 1 and "/dev/zero: more than 10485760 bytes" in json.loads(out)["error"]
+    assert status == 1 and f"/dev/zero: more than {MAX_MESSAGE_FILE_BYTES} bytes" in json.loads(out)["error"]
     assert peak < PEAK_RSS_KIB
 
 
 def test_decode_stdin_line_without_end_is_refused() -> None:
     with open("/dev/zero", "rb") as zero:
         status, out, _, peak = _run("decode", "--json-lines", "-", stdin=zero.fileno())
-    assert status == 1 and "<stdin>: line 1 is longer than 10485760 bytes" in json.loads(out)["error"]
+    assert status == 1 and f"<stdin>: line 1 is longer than {MAX_MESSAGE_FILE_BYTES} bytes" in json.loads(out)["error"]
     assert peak < PEAK_RSS_KIB
 
 
@@ -137,4 +137,4 @@ def test_folder_inputs_are_read_one_at_a_time(tmp_path: Path) -> None:
     status, out, _, peak = _run("decode", "--json-lines", str(folder))
     records = [json.loads(line) for line in out.splitlines()]
     assert status == 1 and len(records) == 51
-    assert "10485761 bytes" in records[-1]["error"] and peak < PEAK_RSS_KIB
+    assert f"{MAX_MESSAGE_FILE_BYTES + 1} bytes" in records[-1]["error"] and peak < PEAK_RSS_KIB

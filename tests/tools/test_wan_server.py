@@ -274,9 +274,10 @@ async def test_client_keepalive_outlives_the_idle_timeout(lab: Lab) -> None:
 
 
 def test_the_frame_maximum_carries_the_largest_reference_message() -> None:
-    from smets_emu.tools.wan_server import GBCS_MAX_LENGTH, MAX_MESSAGE, WanLimits
+    from smets_emu.protocols.lengths import MAX_LENGTH
+    from smets_emu.tools.wan_server import MAX_MESSAGE, WanLimits
 
-    assert MAX_MESSAGE > GBCS_MAX_LENGTH == (1 << 24) - 1
+    assert MAX_MESSAGE > MAX_LENGTH == (1 << 24) - 1
     assert WanLimits().receive_budget >= max(wan_framing(f).max_frame_size() for f in ("gfi", "binary"))
     largest = max((len(f.path.read_bytes().strip()) // 2 for f in RTDS_FILES), default=0)
     assert largest < MAX_MESSAGE
