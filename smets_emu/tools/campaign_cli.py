@@ -6,6 +6,13 @@ optionally activates the image (CS06) and prints a summary; a text progress bar 
 Run it again to continue an interrupted campaign, with ``--resume`` after a pause, or
 ``--abort``. Exit status: 0 completed, 3 paused, 2 error.
 
+``--from-cfl MODEL@VERSION`` takes the image from the lab's Centralised Firmware Library instead of
+a file: as a supplier party (``--party``, free access under SECMP0009, no relationship with the
+manufacturer needed) the campaign downloads the non-commercial image for that device model and
+version, refuses one that is commercial, unknown or not yet on the CPL (SRV 11.1/11.3 would be
+refused with E110101), and signs it with the supplier's digital signing key from the lab's PKI
+(``--signer``), as GBCS has the supplier sign an Upgrade Image before it is distributed.
+
 Both commands open the lab themselves, so they refuse (exit 2, naming the owner's PID and
 endpoints) a lab that another process, such as ``smets-emu run``, has open: one process owns a
 lab (see :mod:`smets_emu.tools.lab_lock`).
@@ -42,7 +49,13 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     """Register ``campaign`` and ``versions`` under ``smets-emu firmware``."""
     camp = commands.add_parser("campaign", help="distribute an image to fleet devices in staged groups")
     camp.add_argument("--state", required=True, metavar="DIR|FILE", help="lab folder or its state.sqlite")
-    camp.add_argument("--image", metavar="FILE", help="the Upgrade Image (supplier-signed)")
+    source = camp.add_mutually_exclusive_group()
+    source.add_argument("--image", metavar="FILE", help="the Upgrade Image (supplier-signed)")
+    source.add_argument("--from-cfl", metavar="MODEL@VERSION",
+                        help="download the image for this device model and version from the lab's CFL")
+    camp.add_argument("--party", default="supplier-a", help="the supplier organisation downloading from the CFL")
+    camp.add_argument("--signer", default="90B3D51F30010000",
+                      help="EUI of the supplier whose DS key signs the CFL image (default the lab's supplier)")
     group = camp.add_mutually_exclusive_group()
     group.add_argument("--targets", nargs="+", metavar="EUI", help="target devices")
     group.add_argument("--all", choices=("ESME", "GSME", "CHF", "GPF"), help="every device of this type")
@@ -141,8 +154,9 @@ def run_campaign(args: argparse.Namespace) -> int:
                 campaign.abort()
             _print_summary(campaign.summary(), args.json)
             return 0
+        data = _read_image(args.image) if args.image else _from_cfl(lab, args) if args.from_cfl else None
         if active and campaign is not None:
-            if args.image and campaign.record["file"] != _file_ref(_read_image(args.image)):
+            if data is not None and campaign.record["file"] != _file_ref(data):
                 raise SmetsError(f"campaign {campaign.record['id']} is {campaign.status}: resume or abort it first")
             if campaign.status == PAUSED and not (args.resume or args.retry_failed):
                 _print_summary(campaign.summary(), args.json)
@@ -150,9 +164,8 @@ def run_campaign(args: argparse.Namespace) -> int:
                 return 3
             status = campaign.resume(retry_failed=args.retry_failed)
         else:
-            if not args.image:
-                raise SmetsError("give --image")
-            data = _read_image(args.image)
+            if data is None:
+                raise SmetsError("give --image or --from-cfl")
             if args.targets:
                 targets = [bytes.fromhex(t) for t in args.targets]
             else:
@@ -181,6 +194,45 @@ def run_campaign(args: argparse.Namespace) -> int:
 def _read_image(path: str) -> bytes:
     """The Upgrade Image file, read with the OTA path's size cap (``inputs.MAX_FIRMWARE_IMAGE_BYTES``)."""
     return read_file(path, MAX_FIRMWARE_IMAGE_BYTES, what="an Upgrade Image (the most the OTA path takes)")
+
+
+def _from_cfl(lab: Lab, args: argparse.Namespace) -> bytes:
+    """The CFL image for ``MODEL@VERSION``, downloaded as ``--party`` and signed by ``--signer``."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from smets_emu.parties.governance import AccessRefused, Role, UnknownObject
+    from smets_emu.protocols.firmware import decode_image, sign_image
+    from smets_emu.protocols.keystore import KeyUsage
+    from smets_emu.tools.lab_governance import open_lab_governance
+
+    model, sep, version = str(args.from_cfl).partition("@")
+    if not sep or not model or not version:
+        raise SmetsError(f"--from-cfl wants MODEL@VERSION (e.g. 0F0A030B@0A010000), not {args.from_cfl!r:.60}")
+    governance = open_lab_governance(lab)
+    try:
+        party = governance.organisation(args.party)
+        if party.role is not Role.SUPPLIER:
+            raise SmetsError(f"--party {party.org_id} is a {party.role.value}: a campaign downloads as a supplier")
+        try:
+            image = governance.cfl_find(party.org_id, model, version)
+        except UnknownObject as exc:
+            raise SmetsError(f"CFL: {exc}") from exc
+        if image.commercial:
+            raise SmetsError(f"CFL image {image.image_id} ({model}@{version}) is commercially developed: the CFL "
+                             "lists it but never distributes it; get it from its manufacturer")
+        if image.cpl_status != "listed":
+            raise SmetsError(f"CFL image {image.image_id} ({model}@{version}) is not on the CPL yet: the DSP would "
+                             "refuse SRV 11.1/11.3 with E110101 until its DMC passes PPCT")
+        try:
+            data = governance.cfl_download(party.org_id, image.image_id)
+        except AccessRefused as exc:
+            raise SmetsError(f"CFL: {exc}") from exc
+    finally:
+        governance.close()
+    key = lab.keystore.private_key(args.signer, KeyUsage.DS)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise SmetsError(f"no digital signing key of supplier {args.signer} in the lab's PKI")
+    return sign_image(decode_image(data), key).encode()
 
 
 def _file_ref(data: bytes) -> str:

@@ -14,6 +14,15 @@ Access rules (:class:`AccessPolicy`, applied by :func:`access_middleware` before
 - a request that changes state (any method but GET and HEAD) needs ``Content-Type:
   application/json`` (``application/xml`` or ``text/xml`` on ``/duis``), else 415.
 
+Governance paths (``/governance`` and below) also take a party's own token (:class:`AccessPolicy`
+``parties`` resolves it; the lab token there stands for the lab operator, who registers parties).
+The handler finds who called in ``request[CALLER_KEY]`` (:class:`Caller`). A browser logs in as a
+party once through ``GET /governance/login?token=<party token>``, which answers with an HttpOnly,
+SameSite=Strict cookie (path ``/governance``) and a redirect; that cookie stands for the party token
+on GET and HEAD, and on a state-changing request only together with the header ``X-CSRF-Token``
+carrying :func:`csrf_token` of the session (the pages put it in a ``<meta name="csrf-token">``), so
+a cross-site form can never act as the party even where SameSite and the Origin check would not stop it.
+
 Bodies: JSON bodies are at most :data:`JSON_BODY_LIMIT` bytes (413 beyond), parsed with NaN,
 Infinity and out-of-range numbers refused and validated against a JSON schema per route (400
 with the reason); a request body is at most :data:`MAX_REQUEST_BYTES` (the DUIS XML limit here).
@@ -23,14 +32,16 @@ answers 500 without a traceback.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
 import logging
 import os
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -46,6 +57,9 @@ LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 JSON_TYPES = ("application/json",)
 XML_TYPES = ("application/xml", "text/xml")
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+GOVERNANCE_PREFIX = "/governance"
+PARTY_COOKIE = "smets_party"
+CSRF_HEADER = "X-CSRF-Token"
 
 
 class ControlPlaneError(SmetsError):
@@ -54,12 +68,35 @@ class ControlPlaneError(SmetsError):
 
 @dataclass(frozen=True)
 class AccessPolicy:
-    """Who may use the control plane: the bearer token (None: no authentication) and extra Host names."""
+    """Who may use the control plane: the bearer token (None: no authentication) and extra Host names.
+
+    *parties* maps a party token to the party it belongs to (None when no party has it); it is
+    consulted on governance paths only. *csrf_key* keys the pages' CSRF tokens (random per app).
+    """
 
     token: str | None
     hosts: frozenset[str] = frozenset()
+    parties: Callable[[str], Any | None] | None = None
+    csrf_key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who sent a governance request: a registered party, or the lab operator (``party`` None).
+
+    ``csrf`` is the CSRF token of a browser session (cookie login), None for bearer-token callers.
+    """
+
+    party: Any | None
+    csrf: str | None = None
+
+    @property
+    def operator(self) -> bool:
+        return self.party is None
+
 
 POLICY_KEY: web.AppKey[AccessPolicy] = web.AppKey("policy", AccessPolicy)
+CALLER_KEY: web.RequestKey[Caller] = web.RequestKey("caller", Caller)
 
 
 # --------------------------------------------------------------------------- token file
@@ -104,6 +141,20 @@ def load_or_create_token(folder: str | Path) -> str:
 def cookie_name(port: int | None) -> str:
     """The page's cookie (per port: browsers share cookies between ports of one host)."""
     return TOKEN_COOKIE if port is None else f"{TOKEN_COOKIE}_{port}"
+
+
+def party_cookie_name(port: int | None) -> str:
+    """The governance pages' party cookie (per port, like :func:`cookie_name`)."""
+    return PARTY_COOKIE if port is None else f"{PARTY_COOKIE}_{port}"
+
+
+def csrf_token(policy: AccessPolicy, credential: str) -> str:
+    """The CSRF token of a browser session holding *credential* (HMAC-SHA256 under the policy's key)."""
+    return hmac.new(policy.csrf_key, credential.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
+
+
+def is_governance(path: str) -> bool:
+    return path == GOVERNANCE_PREFIX or path.startswith(GOVERNANCE_PREFIX + "/")
 
 
 # --------------------------------------------------------------------------- errors and access
@@ -239,6 +290,54 @@ def _token_redirect(request: web.Request, policy: AccessPolicy) -> web.StreamRes
     return response
 
 
+def _unauthorised(reason: str) -> web.Response:
+    return error_response(401, reason, {"WWW-Authenticate": 'Bearer realm="smets-emu"'})
+
+
+def _party(policy: AccessPolicy, given: str) -> Any | None:
+    if not given or len(given) > 1024 or policy.parties is None:
+        return None
+    return policy.parties(given)
+
+
+def _party_login(request: web.Request, policy: AccessPolicy) -> web.StreamResponse:
+    """``GET /governance/login?token=...``: keep a party token in a cookie and go to the governance pages."""
+    given = request.query.get("token", "")
+    if _party(policy, given) is None:
+        return _unauthorised("unknown party token in ?token= (the lab operator registers parties and hands "
+                             "each its token)")
+    response = web.Response(status=303, headers={"Location": GOVERNANCE_PREFIX + "/"})
+    response.set_cookie(party_cookie_name(_local(request)[1]), given, httponly=True, samesite="Strict",
+                        path=GOVERNANCE_PREFIX)
+    return response
+
+
+def _governance_caller(request: web.Request, policy: AccessPolicy) -> Caller | web.Response:
+    """Who calls a governance path (module docstring), or the refusal."""
+    port = _local(request)[1]
+    safe = request.method in SAFE_METHODS
+    given, csrf = _bearer(request), None
+    if given is None:
+        given = request.cookies.get(party_cookie_name(port))
+        if given is not None:
+            csrf = csrf_token(policy, given)
+            if not safe and not hmac.compare_digest(request.headers.get(CSRF_HEADER, "").encode(
+                    "utf-8", "replace"), csrf.encode()):
+                return error_response(403, f"a request from a governance page needs its {CSRF_HEADER} header")
+        elif safe:
+            given = request.cookies.get(cookie_name(port))
+    if given is None and policy.token is None:
+        return Caller(None)
+    if given is not None and policy.token is not None and _same(given, policy.token):
+        return Caller(None, csrf)
+    party = _party(policy, given or "")
+    if party is None:
+        return _unauthorised("missing or unknown token: governance requests carry 'Authorization: Bearer <party "
+                             "token>' (or the lab token for the lab operator); browsers open "
+                             "/governance/login?token=<party token> once")
+    return Caller(party, csrf)
+
+
 @web.middleware
 async def access_middleware(
     request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -254,9 +353,16 @@ async def access_middleware(
     if refusal is not None:
         return error_response(403, refusal)
     safe = request.method in SAFE_METHODS
-    if safe and "token" in request.query:
+    if is_governance(request.path):
+        if safe and request.path == GOVERNANCE_PREFIX + "/login":
+            return _party_login(request, policy)
+        caller = _governance_caller(request, policy)
+        if isinstance(caller, web.Response):
+            return caller
+        request[CALLER_KEY] = caller
+    elif safe and "token" in request.query:
         return _token_redirect(request, policy)
-    if policy.token is not None:
+    elif policy.token is not None:
         given = _bearer(request)
         if given is None and safe:
             given = request.cookies.get(cookie_name(_local(request)[1]))

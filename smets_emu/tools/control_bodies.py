@@ -76,6 +76,14 @@ for _validator in _VALIDATORS.values():
     _validator.check_schema(_validator.schema)
 
 
+def register_schemas(*schemas: dict[str, Any]) -> None:
+    """Make module-level *schemas* of other route modules usable with :func:`schema_error` and :func:`read_json`."""
+    for schema in schemas:
+        validator = jsonschema.Draft202012Validator(schema)
+        validator.check_schema(schema)
+        _VALIDATORS[id(schema)] = validator
+
+
 def schema_error(obj: Any, schema: dict[str, Any]) -> str | None:
     """Why *obj* does not match *schema* (the most relevant error, short), or None."""
     error = jsonschema.exceptions.best_match(_VALIDATORS[id(schema)].iter_errors(obj))

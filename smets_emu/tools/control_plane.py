@@ -16,6 +16,8 @@ Routes::
     GET  /stats                  WAN front counters
     POST /duis?as=ROLE           a DUIS service request (XML body); answers with the DUIS response XML
                                  (SMETS1 devices through the S1SP, the lab's SMETS2 devices as GBCS)
+    /governance/...              firmware governance (CPL, CFL, PPCT): :mod:`smets_emu.tools.governance_http`
+                                 (JSON API, party tokens) and :mod:`smets_emu.tools.governance_pages` (pages)
 
 Access rules and bodies: :mod:`smets_emu.tools.control_access`, :mod:`smets_emu.tools.control_bodies`.
 """
@@ -63,7 +65,9 @@ from smets_emu.tools.control_views import (
     stored_alert_record,
 )
 from smets_emu.tools.faults import DIRECTIONS, FAULT_KINDS, MAX_COUNT, MAX_SECONDS, Fault, FaultError, FaultTable
+from smets_emu.tools.governance_http import GOVERNANCE_KEY, add_governance_routes, party_resolver
 from smets_emu.tools.lab import Lab
+from smets_emu.tools.lab_governance import open_lab_governance
 from smets_emu.tools.wan_server import WanFront
 
 log = logging.getLogger(__name__)
@@ -250,10 +254,10 @@ async def submit_duis(request: web.Request) -> web.Response:
     def open_once() -> Any:
         # serialised by the runtime: two first requests arriving together open the DSP once
         if "dsp" not in holder:
-            holder["dsp"] = open_lab_dsp(lab)
+            holder["dsp"] = open_lab_dsp(lab, governance=request.app.get(GOVERNANCE_KEY))
         return holder["dsp"]
 
-    dsp = holder.get("dsp") or await runtime.call(open_once)
+    dsp = holder.get("dsp") or await runtime.call(open_once)  # its E110101 checks read the governance CPL
     now = runtime.clock.now()
     answer = await runtime.call(lambda: dsp.submit_xml(data, user_role=role, now=now))
     return web.Response(body=answer, content_type="application/xml")
@@ -319,7 +323,9 @@ def make_app(
     host). The alert history starts from the state store's newest alerts and follows the fleet.
     """
     app = web.Application(middlewares=[error_middleware, access_middleware], client_max_size=MAX_REQUEST_BYTES)
-    app[POLICY_KEY] = AccessPolicy(token, frozenset(hosts))
+    governance = open_lab_governance(lab, clock=runtime.clock.now)
+    app[POLICY_KEY] = AccessPolicy(token, frozenset(hosts), parties=party_resolver(governance))
+    add_governance_routes(app, governance)
     app[LAB_KEY] = lab
     app[RUNTIME_KEY] = runtime
     app[FAULTS_KEY] = faults if faults is not None else FaultTable()

@@ -11,6 +11,9 @@ Before a request becomes a GBCS command its RequestID counter must be above the 
 for the same sender and target (kept in ``dsp.sqlite``, so across restarts) and within the window
 around the time-based counter of now (:mod:`smets_emu.emulator.smets1.request_ids`). The DSP store
 may be used from the control plane's worker threads.
+
+The E110101 check of SRV 11.1/11.3 reads the lab's CPL service (``<lab>/governance.sqlite``, see
+:mod:`smets_emu.tools.lab_governance`): a PPCT pass or a SECAS entry there lifts it.
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ from smets_emu.emulator.smets1.scenario import (
 )
 from smets_emu.emulator.smets1.store import Registration, Store
 from smets_emu.emulator.smets2_dsp import FleetGateway
+from smets_emu.parties.governance import Governance
 from smets_emu.secure_files import create_private_file
 from smets_emu.tools.lab import Lab
+from smets_emu.tools.lab_governance import open_lab_governance
 
 DSP_FILE = "dsp.sqlite"
 LAB_MODEL = "0F0A030B"
@@ -41,8 +46,9 @@ def mpxn_for(eui: bytes, device_type: str) -> str:
     return digits if device_type in ("ESME", "CHF") else digits[-10:]
 
 
-def open_lab_dsp(lab: Lab) -> Dsp:
-    """The DSP of a lab (state in ``<lab>/dsp.sqlite``, seeded on first use)."""
+def open_lab_dsp(lab: Lab, *, governance: Governance | None = None) -> Dsp:
+    """The DSP of a lab (state in ``<lab>/dsp.sqlite``, seeded on first use) whose CPL checks read
+    ``governance`` (by default the lab's own, opened here on the lab's saved clock)."""
     create_private_file(lab.folder / DSP_FILE)  # owner-only like the lab's other stores (SQLite copies it to -wal)
     store = Store(lab.folder / DSP_FILE)
     if store.is_empty():
@@ -61,4 +67,5 @@ def open_lab_dsp(lab: Lab) -> Dsp:
     if entries:
         store.put_devices(entries)
         store.put_registrations(registrations)
-    return Dsp(store, smets2=FleetGateway(lab.fleet, HeadEnd(lab.keystore)))
+    cpl = governance or open_lab_governance(lab)
+    return Dsp(store, smets2=FleetGateway(lab.fleet, HeadEnd(lab.keystore)), cpl=cpl)

@@ -30,8 +30,26 @@ FIRMWARE = ("11.3_CS06", "11.2_CS08", "11.2_ECS52", "11.2_GCS38", "NA_FDRA-DLMS"
 """Firmware use cases that must conform."""
 
 
+class ReplayedFolders(dict[str, FolderResult]):
+    """Use-case folders replayed on first use (the default run replays only the folders its tests read)."""
+
+    def __init__(self, rtds_root: Path) -> None:
+        super().__init__()
+        self.rtds_root = rtds_root
+
+    def __missing__(self, folder: str) -> FolderResult:
+        (result,) = replay(self.rtds_root, only=[folder])
+        self[folder] = result
+        return result
+
+
 @pytest.fixture(scope="module")
-def results(rtds_root: Path) -> dict[str, FolderResult]:
+def results(rtds_root: Path) -> ReplayedFolders:
+    return ReplayedFolders(rtds_root)
+
+
+@pytest.fixture(scope="module")
+def every_folder(rtds_root: Path) -> dict[str, FolderResult]:
     return {r.folder: r for r in replay(rtds_root)}
 
 
@@ -57,13 +75,17 @@ def test_json_contract(rtds_root: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert any(line.startswith("8.7.1_CS03A1") and "conform" in line for line in lines[:-1])
 
 
-def test_every_folder_has_a_verdict_and_totals_add_up(results: dict[str, FolderResult]) -> None:
+@pytest.mark.slow
+def test_every_folder_has_a_verdict_and_totals_add_up(every_folder: dict[str, FolderResult]) -> None:
+    results = every_folder
     assert len(results) == 241
     assert sorted(results) == _folders()
     assert {r.verdict for r in results.values()} <= {"conform", "differ", "unsupported"}
 
 
-def test_at_least_60_percent_conform(results: dict[str, FolderResult]) -> None:
+@pytest.mark.slow
+def test_at_least_60_percent_conform(every_folder: dict[str, FolderResult]) -> None:
+    results = every_folder
     conform = sum(r.verdict == "conform" for r in results.values())
     assert conform / len(results) >= 0.6, conform
 
@@ -79,10 +101,22 @@ def test_ppmid_and_hcalcs_targets(results: dict[str, FolderResult]) -> None:
             assert result.verdict == "conform", result.reason
 
 
-@pytest.mark.parametrize("folder", [
-    pytest.param(f, marks=[pytest.mark.xfail(reason=NOT_YET[f], strict=True)] if f in NOT_YET else [])
-    for f in _folders() if ACCEPTANCE.match(f)
-])
+def _acceptance_params() -> list[object]:
+    """Every acceptance folder; the default run keeps the first of each family, the slow set runs them all."""
+    params, families = [], set()
+    for f in _folders():
+        match = ACCEPTANCE.match(f)
+        if not match:
+            continue
+        marks = [pytest.mark.xfail(reason=NOT_YET[f], strict=True)] if f in NOT_YET else []
+        if match.group(1) in families:
+            marks.append(pytest.mark.slow)
+        families.add(match.group(1))
+        params.append(pytest.param(f, marks=marks))
+    return params
+
+
+@pytest.mark.parametrize("folder", _acceptance_params())
 def test_acceptance_family_conforms(results: dict[str, FolderResult], folder: str) -> None:
     """Every CS02*, CS03*, CS04*, CCS*, GCS59 and GCS62 use case conforms (PPMID/HCALCS targets: unsupported)."""
     result = results[folder]

@@ -24,6 +24,7 @@ from smets_emu.emulator.smets1.validation import (
     DSP_CHECKS,
     SMETS2_DSP_CHECKS,
     SRV_USER_ROLES,
+    CplReader,
     RequestContext,
     Stage,
     UserRole,
@@ -97,9 +98,11 @@ class Dsp:
         smets2: Smets2Gateway | None = None,
         request_ids: RequestIdRule | None = None,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        cpl: CplReader | None = None,
     ) -> None:
         self.store = store
-        self.s1sp = S1sp(store)
+        self.cpl: CplReader = cpl or store  # the CPL the E110101 check reads
+        self.s1sp = S1sp(store, cpl=self.cpl)
         self.smets2: Smets2Gateway = smets2 or UnsupportedSmets2Gateway()
         self.request_ids = request_ids or RequestIdRule()
         self.wall_clock = wall_clock
@@ -152,7 +155,8 @@ class Dsp:
         if isinstance(role, Outcome):
             return role
         if device.generation is Generation.SMETS2:
-            rejection = run_checks(SMETS2_DSP_CHECKS, RequestContext(request, role, device, self.store, Stage.DSP))
+            context = RequestContext(request, role, device, self.store, Stage.DSP, self.cpl)
+            rejection = run_checks(SMETS2_DSP_CHECKS, context)
             if rejection is not None:
                 return Outcome(rejection.code, f"DSP: {rejection.reason}")
             refused = self._accept_request_id(request, now)
@@ -195,7 +199,7 @@ class Dsp:
         return role
 
     def _smets1(self, request: DuisRequest, role: UserRole, device: DeviceState, now: datetime) -> Outcome:
-        context = RequestContext(request, role, device, self.store, Stage.DSP)
+        context = RequestContext(request, role, device, self.store, Stage.DSP, self.cpl)
         rejection = run_checks(DSP_CHECKS, context)
         if rejection is not None:
             return Outcome(rejection.code, f"DSP: {rejection.reason}")
@@ -218,7 +222,7 @@ class Dsp:
                 if isinstance(role, Outcome):
                     outcome = role
                 else:
-                    context = RequestContext(request, role, device, self.store, Stage.DSP)
+                    context = RequestContext(request, role, device, self.store, Stage.DSP, self.cpl)
                     checked = run_checks(SMETS2_DSP_CHECKS, context)
                     if checked is not None:
                         outcome = Outcome(checked.code, f"DSP: {checked.reason}")

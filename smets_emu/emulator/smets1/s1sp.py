@@ -15,7 +15,14 @@ from datetime import datetime
 
 from smets_emu.emulator.smets1.devices import DeviceCommand, DeviceState, smets1_device
 from smets_emu.emulator.smets1.store import AnchorSlot, Store
-from smets_emu.emulator.smets1.validation import S1SP_CHECKS, RequestContext, Stage, UserRole, run_checks
+from smets_emu.emulator.smets1.validation import (
+    S1SP_CHECKS,
+    CplReader,
+    RequestContext,
+    Stage,
+    UserRole,
+    run_checks,
+)
 from smets_emu.errors import SmetsError
 from smets_emu.protocols.certificates import certificate_details, load_certificate
 from smets_emu.protocols.duis import (
@@ -69,8 +76,9 @@ def slot_from_certificates(device_id: bytes, role: RemotePartyRole, credentials:
 class S1sp:
     """The S1SP service over the shared state store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, cpl: CplReader | None = None) -> None:
         self.store = store
+        self.cpl: CplReader = cpl or store
 
     def process(self, request: DuisRequest, *, user_role: UserRole, device: DeviceState, now: datetime) -> Outcome:
         """Validate and carry out one request for one SMETS1 device, in one transaction."""
@@ -98,7 +106,7 @@ class S1sp:
             )
         command = DeviceCommand(srv=request.srv)
         if isinstance(body, UpdateFirmware):
-            entries = self.store.cpl_entries(device.manufacturer, device.model)
+            entries = self.cpl.cpl_entries(device.manufacturer, device.model)
             hashes = [e.firmware_hash for e in entries if e.firmware_version == body.firmware_version]
             image_hash = hashes[0] if hashes and hashes[0] else hashlib.sha256(body.firmware_image).digest()
             command = DeviceCommand(request.srv, firmware_version=body.firmware_version, firmware_hash=image_hash)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from smets_emu.emulator.smets1.devices import SMETS1_DEVICE_CLASSES, DeviceState
 from smets_emu.emulator.smets1.store import (
     SWITCH_SECMP0107_DSP,
     SWITCH_SECMP0107_S1SP,
+    CplEntry,
     Registration,
     Store,
 )
@@ -87,6 +89,14 @@ class Rejection:
     reason: str
 
 
+class CplReader(Protocol):
+    """Where the DSP reads the Central Products List: the store's own table, or the lab's CPL service."""
+
+    def cpl_entries(self, manufacturer: str, model: str) -> list[CplEntry]:
+        """Every CPL entry of a device model."""
+        ...
+
+
 @dataclass(frozen=True)
 class RequestContext:
     """Everything a check may look at."""
@@ -96,6 +106,7 @@ class RequestContext:
     device: DeviceState
     store: Store
     stage: Stage
+    cpl: CplReader | None = None  # None: the store's CPL table
 
     @property
     def registration(self) -> Registration | None:
@@ -209,7 +220,7 @@ def cpl_firmware(context: RequestContext) -> Rejection | None:
     11.3 (by image hash) matches a Central Products List entry for the device model, else E110101."""
     body = context.request.body
     device = context.device
-    entries = context.store.cpl_entries(device.manufacturer, device.model)
+    entries = (context.cpl or context.store).cpl_entries(device.manufacturer, device.model)
     if isinstance(body, UpdateFirmware):
         if not any(e.firmware_version == body.firmware_version for e in entries):
             return Rejection(
