@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from smets_emu.protocols.rtds import RtdsFile, find_rtds_root, keystore_folder, list_files
+from smets_emu.tools.lab import Lab, open_lab
+from smets_emu.tools.service import LabService, ServiceConfig
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 RTDS_ROOT = find_rtds_root(REPO_ROOT)
@@ -50,3 +54,25 @@ def rtds_files() -> list[RtdsFile]:
 @pytest.fixture(scope="session")
 def rtds_keystore_dir(rtds_root: Path) -> Path:
     return keystore_folder(rtds_root)
+
+
+LAB_START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+"""Where the virtual clock of the shared ``service`` fixture starts."""
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """The default lab (ESME, GSME, CHF, GPF with its own PKI), one per test module."""
+    lab = open_lab(tmp_path_factory.mktemp("lab"), synchronous="OFF")
+    yield lab
+    lab.close()
+
+
+@pytest.fixture
+async def service(lab: Lab) -> AsyncIterator[LabService]:
+    """``lab`` served on free loopback ports (GFI, binary, HTTP) with a virtual clock at :data:`LAB_START`."""
+    svc = LabService(lab, ServiceConfig(port=0, binary_port=0, http_port=0, clock="virtual", start=LAB_START,
+                                        tick_interval=3600))
+    await svc.start()
+    yield svc
+    await svc.stop()

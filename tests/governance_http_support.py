@@ -71,6 +71,12 @@ class Client:
             body = {}
         return self.request("POST", path, body, **kw)
 
+    def ok_text(self, path: str) -> str:
+        """The text of a GET that must answer 200."""
+        reply = self.get(path)
+        assert reply.status == 200, (path, reply)
+        return reply.text
+
     def ok(self, method: str, path: str, body: Any = None, status: int = 200) -> Any:
         """The JSON answer of a request that must succeed with *status*."""
         if body is None and method == "POST":

@@ -14,3 +14,26 @@ RTDS_FILES: list[RtdsFile] = list_files(RTDS_ROOT) if RTDS_ROOT else []
 def rtds_ids(files: list[RtdsFile]) -> list[str]:
     """Readable test ids: the file stem."""
     return [f.path.stem for f in files]
+
+
+SUPPLIER_DUIS_ID = "90-B3-D5-1F-30-01-00-00"
+"""The default lab's supplier as a DUIS Business Originator ID."""
+ESME_DUIS_ID = "00-DB-12-34-56-78-90-A0"
+"""The default lab's ESME as a DUIS target."""
+
+READ_FIRMWARE_DUIS = """<?xml version="1.0" encoding="UTF-8"?>
+<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" schemaVersion="5.4">
+  <sr:Header>
+    <sr:RequestID>{originator}:{target}:{counter}</sr:RequestID>
+    <sr:CommandVariant>1</sr:CommandVariant>
+    <sr:ServiceReference>11.2</sr:ServiceReference>
+    <sr:ServiceReferenceVariant>11.2</sr:ServiceReferenceVariant>
+  </sr:Header>
+  <sr:Body><sr:ReadFirmwareVersion/></sr:Body>
+</sr:Request>"""
+"""SRV 11.2 Read Firmware Version (DUIS 5.4), with the RequestID's parts to fill in."""
+
+
+def read_firmware_duis(counter: int, *, target: str = ESME_DUIS_ID, originator: str = SUPPLIER_DUIS_ID) -> bytes:
+    """An SRV 11.2 request body from *originator* to *target* with RequestID counter *counter*."""
+    return READ_FIRMWARE_DUIS.format(originator=originator, target=target, counter=counter).encode()

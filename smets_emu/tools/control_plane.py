@@ -65,7 +65,8 @@ from smets_emu.tools.control_views import (
     stored_alert_record,
 )
 from smets_emu.tools.faults import DIRECTIONS, FAULT_KINDS, MAX_COUNT, MAX_SECONDS, Fault, FaultError, FaultTable
-from smets_emu.tools.governance_http import GOVERNANCE_KEY, add_governance_routes, party_resolver
+from smets_emu.tools.governance_http import GOVERNANCE_KEY, add_governance_routes
+from smets_emu.tools.governance_parties import party_resolver
 from smets_emu.tools.lab import Lab
 from smets_emu.tools.lab_governance import open_lab_governance
 from smets_emu.tools.wan_server import WanFront

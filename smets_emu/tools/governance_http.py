@@ -2,10 +2,7 @@
 
 Routes (JSON unless said; ``{id}`` integers)::
 
-    POST /governance/parties                   lab operator: register a party, answer its token once
-    POST /governance/parties/{org}/token       lab operator: a new token for a party (the old one stops working)
-    GET  /governance/parties                   lab operator: every party
-    GET  /governance/me                        who the token belongs to
+    /governance/parties, /governance/me        parties and their tokens (:mod:`.governance_parties`)
     GET  /governance/cpl[?manufacturer_id=&model_id=]   CPL device models
     GET  /governance/cpl/{manufacturer}/{model}         one device model's CPL entries (every version)
     POST /governance/cpl                       add a device model (SECAS)
@@ -47,7 +44,7 @@ from aiohttp import web
 
 from smets_emu.inputs import MAX_FIRMWARE_IMAGE_BYTES
 from smets_emu.parties.governance import errors as gov_errors
-from smets_emu.parties.governance.model import DeviceModel, Organisation
+from smets_emu.parties.governance.model import DeviceModel
 from smets_emu.parties.governance.notes import render_notes
 from smets_emu.parties.governance.service import Governance
 from smets_emu.tools.control_access import CALLER_KEY, Caller
@@ -56,7 +53,6 @@ from smets_emu.tools.governance_views import (
     CONFIRM_SCHEMA,
     CPL_ADD_SCHEMA,
     FAST_TRACK_SCHEMA,
-    PARTY_SCHEMA,
     REASON_SCHEMA,
     RESULT_SCHEMA,
     SUBMIT_SCHEMA,
@@ -120,45 +116,6 @@ def _int(request: web.Request, name: str) -> int:
 
 def json_response(body: Any, status: int = 200) -> web.Response:
     return web.json_response(body, status=status, headers={"Cache-Control": "no-store"})
-
-
-def party_json(org: Organisation) -> dict[str, Any]:
-    return to_json(org)  # type: ignore[no-any-return]
-
-
-# --------------------------------------------------------------------------- parties
-
-
-async def add_party(request: web.Request) -> web.Response:
-    operator_only(request)
-    body = await read_json(request, PARTY_SCHEMA, hint=' (a party is {"org_id", "name", "role", "manufacturer_id"})')
-    key = body.get("signing_key_pem")
-    org = await call(request, gov(request).add_organisation, body["org_id"], body["name"], body["role"],
-                     manufacturer_id=body.get("manufacturer_id"),
-                     signing_key_pem=None if key is None else key.encode())
-    token = await call(request, gov(request).issue_token, org.org_id)
-    log.info("governance party %s (%s) registered", org.org_id, org.role.value)
-    return json_response({"party": party_json(org), "token": token,
-                          "login": f"/governance/login?token={token}"}, 201)
-
-
-async def new_token(request: web.Request) -> web.Response:
-    operator_only(request)
-    await read_json(request, EMPTY_SCHEMA, allow_empty=True)
-    org = await call(request, gov(request).organisation, request.match_info["org"])
-    token = await call(request, gov(request).issue_token, org.org_id)
-    return json_response({"party": party_json(org), "token": token, "login": f"/governance/login?token={token}"})
-
-
-async def list_parties(request: web.Request) -> web.Response:
-    operator_only(request)
-    orgs = await call(request, gov(request).organisations)
-    return json_response({"parties": [party_json(o) for o in orgs]})
-
-
-async def me(request: web.Request) -> web.Response:
-    party = caller(request).party
-    return json_response({"operator": party is None, "party": None if party is None else party_json(party)})
 
 
 # --------------------------------------------------------------------------- CPL
@@ -370,21 +327,10 @@ async def audit(request: web.Request) -> web.Response:
     return json_response({"records": to_json(await call(request, gov(request).audit_log, actor(request), limit=limit))})
 
 
-def party_resolver(governance: Governance) -> Callable[[str], Organisation | None]:
-    """The access policy's party lookup: the organisation holding a token, or None."""
-
-    def resolve(token: str) -> Organisation | None:
-        try:
-            return governance.authenticate(token)
-        except gov_errors.GovernanceError:
-            return None
-
-    return resolve
-
-
 def add_governance_routes(app: web.Application, governance: Governance) -> None:
     """Mount the governance API and pages on the control plane (the store is closed with the app)."""
     from smets_emu.tools import governance_pages as pages
+    from smets_emu.tools import governance_parties as parties
 
     app[GOVERNANCE_KEY] = governance
 
@@ -394,10 +340,10 @@ def add_governance_routes(app: web.Application, governance: Governance) -> None:
     app.on_cleanup.append(close)
     g = "/governance"
     app.add_routes([
-        web.post(f"{g}/parties", add_party),
-        web.get(f"{g}/parties", list_parties),
-        web.post(f"{g}/parties/{{org}}/token", new_token),
-        web.get(f"{g}/me", me),
+        web.post(f"{g}/parties", parties.add_party),
+        web.get(f"{g}/parties", parties.list_parties),
+        web.post(f"{g}/parties/{{org}}/token", parties.new_token),
+        web.get(f"{g}/me", parties.me),
         web.get(f"{g}/cpl", cpl_list),
         web.post(f"{g}/cpl", cpl_add),
         web.get(f"{g}/cpl/{{manufacturer}}/{{model}}", cpl_detail),

@@ -18,6 +18,7 @@ import pytest
 
 from smets_emu.tools.lab import Lab, open_lab
 from smets_emu.tools.service import LabService, ServiceConfig
+from tests_support import read_firmware_duis
 
 ESME = "00DB1234567890A0"
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -26,16 +27,6 @@ ROUTES = [
     ("GET", "/stats"), ("POST", "/clock/advance"), ("POST", f"/devices/{ESME}/faults"),
     ("DELETE", f"/devices/{ESME}/faults"), ("POST", "/duis"), ("GET", "/no-such-route"),
 ]
-READ_FIRMWARE = """<?xml version="1.0" encoding="UTF-8"?>
-<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" schemaVersion="5.4">
-  <sr:Header>
-    <sr:RequestID>90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:{counter}</sr:RequestID>
-    <sr:CommandVariant>1</sr:CommandVariant>
-    <sr:ServiceReference>11.2</sr:ServiceReference>
-    <sr:ServiceReferenceVariant>11.2</sr:ServiceReferenceVariant>
-  </sr:Header>
-  <sr:Body><sr:ReadFirmwareVersion/></sr:Body>
-</sr:Request>"""
 
 
 @pytest.fixture
@@ -87,7 +78,7 @@ async def test_duis_without_token_reaches_no_device(served, lab: Lab) -> None:  
     counter = int(START.timestamp() * 1000)
     for content_type in ("text/plain", "application/xml", "application/x-www-form-urlencoded"):
         counter += 1
-        body = READ_FIRMWARE.format(counter=counter).encode()
+        body = read_firmware_duis(counter)
         async with session.post(base + "/duis?as=IS", data=body, headers={"Content-Type": content_type}) as resp:
             assert resp.status == 401, content_type
             assert "<sr:Response" not in await resp.text()
@@ -122,7 +113,7 @@ async def test_foreign_origin_and_wrong_content_type_refused(served) -> None:  #
     async with session.post(base + "/clock/advance", data=b'{"days": 1}',
                             headers={**_auth(service), "Content-Type": "text/plain"}) as resp:
         assert resp.status == 415
-    async with session.post(base + "/duis", data=READ_FIRMWARE.format(counter=1).encode(),
+    async with session.post(base + "/duis", data=read_firmware_duis(1),
                             headers={**_auth(service), "Content-Type": "text/plain"}) as resp:
         assert resp.status == 415 and "application/xml" in (await resp.json())["error"]
     assert await (await session.get(base + "/clock", headers=_auth(service))).json() == clock

@@ -18,23 +18,14 @@ from smets_emu.emulator.smets1.request_ids import time_counter
 from smets_emu.protocols.duis import DuisResponse, ResponseCode, parse_response
 from smets_emu.tools.lab import Lab, open_lab
 from smets_emu.tools.lab_dsp import open_lab_dsp
+from tests_support import read_firmware_duis
 
 ESME = bytes.fromhex("00DB1234567890A0")
 SUPPLIER = "90-B3-D5-1F-30-01-00-00"
-READ_FIRMWARE = """<?xml version="1.0" encoding="UTF-8"?>
-<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" schemaVersion="5.4">
-  <sr:Header>
-    <sr:RequestID>{originator}:00-DB-12-34-56-78-90-A0:{counter}</sr:RequestID>
-    <sr:CommandVariant>1</sr:CommandVariant>
-    <sr:ServiceReference>11.2</sr:ServiceReference>
-    <sr:ServiceReferenceVariant>11.2</sr:ServiceReferenceVariant>
-  </sr:Header>
-  <sr:Body><sr:ReadFirmwareVersion/></sr:Body>
-</sr:Request>"""
 
 
 def _read(dsp: Dsp, counter: int, now: dt.datetime) -> DuisResponse:
-    return parse_response(dsp.submit_xml(READ_FIRMWARE.format(originator=SUPPLIER, counter=counter).encode(), now=now))
+    return parse_response(dsp.submit_xml(read_firmware_duis(counter, originator=SUPPLIER), now=now))
 
 
 def _supplier_counter(lab: Lab) -> int | None:

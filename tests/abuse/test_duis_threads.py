@@ -18,20 +18,11 @@ from smets_emu.emulator.smets1.request_ids import time_counter
 from smets_emu.protocols.duis import ResponseCode, parse_response
 from smets_emu.tools.lab import open_lab
 from smets_emu.tools.service import LabService, ServiceConfig
+from tests_support import read_firmware_duis
 
 REQUESTS = 200
 SUPPLIER = "90-B3-D5-1F-30-01-00-00"
 TARGETS = ("00-DB-12-34-56-78-90-A0", "00-DB-12-34-56-78-90-A1")  # the lab's ESME and GSME
-READ_FIRMWARE = """<?xml version="1.0" encoding="UTF-8"?>
-<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" schemaVersion="5.4">
-  <sr:Header>
-    <sr:RequestID>{originator}:{target}:{counter}</sr:RequestID>
-    <sr:CommandVariant>1</sr:CommandVariant>
-    <sr:ServiceReference>11.2</sr:ServiceReference>
-    <sr:ServiceReferenceVariant>11.2</sr:ServiceReferenceVariant>
-  </sr:Header>
-  <sr:Body><sr:ReadFirmwareVersion/></sr:Body>
-</sr:Request>"""
 
 
 def _token(service: LabService, folder: Path) -> str | None:
@@ -54,7 +45,7 @@ async def test_200_concurrent_duis_requests_get_duis_answers(tmp_path: Path) -> 
             headers["Authorization"] = f"Bearer {token}"
         base = time_counter(dt.datetime.now(dt.UTC))
         bodies = [
-            READ_FIRMWARE.format(originator=SUPPLIER, target=TARGETS[i % 2], counter=base + i).encode()
+            read_firmware_duis(base + i, originator=SUPPLIER, target=TARGETS[i % 2])
             for i in range(REQUESTS)
         ]
 

@@ -20,14 +20,13 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import aiohttp
-import pytest
 
 from smets_emu.hw.framing import BinaryFraming, Frame, GfiFraming
-from smets_emu.tools.lab import Lab, open_lab
-from smets_emu.tools.service import LabService, ServiceConfig
+from smets_emu.tools.lab import Lab
+from smets_emu.tools.service import LabService
 from smets_emu.tools.wan_client import RemoteParty, WanClient
 
 ESME = bytes.fromhex("00DB1234567890A0")
@@ -107,22 +106,6 @@ def test_nested_headers_inside_failed_frames_stay_linear() -> None:
 
 
 # --------------------------------------------------------------------------------------------- end to end
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Lab:
-    lab = open_lab(tmp_path_factory.mktemp("lab"), synchronous="OFF")
-    yield lab
-    lab.close()
-
-
-@pytest.fixture
-async def service(lab: Lab) -> AsyncIterator[LabService]:
-    svc = LabService(lab, ServiceConfig(port=0, binary_port=0, http_port=0, clock="virtual", start=START,
-                                        tick_interval=3600))
-    await svc.start()
-    yield svc
-    await svc.stop()
 
 
 FLOODER = textwrap.dedent("""

@@ -12,35 +12,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 
-from smets_emu.tools.lab import Lab, open_lab
-from smets_emu.tools.service import LabService, ServiceConfig
+from smets_emu.tools.lab import Lab
+from smets_emu.tools.service import LabService
 from smets_emu.tools.wan_client import RemoteParty, WanClient
 
 ESME = bytes.fromhex("00DB1234567890A0")
 NOBODY = bytes.fromhex("00DB0000000000FF")
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 ROUNDS = 10
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Lab:
-    lab = open_lab(tmp_path_factory.mktemp("lab"), synchronous="OFF")
-    yield lab
-    lab.close()
-
-
-@pytest.fixture
-async def service(lab: Lab) -> AsyncIterator[LabService]:
-    svc = LabService(lab, ServiceConfig(port=0, binary_port=0, http_port=0, clock="virtual", start=START,
-                                        tick_interval=3600))
-    await svc.start()
-    yield svc
-    await svc.stop()
 
 
 @pytest.mark.parametrize("framing", ["gfi", "binary"])

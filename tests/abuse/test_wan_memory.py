@@ -22,20 +22,13 @@ from collections.abc import AsyncIterator
 import pytest
 
 from smets_emu.emulator.runtime import Runtime, VirtualClock
-from smets_emu.tools.lab import Lab, open_lab
+from smets_emu.tools.lab import Lab
 from smets_emu.tools.wan_client import RemoteParty, WanClient
 from smets_emu.tools.wan_server import WanFront, WanLimits, wan_framing
 
 ESME = bytes.fromhex("00DB1234567890A0")
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 MAX_MESSAGE = 64 * 1024
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Lab:
-    lab = open_lab(tmp_path_factory.mktemp("lab"), synchronous="OFF")
-    yield lab
-    lab.close()
 
 
 @pytest.fixture

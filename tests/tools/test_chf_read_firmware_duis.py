@@ -12,19 +12,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from smets_emu.emulator.runtime import Runtime, VirtualClock
 from smets_emu.tools.control_plane import make_app
 from smets_emu.tools.lab import open_lab
+from tests_support import read_firmware_duis
 
 CHF = "00DB1234567890A2"
 TOKEN = "test-token-0123456789abcdef"
-READ_FIRMWARE = """<?xml version="1.0" encoding="UTF-8"?>
-<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" schemaVersion="5.4">
-  <sr:Header>
-    <sr:RequestID>90-B3-D5-1F-30-01-00-00:{target}:{counter}</sr:RequestID>
-    <sr:CommandVariant>1</sr:CommandVariant>
-    <sr:ServiceReference>11.2</sr:ServiceReference>
-    <sr:ServiceReferenceVariant>11.2</sr:ServiceReferenceVariant>
-  </sr:Header>
-  <sr:Body><sr:ReadFirmwareVersion/></sr:Body>
-</sr:Request>"""
 
 
 async def test_duis_read_firmware_version_of_the_chf(tmp_path: Path) -> None:
@@ -38,7 +29,7 @@ async def test_duis_read_firmware_version_of_the_chf(tmp_path: Path) -> None:
             await client.start_server()
             try:
                 target = "-".join(CHF[i:i + 2] for i in range(0, 16, 2))
-                body = READ_FIRMWARE.format(target=target, counter=int(now.timestamp() * 1000)).encode()
+                body = read_firmware_duis(int(now.timestamp() * 1000), target=target)
                 reply = await client.post("/duis", data=body, headers={"Content-Type": "application/xml"})
                 text = await reply.text()
             finally:

@@ -17,6 +17,7 @@ from smets_emu.tools.faults import FaultTable
 from smets_emu.tools.fleet_file import default_fleet
 from smets_emu.tools.lab import Lab, open_lab
 from smets_emu.tools.wan_client import RemoteParty
+from tests_support import read_firmware_duis
 
 ESME = "00DB1234567890A0"
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -182,16 +183,6 @@ def test_token_file(tmp_path: Path) -> None:
     assert fresh != token and path.read_text().strip() == fresh
 
 
-READ_FIRMWARE = """<?xml version="1.0" encoding="UTF-8"?>
-<sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" schemaVersion="5.4">
-  <sr:Header>
-    <sr:RequestID>90-B3-D5-1F-30-01-00-00:{target}:{counter}</sr:RequestID>
-    <sr:CommandVariant>1</sr:CommandVariant>
-    <sr:ServiceReference>11.2</sr:ServiceReference>
-    <sr:ServiceReferenceVariant>11.2</sr:ServiceReferenceVariant>
-  </sr:Header>
-  <sr:Body><sr:ReadFirmwareVersion/></sr:Body>
-</sr:Request>"""
 XML = {"Content-Type": "application/xml"}
 
 
@@ -200,12 +191,12 @@ async def test_duis_requests_reach_the_lab_devices(setup, lab: Lab) -> None:  # 
     target = "-".join(ESME[i:i + 2] for i in range(0, 16, 2))
     lab.fleet.devices[bytes.fromhex(ESME)].state.firmware["version"] = "0A0B0C0D"
     counter = int(START.timestamp() * 1000)  # DUIS RequestID counters are time-based (ms since 1970)
-    reply = await client.post("/duis", data=READ_FIRMWARE.format(target=target, counter=counter).encode(),
+    reply = await client.post("/duis", data=read_firmware_duis(counter, target=target),
                               headers=XML)
     text = await reply.text()
     assert reply.status == 200 and "<sr:ResponseCode>I0</sr:ResponseCode>" in text, text
     assert "<sr:FirmwareVersion>0A0B0C0D</sr:FirmwareVersion>" in text
-    again = await (await client.post("/duis", data=READ_FIRMWARE.format(target=target, counter=counter).encode(),
+    again = await (await client.post("/duis", data=read_firmware_duis(counter, target=target),
                                      headers=XML)).text()
     assert "<sr:ResponseCode>I0</sr:ResponseCode>" not in again  # a replayed counter is refused
     hostile = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>'

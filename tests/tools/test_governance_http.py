@@ -84,6 +84,7 @@ def test_browser_session_cookie_and_csrf_token(served) -> None:  # type: ignore[
     conn.request("GET", f"/governance/login?token={token}")
     answer = conn.getresponse()
     answer.read()
+    conn.close()
     cookie = answer.getheader("Set-Cookie") or ""
     assert answer.status == 303 and answer.getheader("Location") == "/governance/"
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/governance" in cookie
@@ -266,3 +267,22 @@ def test_notifications_and_audit(served) -> None:  # type: ignore[no-untyped-def
     assert any(r["party"] == "supplier-a" and r["action"] == "vulnerability.report" and r["outcome"] == "allowed"
                for r in records)
     assert parties["secas"].get("/governance/audit?limit=0").status == 400
+
+
+def test_pages_and_script_without_a_browser(served) -> None:  # type: ignore[no-untyped-def]
+    lab, parties = served
+    landing = lab.operator.get("/governance/")
+    assert landing.status == 200 and 'id="parties"' in landing.text and "mfr-ab01" in landing.text
+    assert lab.operator.get("/governance/pages/cfl").status == 403  # the operator is no party
+    for path in ("/governance/pages/cpl", "/governance/pages/cfl", "/governance/pages/ppct"):
+        page = parties["supplier-a"].get(path)
+        assert page.status == 200, path
+        assert page.headers["Content-Security-Policy"].startswith("default-src 'none'; script-src 'self'")
+        assert "<script>" not in page.text and "onclick" not in page.text  # no inline script
+    assert parties["supplier-a"].get("/governance/pages/upload").status == 403
+    assert 'id="upload"' in parties["mfr-ab01"].ok_text("/governance/pages/upload")
+    assert parties["supplier-a"].get("/governance/pages/cfl/999999").status == 404
+    script = parties["supplier-a"].get("/governance/static/governance.js")
+    assert script.status == 200 and script.headers["Content-Type"].startswith("text/javascript")
+    assert "X-CSRF-Token" in script.text
+    assert lab.client(None).get("/governance/static/governance.js").status == 401

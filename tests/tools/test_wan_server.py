@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -19,8 +19,8 @@ import pytest
 from smets_emu.emulator.anchors import Role
 from smets_emu.hw import Frame, StreamDecoder
 from smets_emu.protocols.envelope import CraFlag, decode_envelope
-from smets_emu.tools.lab import Lab, open_lab
-from smets_emu.tools.service import LabService, ServiceConfig
+from smets_emu.tools.lab import Lab
+from smets_emu.tools.service import LabService
 from smets_emu.tools.wan_client import RemoteParty, WanClient
 from smets_emu.tools.wan_server import wan_framing
 from tests_support import RTDS_FILES
@@ -29,22 +29,6 @@ ESME = bytes.fromhex("00DB1234567890A0")
 GSME = bytes.fromhex("00DB1234567890A1")
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 COMMANDS = 8
-
-
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory) -> Lab:
-    lab = open_lab(tmp_path_factory.mktemp("lab"), synchronous="OFF")
-    yield lab
-    lab.close()
-
-
-@pytest.fixture
-async def service(lab: Lab) -> AsyncIterator[LabService]:
-    svc = LabService(lab, ServiceConfig(port=0, binary_port=0, http_port=None, clock="virtual", start=START,
-                                        tick_interval=3600))
-    await svc.start()
-    yield svc
-    await svc.stop()
 
 
 # --------------------------------------------------------------------------------------------- transports

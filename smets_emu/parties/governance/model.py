@@ -234,6 +234,9 @@ class VulnerabilityReport:
     mitigation: str
     remediation_due: dt.date | None
     reported_at: dt.datetime
+    device_type: DeviceType | None = None
+    generation: Generation | None = None
+    responsible: str | None = None  # SEC G3.20 (DP087): "ResponsibleSupplier" or "DCC"
 
 
 @dataclass(frozen=True)

@@ -143,8 +143,10 @@ class PpctService:
                 (FastTrack.PROJECTED.value, iso(dates.without_fast_track), iso(dates.with_fast_track), iso(now),
                  submission.submission_id),
             )
-            text = (f"Fast track requested for {submission.dmc.dmc_id} (submission {submission.submission_id}, "
-                    f"vulnerability {submission.vulnerability_id}). Without fast tracking: test from "
+            report = self.vulnerabilities.get(submission.vulnerability_id or 0)
+            text = (f"Fast track requested for {submission.dmc.dmc_id} (submission {submission.submission_id}) to fix "
+                    f"vulnerability {report.report_id} of {report.manufacturer_id}/{report.model_id}, reported by "
+                    f"{report.reporter} on {report.reported_at:%Y-%m-%d %H:%M}Z. Without fast tracking: test from "
                     f"{dates.without_fast_track:%Y-%m-%d %H:%M}Z; with fast tracking: "
                     f"{dates.with_fast_track:%Y-%m-%d %H:%M}Z. Please confirm for the SSC Chair whether the SSC "
                     "was notified, whether the vulnerability is material and whether it warrants fast tracking.")

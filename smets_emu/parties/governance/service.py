@@ -25,7 +25,9 @@ from smets_emu.parties.governance.model import (
     CflImage,
     CplChange,
     DeviceModel,
+    DeviceType,
     Dmc,
+    Generation,
     Notification,
     Organisation,
     ProjectedDates,
@@ -217,11 +219,14 @@ class Governance:
     # -- vulnerabilities -------------------------------------------------------------------------
 
     def report_vulnerability(self, actor: str, *, manufacturer_id: str, model_id: str, summary: str,
-                             mitigation: str, remediation_due: dt.date | str | None = None) -> VulnerabilityReport:
+                             mitigation: str, remediation_due: dt.date | str | None = None,
+                             device_type: DeviceType | str | None = None,
+                             generation: Generation | str | None = None) -> VulnerabilityReport:
         """A G3.20 vulnerability report (supplier, or manufacturer for its own models)."""
         return self.vulns.report_vulnerability(actor, manufacturer_id=manufacturer_id, model_id=model_id,
                                                summary=summary, mitigation=mitigation,
-                                               remediation_due=remediation_due)
+                                               remediation_due=remediation_due, device_type=device_type,
+                                               generation=generation)
 
     def vulnerabilities(self, actor: str) -> list[VulnerabilityReport]:
         """Reports the organisation may read."""

@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS cfl_models (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS vulnerabilities (
     report_id INTEGER PRIMARY KEY, reporter TEXT NOT NULL, manufacturer_id TEXT NOT NULL, model_id TEXT NOT NULL,
-    summary TEXT NOT NULL, mitigation TEXT NOT NULL, remediation_due TEXT, reported_at TEXT NOT NULL
+    summary TEXT NOT NULL, mitigation TEXT NOT NULL, remediation_due TEXT, reported_at TEXT NOT NULL,
+    device_type TEXT, generation TEXT, responsible TEXT
 );
 CREATE TABLE IF NOT EXISTS submissions (
     submission_id INTEGER PRIMARY KEY, supplier TEXT NOT NULL, dmc_id TEXT NOT NULL, test_kind TEXT NOT NULL,

@@ -5,7 +5,9 @@ access in the audit log."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -195,3 +197,31 @@ def test_tokens_identify_organisations(clock: Clock) -> None:
     assert gov.authenticate(gov.issue_token("supplier-b")).org_id == "supplier-b"
     with pytest.raises(AccessRefused):
         gov.authenticate(token)  # replaced
+
+
+def test_concurrent_callers(tmp_path: Path) -> None:
+    """The control plane calls from worker threads: every call completes and is audited exactly once."""
+    gov = Governance.open(tmp_path / "governance.sqlite")
+    try:
+        uploaded = gov.cfl_upload("mfr-ab01", image(0x0A000001).encode(), notes="n", commercial=False,
+                                  models=[("AB01", ESME_MODEL)])
+        before = gov.db.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
+
+        def work(n: int) -> int:
+            party = ("supplier-a", "supplier-b")[n % 2]
+            done = 0
+            for i in range(15):
+                assert gov.cfl_download(party, uploaded.image_id)
+                gov.ppct_submit(party, models=[model_for(image(0x0C000000 + n * 100 + i, bytes([n, i])))])
+                assert gov.cfl_list(party)
+                done += 3
+            return done
+
+        with ThreadPoolExecutor(4) as pool:
+            calls = sum(pool.map(work, range(4)))
+        after = gov.db.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
+        assert after - before == calls == 180
+        queue = gov.ppct_queue("dcc")
+        assert len(queue) == 60 and len({i.slot_start for i in queue}) == 60
+    finally:
+        gov.close()

@@ -111,7 +111,9 @@ def test_vulnerability_to_fixed_fleet(tmp_path: Path) -> None:
         # 1. G3.20 report: SECAS (for the SSC) and the manufacturer are told
         report = gov.report_vulnerability("supplier-a", manufacturer_id="AB01", model_id=LAB_MODEL,
                                           summary="the ESME accepts a replayed tariff command",
-                                          mitigation="firmware 0A010000 rejects it", remediation_due="2026-12-31")
+                                          mitigation="firmware 0A010000 rejects it", remediation_due="2026-12-31",
+                                          device_type="ESME", generation="SMETS2")
+        assert report.responsible == "ResponsibleSupplier"  # SEC G3.20 as corrected by DP087
         assert any(n.kind == "vulnerability_reported" for n in gov.notifications("secas"))
         assert any(n.kind == "vulnerability_reported" for n in gov.notifications("mfr-ab01"))
 

@@ -134,3 +134,17 @@ def test_report_rules(gov: Governance) -> None:
     assert gov.vulnerability("mfr-ab01", report.report_id) == report
     with pytest.raises(AccessRefused):
         gov.vulnerability("supplier-a", report.report_id)
+
+
+def test_g320_responsibility_is_recorded(gov: Governance) -> None:
+    """SEC G3.20 as corrected by DP087: the DCC for a SMETS2+ CHF or GPF, the Responsible Supplier otherwise."""
+    hub = gov.report_vulnerability("supplier-a", manufacturer_id="AB01", model_id="030A030B", summary="s",
+                                   mitigation="m", device_type="CHF", generation="SMETS2")
+    meter = gov.report_vulnerability("supplier-a", manufacturer_id="AB01", model_id="030A030B", summary="s",
+                                     mitigation="m", device_type="CHF", generation="SMETS1")
+    assert (hub.responsible, meter.responsible) == ("DCC", "ResponsibleSupplier")
+    told = [n.subject for n in gov.notifications("dcc") if n.kind == "vulnerability_reported"]
+    assert told == [f"vulnerability {hub.report_id}"]
+    with pytest.raises(InvalidInput):
+        gov.report_vulnerability("supplier-a", manufacturer_id="AB01", model_id="030A030B", summary="s",
+                                 mitigation="m", device_type="KETTLE", generation="SMETS2")
