@@ -76,3 +76,21 @@ async def service(lab: Lab) -> AsyncIterator[LabService]:
     await svc.start()
     yield svc
     await svc.stop()
+
+
+@pytest.fixture
+def fresh_lab(tmp_path: Path) -> Iterator[Lab]:
+    """A default lab of the test's own (for tests that change what the lab keeps)."""
+    lab = open_lab(tmp_path / "lab", synchronous="OFF")
+    yield lab
+    lab.close()
+
+
+@pytest.fixture
+async def fresh_service(fresh_lab: Lab) -> AsyncIterator[LabService]:
+    """``fresh_lab`` served like ``service``."""
+    svc = LabService(fresh_lab, ServiceConfig(port=0, binary_port=0, http_port=0, clock="virtual", start=LAB_START,
+                                              tick_interval=3600))
+    await svc.start()
+    yield svc
+    await svc.stop()

@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from smets_emu.tools.fleet_file import default_fleet
 from smets_emu.tools.lab import Lab, open_lab
 from smets_emu.tools.service import LabService, ServiceConfig
 
@@ -89,8 +90,8 @@ class Client:
 class ThreadedLab:
     """A :class:`LabService` (HTTP only, virtual clock) on 127.0.0.1 in a thread of its own."""
 
-    def __init__(self, folder: Path, start: dt.datetime = START) -> None:
-        self.folder, self.start_time = folder, start
+    def __init__(self, folder: Path, start: dt.datetime = START, *, devices: int | None = None) -> None:
+        self.folder, self.start_time, self.devices = folder, start, devices
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="lab-service", daemon=True)
         self.lab: Lab | None = None
@@ -107,7 +108,8 @@ class ThreadedLab:
         return self
 
     async def _start(self) -> None:
-        self.lab = open_lab(self.folder, synchronous="OFF")
+        spec = None if self.devices is None else default_fleet(self.devices)
+        self.lab = open_lab(self.folder, spec, synchronous="OFF")
         self.service = LabService(self.lab, ServiceConfig(port=None, binary_port=None, http_port=0,
                                                           clock="virtual", start=self.start_time, tick_interval=3600))
         await self.service.start()

@@ -31,17 +31,13 @@ LAST = dt.datetime(2136, 2, 7, 6, 28, 14, tzinfo=dt.UTC)  # 2000-01-01 + 0xFFFFF
 
 
 @pytest.fixture
-def lab(tmp_path: Path) -> Lab:  # type: ignore[misc]
-    lab = open_lab(tmp_path / "lab", synchronous="OFF")
-    yield lab
-    lab.close()
+def lab(fresh_lab: Lab) -> Lab:
+    return fresh_lab
 
 
 @pytest.fixture
-async def served(lab: Lab) -> AsyncIterator[tuple[LabService, str, aiohttp.ClientSession]]:
-    service = LabService(lab, ServiceConfig(port=0, binary_port=None, http_port=0, clock="virtual", start=START,
-                                            tick_interval=3600))
-    await service.start()
+async def served(fresh_service: LabService) -> AsyncIterator[tuple[LabService, str, aiohttp.ClientSession]]:
+    service = fresh_service
     host, port = service.endpoints.http  # type: ignore[misc]
     token = getattr(service, "control_token", None)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -50,7 +46,6 @@ async def served(lab: Lab) -> AsyncIterator[tuple[LabService, str, aiohttp.Clien
         yield service, f"http://{host}:{port}", session
     finally:
         await session.close()
-        await service.stop()
 
 
 async def _still_works(service: LabService, lab: Lab, base: str, session: aiohttp.ClientSession) -> None:

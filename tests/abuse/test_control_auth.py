@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
 
-from smets_emu.tools.lab import Lab, open_lab
+from smets_emu.tools.lab import Lab
 from smets_emu.tools.service import LabService, ServiceConfig
 from tests_support import read_firmware_duis
 
@@ -30,24 +29,19 @@ ROUTES = [
 
 
 @pytest.fixture
-def lab(tmp_path: Path) -> Lab:  # type: ignore[misc]
-    lab = open_lab(tmp_path / "lab", synchronous="OFF")
-    yield lab
-    lab.close()
+def lab(fresh_lab: Lab) -> Lab:
+    return fresh_lab
 
 
 @pytest.fixture
-async def served(lab: Lab) -> AsyncIterator[tuple[LabService, str, aiohttp.ClientSession]]:
-    service = LabService(lab, ServiceConfig(port=None, binary_port=None, http_port=0, clock="virtual", start=START,
-                                            tick_interval=3600))
-    await service.start()
+async def served(fresh_service: LabService) -> AsyncIterator[tuple[LabService, str, aiohttp.ClientSession]]:
+    service = fresh_service
     host, port = service.endpoints.http  # type: ignore[misc]
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
     try:
         yield service, f"http://{host}:{port}", session
     finally:
         await session.close()
-        await service.stop()
 
 
 def _auth(service: LabService) -> dict[str, str]:

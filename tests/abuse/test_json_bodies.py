@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import aiohttp
 import pytest
 
 from smets_emu.tools.faults import Fault, FaultError
-from smets_emu.tools.lab import Lab, open_lab
-from smets_emu.tools.service import LabService, ServiceConfig
+from smets_emu.tools.lab import Lab
+from smets_emu.tools.service import LabService
 
 ESME = "00DB1234567890A0"
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -41,17 +40,13 @@ BAD_FAULTS = [
 
 
 @pytest.fixture
-def lab(tmp_path: Path) -> Lab:  # type: ignore[misc]
-    lab = open_lab(tmp_path / "lab", synchronous="OFF")
-    yield lab
-    lab.close()
+def lab(fresh_lab: Lab) -> Lab:
+    return fresh_lab
 
 
 @pytest.fixture
-async def served(lab: Lab) -> AsyncIterator[tuple[LabService, str, aiohttp.ClientSession]]:
-    service = LabService(lab, ServiceConfig(port=None, binary_port=None, http_port=0, clock="virtual", start=START,
-                                            tick_interval=3600))
-    await service.start()
+async def served(fresh_service: LabService) -> AsyncIterator[tuple[LabService, str, aiohttp.ClientSession]]:
+    service = fresh_service
     host, port = service.endpoints.http  # type: ignore[misc]
     token = getattr(service, "control_token", None)
     headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
@@ -60,7 +55,6 @@ async def served(lab: Lab) -> AsyncIterator[tuple[LabService, str, aiohttp.Clien
         yield service, f"http://{host}:{port}", session
     finally:
         await session.close()
-        await service.stop()
 
 
 async def _refused(session: aiohttp.ClientSession, method: str, url: str, body: bytes, status: int = 400) -> str:

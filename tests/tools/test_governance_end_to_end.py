@@ -6,7 +6,7 @@ DCC sends SECAS the projected dates -> SECAS confirms all three questions and th
 of an ordinary test -> the PPCT slot starts on the lab clock and DCC records a pass -> the fix's
 device model is on the EPCL and the CPL -> a supplier with no relationship to the manufacturer
 finds the image in the CFL, downloads it and upgrades the lab ESME with SRV 11.1 and 11.3 through
-``POST /duis``, which the DSP refused with E110101 before the CPL entry.
+``POST /duis`` (three ESMEs of a twelve-device lab fleet), which the DSP refused with E110101 before the CPL entry.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ from smets_emu.emulator.smets1.request_ids import time_counter
 from smets_emu.protocols.firmware import UpgradeImage, sign_image
 from smets_emu.protocols.keystore import KeyUsage
 
-ESME = "00DB1234567890A0"
-ESME_ID = "00-DB-12-34-56-78-90-A0"
 SUPPLIER_EUI = "90-B3-D5-1F-30-01-00-00"  # the lab devices' Responsible Supplier on the DSP
 DCC_ACCESS = "90-B3-D5-1F-30-00-00-02"
 MANUFACTURER, MODEL = "AB01", "0F0A030B"  # the lab devices' device model in the DSP inventory
@@ -42,14 +40,14 @@ UPDATE = f"""<?xml version="1.0" encoding="UTF-8"?>
     <sr:UpdateFirmware>
       <sr:FirmwareImage>{{image}}</sr:FirmwareImage>
       <sr:FirmwareVersion>{{version}}</sr:FirmwareVersion>
-      <sr:DeviceIDList>{ESME_ID}</sr:DeviceIDList>
+      {{devices}}
     </sr:UpdateFirmware>
   </sr:Body>
 </sr:Request>"""
 ACTIVATE = f"""<?xml version="1.0" encoding="UTF-8"?>
 <sr:Request xmlns:sr="http://www.dccinterface.co.uk/ServiceUserGateway" schemaVersion="5.4">
   <sr:Header>
-    <sr:RequestID>{SUPPLIER_EUI}:{ESME_ID}:{{counter}}</sr:RequestID>
+    <sr:RequestID>{SUPPLIER_EUI}:{{esme}}:{{counter}}</sr:RequestID>
     <sr:CommandVariant>4</sr:CommandVariant>
     <sr:ServiceReference>11.3</sr:ServiceReference>
     <sr:ServiceReferenceVariant>11.3</sr:ServiceReferenceVariant>
@@ -77,6 +75,10 @@ def response_code(answer: str) -> str:
     return answer[start:answer.index("</sr:ResponseCode>")]
 
 
+def dashed(eui: str) -> str:
+    return "-".join(eui[i:i + 2] for i in range(0, 16, 2))
+
+
 def fix_image(key: ec.EllipticCurvePrivateKey) -> UpgradeImage:
     """The manufacturer's fix for the lab ESME (manufacturer code, image type and hardware it accepts)."""
     body = bytes((i * 13 + 7) & 0xFF for i in range(4096))
@@ -85,8 +87,11 @@ def fix_image(key: ec.EllipticCurvePrivateKey) -> UpgradeImage:
 
 
 def test_vulnerability_to_fixed_device_through_the_http_api(tmp_path: Path) -> None:
-    with ThreadedLab(tmp_path / "lab") as lab:
+    with ThreadedLab(tmp_path / "lab", devices=12) as lab:
         operator = lab.operator
+        esmes = sorted(d["eui"] for d in operator.ok("GET", "/devices")["devices"] if d["type"] == "ESME")
+        assert len(esmes) == 3
+        device_list = "".join(f"<sr:DeviceIDList>{dashed(e)}</sr:DeviceIDList>" for e in esmes)
         tokens = {org: operator.ok("POST", f"/governance/parties/{org}/token", {})["token"]
                   for org in ("mfr-ab01", "supplier-a", "supplier-b", "dcc", "secas")}
         new = operator.ok("POST", "/governance/parties", {"org_id": "supplier-new", "name": "New Energy Ltd",
@@ -100,7 +105,7 @@ def test_vulnerability_to_fixed_device_through_the_http_api(tmp_path: Path) -> N
         data, version, image_hash = image.encode(), image.version, image.image_hash.hex().upper()
 
         # 0. The lab ESME's device model as installed (its running firmware) is on the CPL: SECAS lists it.
-        running = operator.ok("GET", f"/devices/{ESME}")["firmware"]["running"]["version"]
+        running = operator.ok("GET", f"/devices/{esmes[0]}")["firmware"]["running"]["version"]
         secas.ok("POST", "/governance/cpl", {"manufacturer_id": MANUFACTURER, "model_id": MODEL,
                                              "firmware_version": running, "generation": "SMETS2",
                                              "device_type": "ESME", "reason": "installed lab ESME"}, status=201)
@@ -114,9 +119,11 @@ def test_vulnerability_to_fixed_device_through_the_http_api(tmp_path: Path) -> N
 
         # Before any CPL entry the DSP refuses both 11.1 and 11.3 for the fix with E110101.
         encoded = base64.b64encode(data).decode()
-        refused = duis(operator, UPDATE.format(counter=counter(operator), image=encoded, version=version))
-        assert response_code(refused) == "E110101", refused
-        refused = duis(operator, ACTIVATE.format(counter=counter(operator), hash=image_hash))
+        refused = duis(operator, UPDATE.format(counter=counter(operator), image=encoded, version=version,
+                                               devices=device_list))
+        assert response_code(refused) == "E110101" or refused.count("<sr:ResponseCode>E110101<") == 3, refused
+        assert "<sr:ResponseCode>I0<" not in refused
+        refused = duis(operator, ACTIVATE.format(counter=counter(operator), hash=image_hash, esme=dashed(esmes[0])))
         assert response_code(refused) == "E110101", refused
 
         # 2. The manufacturer uploads the fix to the CFL: pending CPL until PPCT passes.
@@ -179,15 +186,17 @@ def test_vulnerability_to_fixed_device_through_the_http_api(tmp_path: Path) -> N
         assert download.headers["Content-Type"] == "application/octet-stream"
         assert download.headers["Content-Disposition"].startswith("attachment;")
 
-        # 7. ... and upgrades the lab ESME: 11.1 then 11.3 now succeed.
+        # 7. ... and upgrades the lab fleet's ESMEs: 11.1 then 11.3 now succeed.
         encoded = base64.b64encode(download.body).decode()
-        answer = duis(operator, UPDATE.format(counter=counter(operator), image=encoded, version=version))
-        assert response_code(answer) == "I99", answer  # the DSP's answer to an 11.1 that reached every device
-        assert "<sr:DeviceResult>" in answer and "<sr:ResponseCode>I0</sr:ResponseCode>" in answer, answer
+        answer = duis(operator, UPDATE.format(counter=counter(operator), image=encoded, version=version,
+                                              devices=device_list))
+        assert response_code(answer) == "I99", answer  # the DSP's answer to an 11.1 for several devices
+        assert answer.count("<sr:DeviceResult>") == 3 and answer.count("<sr:ResponseCode>I0<") == 3, answer
         assert "E110101" not in answer
-        answer = duis(operator, ACTIVATE.format(counter=counter(operator), hash=image_hash))
-        assert response_code(answer) == "I0", answer
-        assert operator.ok("GET", f"/devices/{ESME}")["firmware"]["running"]["version"] == version
+        for esme in esmes:
+            answer = duis(operator, ACTIVATE.format(counter=counter(operator), hash=image_hash, esme=dashed(esme)))
+            assert response_code(answer) == "I0", answer
+            assert operator.ok("GET", f"/devices/{esme}")["firmware"]["running"]["version"] == version
 
         # Every access is in the audit log, the download included.
         records = secas.ok("GET", "/governance/audit?limit=1000")["records"]
