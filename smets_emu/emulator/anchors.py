@@ -23,21 +23,7 @@ from smets_emu.protocols.certificates import (
     key_usages,
     subject_key_identifier,
 )
-
-
-class Role(enum.IntEnum):
-    """RemotePartyRole (GBCS 13.3.2.x ASN.1, certificate OU)."""
-
-    ROOT = 0
-    RECOVERY = 1
-    SUPPLIER = 2
-    NETWORK_OPERATOR = 3
-    ACCESS_CONTROL_BROKER = 4
-    TRANSITIONAL_COS = 5
-    WAN_PROVIDER = 6
-    ISSUING_AUTHORITY = 7
-    LOAD_CONTROLLER = 8
-    OTHER = 127
+from smets_emu.protocols.roles import Role
 
 
 class CellKeyUsage(enum.Enum):

@@ -15,20 +15,27 @@ signs the commands. Errors list every valid spelling.
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass
 
 from smets_emu.errors import SmetsError
 
-RECOVERY = 1
-SUPPLIER = 2
-NETWORK_OPERATOR = 3
-ACCESS_CONTROL_BROKER = 4
-TRANSITIONAL_COS = 5
-WAN_PROVIDER = 6
-LOAD_CONTROLLER = 8
-OTHER = 127
-"""GBCS remote party role codes (GBCS 13.3.2 RemotePartyRole; the OU of organisation certificates)."""
+
+class Role(enum.IntEnum):
+    """RemotePartyRole (GBCS 13.3.2.x ASN.1; the OU of organisation certificates): the one role type."""
+
+    ROOT = 0
+    RECOVERY = 1
+    SUPPLIER = 2
+    NETWORK_OPERATOR = 3
+    ACCESS_CONTROL_BROKER = 4
+    TRANSITIONAL_COS = 5
+    WAN_PROVIDER = 6
+    ISSUING_AUTHORITY = 7
+    LOAD_CONTROLLER = 8
+    OTHER = 127
+
 
 
 class RoleError(SmetsError, ValueError):
@@ -41,23 +48,23 @@ class RoleSpelling:
 
     name: str
     user_role: str | None
-    remote_party: int
+    remote_party: Role
 
 
 _ROLES: tuple[tuple[RoleSpelling, tuple[str, ...]], ...] = (
-    (RoleSpelling("supplier", "IS", SUPPLIER), ("IS", "import-supplier", "ImportSupplier")),
-    (RoleSpelling("export-supplier", "ES", SUPPLIER), ("ES", "ExportSupplier")),
-    (RoleSpelling("gas-supplier", "GS", SUPPLIER), ("GS", "GasSupplier")),
-    (RoleSpelling("network-operator", "ED", NETWORK_OPERATOR),
+    (RoleSpelling("supplier", "IS", Role.SUPPLIER), ("IS", "import-supplier", "ImportSupplier")),
+    (RoleSpelling("export-supplier", "ES", Role.SUPPLIER), ("ES", "ExportSupplier")),
+    (RoleSpelling("gas-supplier", "GS", Role.SUPPLIER), ("GS", "GasSupplier")),
+    (RoleSpelling("network-operator", "ED", Role.NETWORK_OPERATOR),
      ("ED", "electricity-distributor", "ElectricityDistributor", "NetworkOperator")),
-    (RoleSpelling("gas-transporter", "GT", NETWORK_OPERATOR),
+    (RoleSpelling("gas-transporter", "GT", Role.NETWORK_OPERATOR),
      ("GT", "GasTransporter", "gas-network-operator")),
-    (RoleSpelling("other-user", "OU", OTHER), ("OU", "OtherUser", "other")),
-    (RoleSpelling("recovery", None, RECOVERY), ()),
-    (RoleSpelling("acb", None, ACCESS_CONTROL_BROKER), ("access-control-broker", "AccessControlBroker")),
-    (RoleSpelling("transitional-cos", None, TRANSITIONAL_COS), ("TransitionalCoS",)),
-    (RoleSpelling("wan-provider", None, WAN_PROVIDER), ("WANProvider",)),
-    (RoleSpelling("load-controller", None, LOAD_CONTROLLER), ("LoadController",)),
+    (RoleSpelling("other-user", "OU", Role.OTHER), ("OU", "OtherUser", "other")),
+    (RoleSpelling("recovery", None, Role.RECOVERY), ()),
+    (RoleSpelling("acb", None, Role.ACCESS_CONTROL_BROKER), ("access-control-broker", "AccessControlBroker")),
+    (RoleSpelling("transitional-cos", None, Role.TRANSITIONAL_COS), ("TransitionalCoS",)),
+    (RoleSpelling("wan-provider", None, Role.WAN_PROVIDER), ("WANProvider",)),
+    (RoleSpelling("load-controller", None, Role.LOAD_CONTROLLER), ("LoadController",)),
 )
 
 
