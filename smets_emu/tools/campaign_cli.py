@@ -200,7 +200,7 @@ def _from_cfl(lab: Lab, args: argparse.Namespace) -> bytes:
     """The CFL image for ``MODEL@VERSION``, downloaded as ``--party`` and signed by ``--signer``."""
     from cryptography.hazmat.primitives.asymmetric import ec
 
-    from smets_emu.parties.governance import AccessRefused, Role, UnknownObject
+    from smets_emu.parties.governance import AccessRefused, PartyRole, UnknownObject
     from smets_emu.protocols.firmware import decode_image, sign_image
     from smets_emu.protocols.keystore import KeyUsage
     from smets_emu.tools.lab_governance import open_lab_governance
@@ -211,7 +211,7 @@ def _from_cfl(lab: Lab, args: argparse.Namespace) -> bytes:
     governance = open_lab_governance(lab)
     try:
         party = governance.organisation(args.party)
-        if party.role is not Role.SUPPLIER:
+        if party.role is not PartyRole.SUPPLIER:
             raise SmetsError(f"--party {party.org_id} is a {party.role.value}: a campaign downloads as a supplier")
         try:
             image = governance.cfl_find(party.org_id, model, version)

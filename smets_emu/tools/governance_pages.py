@@ -27,7 +27,7 @@ from typing import Any
 from aiohttp import web
 
 from smets_emu.parties.governance.access import Action, Owner, refusal
-from smets_emu.parties.governance.model import CflImage, FastTrack, Organisation, QueueItem, Role, TestKind
+from smets_emu.parties.governance.model import CflImage, FastTrack, Organisation, PartyRole, QueueItem, TestKind
 from smets_emu.parties.governance.notes import render_notes
 from smets_emu.tools.control_access import GOVERNANCE_PREFIX, party_cookie_name
 from smets_emu.tools.governance_http import actor, call, caller, gov
@@ -59,7 +59,7 @@ def page(request: web.Request, title: str, body: str, *, status: int = 200) -> w
     who = caller(request)
     g = GOVERNANCE_PREFIX
     upload = f'<a href="{g}/pages/upload">Upload</a>' if who.party is not None and \
-        who.party.role is Role.MANUFACTURER else ""
+        who.party.role is PartyRole.MANUFACTURER else ""
     text = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="csrf-token" content="{esc(who.csrf or '')}"><title>{esc(title)} - smets-emu governance</title>
 <style>{STYLE}</style><script src="{SCRIPT_PATH}" defer></script></head><body>
@@ -97,7 +97,7 @@ async def landing(request: web.Request) -> web.Response:
     links = [f'<li><a href="{g}/pages/cpl">Central Products List</a>: device models, the EPCL, changes</li>',
              f'<li><a href="{g}/pages/cfl">Centralised Firmware Library</a>: images, release notes, downloads</li>',
              f'<li><a href="{g}/pages/ppct">PPCT queue</a>: test order, the security fast track</li>']
-    if who.party is not None and who.party.role is Role.MANUFACTURER:
+    if who.party is not None and who.party.role is PartyRole.MANUFACTURER:
         links.insert(2, f'<li><a href="{g}/pages/upload">Upload an image</a> to the CFL</li>')
     body = f'<ul id="links">{"".join(links)}</ul>'
     if who.party is None:
@@ -228,7 +228,7 @@ async def upload_page(request: web.Request) -> web.Response:
     if refused is not None:
         return refused
     party = caller(request).party
-    if party.role is not Role.MANUFACTURER:
+    if party.role is not PartyRole.MANUFACTURER:
         return page(request, "Upload an image", f'<p id="refused">Only manufacturers upload images to the CFL; '
                                                 f"{esc(party.org_id)} is a {esc(party.role.value)}.</p>", status=403)
     g = GOVERNANCE_PREFIX
@@ -252,21 +252,21 @@ def _yes(value: bool) -> str:
 def _queue_actions(party: Organisation, item: QueueItem, head: bool) -> str:
     s, g = item.submission, GOVERNANCE_PREFIX
     base = f"{g}/ppct/submissions/{s.submission_id}"
-    if party.role is Role.SUPPLIER and s.supplier == party.org_id and s.fast_track is FastTrack.NONE \
+    if party.role is PartyRole.SUPPLIER and s.supplier == party.org_id and s.fast_track is FastTrack.NONE \
             and s.security_fix:
         return (f'<form class="inline" data-api="{base}/fast-track" data-then="reload">'
                 '<input name="assessment" placeholder="assessment (S1SR, DMVES, interoperability)" required>'
                 '<button>Request fast track</button><output data-result></output></form>')
-    if party.role is Role.DCC and s.fast_track is FastTrack.REQUESTED:
+    if party.role is PartyRole.DCC and s.fast_track is FastTrack.REQUESTED:
         return (f'<form class="inline" data-api="{base}/projection" data-then="reload">'
                 '<button>Send projected dates to SECAS</button><output data-result></output></form>')
-    if party.role is Role.SECAS and s.fast_track is FastTrack.PROJECTED:
+    if party.role is PartyRole.SECAS and s.fast_track is FastTrack.PROJECTED:
         boxes = "".join(f'<label><input type="checkbox" name="{n}"> {t}</label>' for n, t in (
             ("ssc_notified", "SSC notified"), ("material", "material vulnerability"),
             ("warrants_fast_track", "warrants fast tracking")))
         return (f'<form class="inline" data-api="{base}/confirmation" data-then="reload">{boxes}'
                 '<button>Confirm</button><output data-result></output></form>')
-    if party.role is Role.DCC and head and item.in_test:
+    if party.role is PartyRole.DCC and head and item.in_test:
         return (f'<form class="inline" data-api="{base}/result" data-then="reload">'
                 '<label><input type="checkbox" name="passed"> passed</label><button>Record result</button>'
                 '<output data-result></output></form>')

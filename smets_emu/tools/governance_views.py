@@ -18,7 +18,7 @@ from typing import Any
 from aiohttp import web
 
 from smets_emu.inputs import MAX_FIRMWARE_IMAGE_BYTES
-from smets_emu.parties.governance.model import CflImage, DeviceModel, Role
+from smets_emu.parties.governance.model import CflImage, DeviceModel, PartyRole
 from smets_emu.parties.governance.notes import MAX_NOTES
 from smets_emu.tools.control_bodies import parse_json, register_schemas, schema_error
 
@@ -65,7 +65,7 @@ PARTY_SCHEMA: dict[str, Any] = {
     "properties": {
         "org_id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,39}$"},
         "name": {"type": "string", "minLength": 1, "maxLength": 200},
-        "role": {"enum": [r.value for r in Role]},
+        "role": {"enum": [r.value for r in PartyRole]},
         "manufacturer_id": _HEX4,
         "signing_key_pem": {"type": "string", "maxLength": 4096},
     },

@@ -26,7 +26,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from smets_emu.parties.governance.model import Organisation, Role
+from smets_emu.parties.governance.model import Organisation, PartyRole
 
 
 class Action(enum.StrEnum):
@@ -59,9 +59,9 @@ class Scope(enum.Enum):
 
 
 ANY, OWN = Scope.ANY, Scope.OWN
-M, S, N, D, SE = Role.MANUFACTURER, Role.SUPPLIER, Role.NETWORK_OPERATOR, Role.DCC, Role.SECAS
+M, S, N, D, SE = PartyRole.MANUFACTURER, PartyRole.SUPPLIER, PartyRole.NETWORK_OPERATOR, PartyRole.DCC, PartyRole.SECAS
 
-ACCESS: dict[Action, dict[Role, Scope]] = {
+ACCESS: dict[Action, dict[PartyRole, Scope]] = {
     Action.CPL_READ: {M: ANY, S: ANY, N: ANY, D: ANY, SE: ANY},
     Action.CPL_ADD: {SE: ANY},
     Action.CPL_WITHDRAW: {SE: ANY},
@@ -123,6 +123,6 @@ def refusal(org: Organisation, action: Action, owner: Owner | None = None) -> st
     return None
 
 
-def allowed_roles(action: Action) -> frozenset[Role]:
+def allowed_roles(action: Action) -> frozenset[PartyRole]:
     """The roles with any access to ``action``."""
     return frozenset(ACCESS[action])

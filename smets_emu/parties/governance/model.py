@@ -28,7 +28,7 @@ __all__ = [
     "Organisation",
     "ProjectedDates",
     "QueueItem",
-    "Role",
+    "PartyRole",
     "SecasConfirmation",
     "Submission",
     "SubmissionStatus",
@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 
-class Role(enum.StrEnum):
+class PartyRole(enum.StrEnum):
     """The role an organisation acts in. Every action is authorised by organisation and role."""
 
     MANUFACTURER = "manufacturer"
@@ -131,7 +131,7 @@ class Organisation:
 
     org_id: str
     name: str
-    role: Role
+    role: PartyRole
     manufacturer_id: str | None = None
     has_signing_key: bool = False
 
@@ -318,7 +318,7 @@ class AuditRecord:
     seq: int
     at: dt.datetime
     party: str
-    role: Role | None
+    role: PartyRole | None
     action: str
     object: str
     outcome: str  # "allowed" | "refused"

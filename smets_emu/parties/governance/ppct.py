@@ -26,9 +26,9 @@ from smets_emu.parties.governance.errors import Conflict, InvalidInput, UnknownO
 from smets_emu.parties.governance.model import (
     DeviceModel,
     FastTrack,
+    PartyRole,
     ProjectedDates,
     QueueItem,
-    Role,
     SecasConfirmation,
     Submission,
     SubmissionStatus,
@@ -119,7 +119,7 @@ class PpctService:
             self.db.execute("UPDATE submissions SET fast_track = ?, assessment = ? WHERE submission_id = ?",
                             (FastTrack.REQUESTED.value, text_field(assessment, "assessment (S1SR/DMVES impact)", 4000),
                              submission.submission_id))
-            for org in self.db.orgs_with_role(Role.DCC):
+            for org in self.db.orgs_with_role(PartyRole.DCC):
                 self.db.notify(org, "fast_track_requested", f"submission {submission.submission_id}",
                                f"{op.org.name} asks for the PPCT security fast track of {submission.dmc.dmc_id} "
                                f"(vulnerability {submission.vulnerability_id}).")
@@ -150,7 +150,7 @@ class PpctService:
                     f"{dates.without_fast_track:%Y-%m-%d %H:%M}Z; with fast tracking: "
                     f"{dates.with_fast_track:%Y-%m-%d %H:%M}Z. Please confirm for the SSC Chair whether the SSC "
                     "was notified, whether the vulnerability is material and whether it warrants fast tracking.")
-            for org in self.db.orgs_with_role(Role.SECAS):
+            for org in self.db.orgs_with_role(PartyRole.SECAS):
                 self.db.notify(org, "fast_track_projection", f"submission {submission.submission_id}", text)
             return dates
 
@@ -179,7 +179,7 @@ class PpctService:
             text = (f"SECAS for the SSC Chair: SSC notified {_yn(ssc_notified)}, material {_yn(material)}, "
                     f"warrants fast tracking {_yn(warrants_fast_track)}: fast track {decision.value}"
                     + (f"; test from {result.slot_start:%Y-%m-%d %H:%M}Z." if result.slot_start else "."))
-            for org in {submission.supplier, *self.db.orgs_with_role(Role.DCC)}:
+            for org in {submission.supplier, *self.db.orgs_with_role(PartyRole.DCC)}:
                 self.db.notify(org, "fast_track_decision", f"submission {submission.submission_id}", text)
             return result
 
@@ -215,9 +215,9 @@ class PpctService:
             targets = {submission.supplier}
             manufacturers = {m.manufacturer_id for m in dmc.models}
             targets |= {r[0] for r in self.db.execute("SELECT org_id, manufacturer_id FROM orgs WHERE role = ?",
-                                                      (Role.MANUFACTURER.value,)) if r[1] in manufacturers}
+                                                      (PartyRole.MANUFACTURER.value,)) if r[1] in manufacturers}
             if passed:  # the CPL stays the source of release notifications (SECMP0009 3.1)
-                targets |= set(self.db.orgs_with_role(Role.SUPPLIER))
+                targets |= set(self.db.orgs_with_role(PartyRole.SUPPLIER))
             for org in sorted(targets):
                 self.db.notify(org, "ppct_result", f"submission {submission.submission_id}", text)
             return self.get(submission.submission_id)

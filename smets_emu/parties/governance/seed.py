@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from smets_emu.emulator.smets1.devices import DeviceType, Generation
 from smets_emu.emulator.smets1.scenario import CURRENT_FIRMWARE, MANUFACTURER, MODELS, TEMPLATE_FIRMWARE_HASH
-from smets_emu.parties.governance.model import DeviceModel, Role
+from smets_emu.parties.governance.model import DeviceModel, PartyRole
 
-DEFAULT_ORGANISATIONS: tuple[tuple[str, str, Role, str | None], ...] = (
-    ("mfr-ab01", "Manufacturer AB01", Role.MANUFACTURER, MANUFACTURER),
-    ("mfr-cd02", "Manufacturer CD02", Role.MANUFACTURER, "CD02"),
-    ("supplier-a", "Supplier A", Role.SUPPLIER, None),
-    ("supplier-b", "Supplier B", Role.SUPPLIER, None),
-    ("network-operator-a", "Network Operator A", Role.NETWORK_OPERATOR, None),
-    ("dcc", "DCC", Role.DCC, None),
-    ("secas", "SECAS (for the SSC)", Role.SECAS, None),
+DEFAULT_ORGANISATIONS: tuple[tuple[str, str, PartyRole, str | None], ...] = (
+    ("mfr-ab01", "Manufacturer AB01", PartyRole.MANUFACTURER, MANUFACTURER),
+    ("mfr-cd02", "Manufacturer CD02", PartyRole.MANUFACTURER, "CD02"),
+    ("supplier-a", "Supplier A", PartyRole.SUPPLIER, None),
+    ("supplier-b", "Supplier B", PartyRole.SUPPLIER, None),
+    ("network-operator-a", "Network Operator A", PartyRole.NETWORK_OPERATOR, None),
+    ("dcc", "DCC", PartyRole.DCC, None),
+    ("secas", "SECAS (for the SSC)", PartyRole.SECAS, None),
 )
 """(org id, name, role, manufacturer id): the parties of a new lab."""
 

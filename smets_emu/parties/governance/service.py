@@ -30,9 +30,9 @@ from smets_emu.parties.governance.model import (
     Generation,
     Notification,
     Organisation,
+    PartyRole,
     ProjectedDates,
     QueueItem,
-    Role,
     Submission,
     TestKind,
     VulnerabilityReport,
@@ -87,18 +87,18 @@ class Governance:
 
     # -- organisations (lab-owner administration) ----------------------------------------------
 
-    def add_organisation(self, org: str, name: str, role: Role | str, *, manufacturer_id: str | None = None,
+    def add_organisation(self, org: str, name: str, role: PartyRole | str, *, manufacturer_id: str | None = None,
                          signing_key_pem: bytes | None = None) -> Organisation:
         """Register an organisation (audited as party ``lab``)."""
         with self.db.lock:
             try:
-                oid, kind = org_id(org), Role(role)
+                oid, kind = org_id(org), PartyRole(role)
                 label = text_field(name, "name", 120)
                 mid = None if manufacturer_id is None else _manufacturer(manufacturer_id)
-                if (kind is Role.MANUFACTURER) != (mid is not None):
+                if (kind is PartyRole.MANUFACTURER) != (mid is not None):
                     raise InvalidInput("a manufacturer needs a manufacturer id; other roles have none")
                 if signing_key_pem is not None:
-                    if kind is not Role.MANUFACTURER:
+                    if kind is not PartyRole.MANUFACTURER:
                         raise InvalidInput("only a manufacturer registers an image-signing key")
                     signing_key(signing_key_pem)
                 self.db.execute("INSERT INTO orgs (org_id, name, role, manufacturer_id, signing_key)"
@@ -122,7 +122,7 @@ class Governance:
             found = self.organisation(org)
             try:
                 if signing_key_pem is not None:
-                    if found.role is not Role.MANUFACTURER:
+                    if found.role is not PartyRole.MANUFACTURER:
                         raise InvalidInput("only a manufacturer registers an image-signing key")
                     signing_key(signing_key_pem)
             except InvalidInput as exc:
@@ -287,7 +287,7 @@ class Governance:
             pass
         rows = self.db.execute("SELECT seq, at, party, role, action, object, outcome, detail FROM audit"
                                " ORDER BY seq DESC LIMIT ?", (_limit(limit),)).fetchall()
-        return [AuditRecord(r[0], when(r[1]), r[2], None if r[3] is None else Role(r[3]),  # type: ignore[arg-type]
+        return [AuditRecord(r[0], when(r[1]), r[2], None if r[3] is None else PartyRole(r[3]),  # type: ignore[arg-type]
                             r[4], r[5], r[6], r[7]) for r in rows]
 
 

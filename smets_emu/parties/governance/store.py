@@ -20,7 +20,7 @@ from pathlib import Path
 from smets_emu.errors import StateError
 from smets_emu.parties.governance.access import Action, Owner, refusal
 from smets_emu.parties.governance.errors import AccessRefused, GovernanceError
-from smets_emu.parties.governance.model import Organisation, Role
+from smets_emu.parties.governance.model import Organisation, PartyRole
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +78,11 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 """
 
+AUDIT_RETENTION = 200_000
+"""Audit rows kept (the newest): a DUIS flood adds a ``cpl.check`` row per device checked, so the log is bounded."""
+AUDIT_TRIM_EVERY = 256
+"""Old audit rows are deleted in batches, every this many new rows."""
+
 LAB_PARTY = "lab"
 """The party name of lab-owner administration (adding organisations, seeding) in the audit log."""
 DSP_PARTY = "dsp"
@@ -96,7 +101,7 @@ def when(text: str | None) -> dt.datetime | None:
 
 def org_from_row(row: sqlite3.Row | tuple) -> Organisation:  # type: ignore[type-arg]
     """An organisation from ``SELECT org_id, name, role, manufacturer_id, signing_key``."""
-    return Organisation(row[0], row[1], Role(row[2]), row[3], row[4] is not None)
+    return Organisation(row[0], row[1], PartyRole(row[2]), row[3], row[4] is not None)
 
 
 class Db:
@@ -105,6 +110,7 @@ class Db:
     def __init__(self, path: str | Path, clock: Callable[[], dt.datetime]) -> None:
         self.lock = threading.RLock()
         self.clock = clock
+        self.audit_retention = AUDIT_RETENTION
         try:
             self.conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=5.0)
             self.conn.execute("PRAGMA journal_mode=WAL")
@@ -154,12 +160,16 @@ class Db:
         """Store a setting."""
         self.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
-    def audit(self, party: str, role: Role | None, action: str, obj: str, outcome: str, detail: str = "") -> None:
-        """Append one audit record (lab clock time)."""
-        self.execute(
+    def audit(self, party: str, role: PartyRole | None, action: str, obj: str, outcome: str, detail: str = "") -> None:
+        """Append one audit record (lab clock time); the oldest go past :data:`AUDIT_RETENTION` rows."""
+        cur = self.execute(
             "INSERT INTO audit (at, party, role, action, object, outcome, detail) VALUES (?,?,?,?,?,?,?)",
-            (iso(self.now()), party, None if role is None else role.value, action, obj, outcome, detail[:500]),
+            (iso(self.now()), party[:100], None if role is None else role.value, action, obj[:200], outcome,
+             detail[:500]),
         )
+        seq = int(cur.lastrowid or 0)
+        if seq % AUDIT_TRIM_EVERY == 0 and seq > self.audit_retention:
+            self.execute("DELETE FROM audit WHERE seq <= ?", (seq - self.audit_retention,))
 
     def notify(self, org: str, kind: str, subject: str, text: str) -> None:
         """Record a notification to one organisation."""
@@ -169,7 +179,7 @@ class Db:
         )
         log.info("notification to %s: %s %s", org, kind, subject)
 
-    def orgs_with_role(self, role: Role) -> list[str]:
+    def orgs_with_role(self, role: PartyRole) -> list[str]:
         """Every organisation id in a role."""
         return [r[0] for r in self.execute("SELECT org_id FROM orgs WHERE role = ? ORDER BY org_id", (role.value,))]
 

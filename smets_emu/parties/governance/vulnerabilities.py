@@ -23,7 +23,7 @@ from smets_emu.parties.governance.errors import InvalidInput, UnknownObject
 from smets_emu.parties.governance.model import (
     DeviceType,
     Generation,
-    Role,
+    PartyRole,
     VulnerabilityReport,
     manufacturer_id,
     model_id,
@@ -72,9 +72,9 @@ class VulnerabilityService:
             op.object = f"vulnerability {report.report_id} ({mid}/{model})"
             text = (f"{op.org.name} reports a security vulnerability of device model {mid}/{model}: {report.summary}"
                     f" Steps: {report.mitigation}" + (f" Due: {due.isoformat()}." if due else ""))
-            for org in self.db.orgs_with_role(Role.SECAS):
+            for org in self.db.orgs_with_role(PartyRole.SECAS):
                 self.db.notify(org, "vulnerability_reported", f"vulnerability {report.report_id}", text)
-            also = self.db.orgs_with_role(Role.DCC) if responsible == NotifyParty.DCC.value else []
+            also = self.db.orgs_with_role(PartyRole.DCC) if responsible == NotifyParty.DCC.value else []
             for org in [*self._manufacturer_orgs(mid), *also]:
                 if org != op.org.org_id:
                     self.db.notify(org, "vulnerability_reported", f"vulnerability {report.report_id}", text)
@@ -110,7 +110,7 @@ class VulnerabilityService:
 
     def _manufacturer_orgs(self, mid: str) -> list[str]:
         return [r[0] for r in self.db.execute(
-            "SELECT org_id FROM orgs WHERE role = ? AND manufacturer_id = ?", (Role.MANUFACTURER.value, mid))]
+            "SELECT org_id FROM orgs WHERE role = ? AND manufacturer_id = ?", (PartyRole.MANUFACTURER.value, mid))]
 
 
 def _owner(report: VulnerabilityReport) -> Owner:

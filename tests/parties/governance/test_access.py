@@ -22,13 +22,13 @@ from smets_emu.parties.governance import (
     Generation,
     Governance,
     GovernanceError,
-    Role,
+    PartyRole,
     Scope,
 )
 
-OWN_ACTOR = {Role.MANUFACTURER: "mfr-ab01", Role.SUPPLIER: "supplier-a", Role.NETWORK_OPERATOR: "network-operator-a",
-             Role.DCC: "dcc", Role.SECAS: "secas"}
-FOREIGN_ACTOR = {**OWN_ACTOR, Role.MANUFACTURER: "mfr-cd02", Role.SUPPLIER: "supplier-b"}
+OWN_ACTOR = {PartyRole.MANUFACTURER: "mfr-ab01", PartyRole.SUPPLIER: "supplier-a",
+             PartyRole.NETWORK_OPERATOR: "network-operator-a", PartyRole.DCC: "dcc", PartyRole.SECAS: "secas"}
+FOREIGN_ACTOR = {**OWN_ACTOR, PartyRole.MANUFACTURER: "mfr-cd02", PartyRole.SUPPLIER: "supplier-b"}
 LISTINGS = {Action.CFL_LIST, Action.NOTIFICATIONS_READ}  # OWN scope filters instead of refusing
 
 
@@ -98,20 +98,20 @@ def test_every_action_has_a_check() -> None:
     assert set(PERFORM) == set(Action)
 
 
-def _expected(action: Action, role: Role, own: bool) -> bool:
+def _expected(action: Action, role: PartyRole, own: bool) -> bool:
     scope = ACCESS[action].get(role)
     if scope is None:
         return False
     return scope is Scope.ANY or own or action in LISTINGS
 
 
-CASES = [(action, role, own) for action in Action for role in Role for own in (True, False)
+CASES = [(action, role, own) for action in Action for role in PartyRole for own in (True, False)
          if own or ACCESS[action].get(role) is Scope.OWN]
 
 
 @pytest.mark.parametrize(("action", "role", "own"), CASES,
                          ids=[f"{a.value}-{r.value}-{'own' if o else 'foreign'}" for a, r, o in CASES])
-def test_role_on_action(clock: Clock, action: Action, role: Role, own: bool) -> None:
+def test_role_on_action(clock: Clock, action: Action, role: PartyRole, own: bool) -> None:
     world = build(clock)
     try:
         actor = (OWN_ACTOR if own else FOREIGN_ACTOR)[role]
