@@ -23,7 +23,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from smets_emu.errors import KeyMaterialError, KeystoreError
+from smets_emu.errors import InputError, KeyMaterialError, KeystoreError
+from smets_emu.inputs import MAX_KEY_FILE_BYTES, read_file
 from smets_emu.protocols.certificates import (
     EUI_LENGTH,
     LIBRARY_ERRORS,
@@ -183,7 +184,7 @@ class Keystore:
                 continue
             try:
                 store._load_file(file, bytes.fromhex(match["eui"]), KeyUsage(match["usage"]), match["ext"])
-            except (KeyMaterialError, KeystoreError, OSError) as exc:
+            except (KeyMaterialError, KeystoreError, InputError, OSError) as exc:
                 if strict:
                     raise KeystoreError(f"{file.name}: {exc}") from exc
                 logger.warning("skipping keystore file %s: %s", file.name, exc)
@@ -196,7 +197,7 @@ class Keystore:
         return store
 
     def _load_file(self, file: Path, eui: bytes, usage: KeyUsage, ext: str) -> None:
-        items = parse_key_material(file.read_bytes())
+        items = parse_key_material(read_file(file, MAX_KEY_FILE_BYTES, what="key file"))
         certificates = [i for i in items if isinstance(i, x509.Certificate)]
         publics = [i for i in items if isinstance(i, ec.EllipticCurvePublicKey)]
         privates = [i for i in items if isinstance(i, ec.EllipticCurvePrivateKey)]

@@ -144,4 +144,8 @@ def run_inspect(args: argparse.Namespace) -> int:
         width = max(len(k) for k in info)
         for name, value in info.items():
             print(f"{name:<{width}}  {'-' if value is None else value}")
+    if info.get("signature_valid") is False:
+        print(f"smets-emu firmware inspect: the image's signature does not verify with {args.signer}'s DS key",
+              file=sys.stderr)
+        return 1
     return 0

@@ -52,3 +52,40 @@ def test_bad_input_is_an_error_not_a_traceback(tmp_path: Path, capsys: pytest.Ca
     assert "not an OTA upgrade image" in capsys.readouterr().err
     assert main(["firmware", "build", "--manufacturer", "1", "--image-type", "0", "--version", "1",
                  "--payload", str(tmp_path / "junk"), "-o", str(tmp_path / "o")]) == 2
+
+
+def test_inspect_exits_1_when_the_signature_does_not_verify(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from smets_emu.protocols.pki import generate_test_pki
+
+    keys = tmp_path / "pki"
+    generate_test_pki(devices=[], seed=3).save(keys)
+    (tmp_path / "payload.bin").write_bytes(b"firmware" * 40)
+    common = ["--manufacturer", "0x121D", "--image-type", "0", "--version", "0x0123ABCE",
+              "--payload", str(tmp_path / "payload.bin")]
+    good, forged = tmp_path / "good.ota", tmp_path / "forged.ota"
+    assert main(["firmware", "build", *common, "--keystore", str(keys), "-o", str(good)]) == 0
+    rogue = ec.generate_private_key(ec.SECP256R1())
+    (tmp_path / "rogue.pem").write_bytes(rogue.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    assert main(["firmware", "build", *common, "--key", str(tmp_path / "rogue.pem"), "-o", str(forged)]) == 0
+    capsys.readouterr()
+    assert main(["firmware", "inspect", str(good), "--keystore", str(keys), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["signature_valid"] is True
+    assert main(["firmware", "inspect", str(forged), "--keystore", str(keys), "--json"]) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["signature_valid"] is False and "does not verify" in captured.err
+
+
+def test_an_oversized_key_file_is_skipped_not_read(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from smets_emu.inputs import MAX_KEY_FILE_BYTES
+    from smets_emu.protocols.keystore import Keystore, KeyUsage
+    from smets_emu.protocols.pki import generate_test_pki
+
+    keys = tmp_path / "pki"
+    generate_test_pki(devices=[], seed=3).save(keys)
+    huge = keys / "00db1234567890ff-ds.pem"
+    with huge.open("wb") as fh:
+        fh.truncate(MAX_KEY_FILE_BYTES * 1000)  # sparse
+    store = Keystore.load(keys)
+    assert store.certificate(bytes.fromhex("00DB1234567890FF"), KeyUsage.DS) is None
+    assert f"key file is at most {MAX_KEY_FILE_BYTES} bytes" in caplog.text
