@@ -3,6 +3,8 @@
 ``campaign`` distributes an Upgrade Image to lab devices through their CHFs in staged groups on
 the lab's virtual clock, pauses when a stage's failed fraction exceeds the error threshold,
 optionally activates the image (CS06) and prints a summary; a text progress bar goes to stderr.
+``--report FILE.html`` also writes the campaign's self-contained HTML report
+(:mod:`smets_emu.tools.campaign_report`), from the same summary, at the end of a run or with ``--status``.
 Run it again to continue an interrupted campaign, with ``--resume`` after a pause, or
 ``--abort``. Exit status: 0 completed, 3 paused, 2 error.
 
@@ -72,6 +74,8 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     action.add_argument("--abort", action="store_true", help="abort the stored campaign")
     action.add_argument("--status", action="store_true", help="print the stored campaign's summary")
     camp.add_argument("--json", action="store_true", help="the summary as JSON")
+    camp.add_argument("--report", metavar="FILE.html",
+                      help="also write a self-contained HTML report (at the end of a run, or with --status)")
     camp.set_defaults(func=run_campaign)
 
     versions = commands.add_parser("versions", help="which device runs which firmware version")
@@ -153,6 +157,7 @@ def run_campaign(args: argparse.Namespace) -> int:
             if args.abort:
                 campaign.abort()
             _print_summary(campaign.summary(), args.json)
+            _write_report(campaign, args.report)
             return 0
         data = _read_image(args.image) if args.image else _from_cfl(lab, args) if args.from_cfl else None
         if active and campaign is not None:
@@ -160,6 +165,7 @@ def run_campaign(args: argparse.Namespace) -> int:
                 raise SmetsError(f"campaign {campaign.record['id']} is {campaign.status}: resume or abort it first")
             if campaign.status == PAUSED and not (args.resume or args.retry_failed):
                 _print_summary(campaign.summary(), args.json)
+                _write_report(campaign, args.report)
                 print("campaign paused: --resume, --retry-failed or --abort", file=sys.stderr)
                 return 3
             status = campaign.resume(retry_failed=args.retry_failed)
@@ -180,6 +186,7 @@ def run_campaign(args: argparse.Namespace) -> int:
         bar.end()
         lab.save_clock(campaign.clock)
         _print_summary(campaign.summary(), args.json)
+        _write_report(campaign, args.report)
         if status == PAUSED:
             print(f"campaign paused: {campaign.record['reason']}", file=sys.stderr)
             return 3
@@ -191,6 +198,20 @@ def run_campaign(args: argparse.Namespace) -> int:
         lab.close()
 
 
+def _write_report(campaign: Campaign, path: str | None) -> None:
+    """Write the campaign's HTML report to *path* (if given), through a temporary file beside it."""
+    if not path:
+        return
+    from smets_emu.tools.campaign_report import campaign_report
+
+    target = Path(path)
+    text = campaign_report(campaign, generated=dt.datetime.now(dt.UTC))
+    temporary = target.with_name(f".{target.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(target)
+    print(f"report written to {target}", file=sys.stderr)
+
+
 def _read_image(path: str) -> bytes:
     """The Upgrade Image file, read with the OTA path's size cap (``inputs.MAX_FIRMWARE_IMAGE_BYTES``)."""
     return read_file(path, MAX_FIRMWARE_IMAGE_BYTES, what="an Upgrade Image (the most the OTA path takes)")
@@ -198,40 +219,50 @@ def _read_image(path: str) -> bytes:
 
 def _from_cfl(lab: Lab, args: argparse.Namespace) -> bytes:
     """The CFL image for ``MODEL@VERSION``, downloaded as ``--party`` and signed by ``--signer``."""
+    from smets_emu.tools.lab_governance import open_lab_governance
+
+    governance = open_lab_governance(lab)
+    try:
+        return cfl_image(governance, lab, str(args.from_cfl), args.party, args.signer)
+    finally:
+        governance.close()
+
+
+def cfl_image(governance: Any, lab: Lab, spec: str, party_id: str, signer: str) -> bytes:
+    """The CFL image for *spec* (``MODEL@VERSION``) downloaded as supplier *party_id*, signed by *signer*.
+
+    Refused (:class:`SmetsError`) when the party is no supplier, or the image is unknown,
+    commercially developed (the CFL never distributes it) or not on the CPL yet.
+    """
     from cryptography.hazmat.primitives.asymmetric import ec
 
     from smets_emu.parties.governance import AccessRefused, PartyRole, UnknownObject
     from smets_emu.protocols.firmware import decode_image, sign_image
     from smets_emu.protocols.keystore import KeyUsage
-    from smets_emu.tools.lab_governance import open_lab_governance
 
-    model, sep, version = str(args.from_cfl).partition("@")
+    model, sep, version = spec.partition("@")
     if not sep or not model or not version:
-        raise SmetsError(f"--from-cfl wants MODEL@VERSION (e.g. 0F0A030B@0A010000), not {args.from_cfl!r:.60}")
-    governance = open_lab_governance(lab)
+        raise SmetsError(f"--from-cfl wants MODEL@VERSION (e.g. 0F0A030B@0A010000), not {spec!r:.60}")
+    party = governance.organisation(party_id)
+    if party.role is not PartyRole.SUPPLIER:
+        raise SmetsError(f"--party {party.org_id} is a {party.role.value}: a campaign downloads as a supplier")
     try:
-        party = governance.organisation(args.party)
-        if party.role is not PartyRole.SUPPLIER:
-            raise SmetsError(f"--party {party.org_id} is a {party.role.value}: a campaign downloads as a supplier")
-        try:
-            image = governance.cfl_find(party.org_id, model, version)
-        except UnknownObject as exc:
-            raise SmetsError(f"CFL: {exc}") from exc
-        if image.commercial:
-            raise SmetsError(f"CFL image {image.image_id} ({model}@{version}) is commercially developed: the CFL "
-                             "lists it but never distributes it; get it from its manufacturer")
-        if image.cpl_status != "listed":
-            raise SmetsError(f"CFL image {image.image_id} ({model}@{version}) is not on the CPL yet: the DSP would "
-                             "refuse SRV 11.1/11.3 with E110101 until its DMC passes PPCT")
-        try:
-            data = governance.cfl_download(party.org_id, image.image_id)
-        except AccessRefused as exc:
-            raise SmetsError(f"CFL: {exc}") from exc
-    finally:
-        governance.close()
-    key = lab.keystore.private_key(args.signer, KeyUsage.DS)
+        image = governance.cfl_find(party.org_id, model, version)
+    except UnknownObject as exc:
+        raise SmetsError(f"CFL: {exc}") from exc
+    if image.commercial:
+        raise SmetsError(f"CFL image {image.image_id} ({model}@{version}) is commercially developed: the CFL "
+                         "lists it but never distributes it; get it from its manufacturer")
+    if image.cpl_status != "listed":
+        raise SmetsError(f"CFL image {image.image_id} ({model}@{version}) is not on the CPL yet: the DSP would "
+                         "refuse SRV 11.1/11.3 with E110101 until its DMC passes PPCT")
+    try:
+        data = governance.cfl_download(party.org_id, image.image_id)
+    except AccessRefused as exc:
+        raise SmetsError(f"CFL: {exc}") from exc
+    key = lab.keystore.private_key(signer, KeyUsage.DS)
     if not isinstance(key, ec.EllipticCurvePrivateKey):
-        raise SmetsError(f"no digital signing key of supplier {args.signer} in the lab's PKI")
+        raise SmetsError(f"no digital signing key of supplier {signer} in the lab's PKI")
     return sign_image(decode_image(data), key).encode()
 
 

@@ -9,7 +9,17 @@ from typing import NoReturn
 
 from smets_emu import __version__
 from smets_emu.errors import SmetsError
-from smets_emu.tools import codec_cli, corpus, duis_cli, firmware_cli, hw_cli, rtds_replay, run_cli, send_cli
+from smets_emu.tools import (
+    codec_cli,
+    corpus,
+    duis_cli,
+    firmware_cli,
+    hw_cli,
+    replay_cli,
+    rtds_replay,
+    run_cli,
+    send_cli,
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     duis_cli.add_parsers(sub)
     firmware_cli.add_parsers(sub)
     rtds_replay.add_parsers(sub)
+    replay_cli.add_parsers(sub)
     run_cli.add_parsers(sub)
     send_cli.add_parsers(sub)
     return parser

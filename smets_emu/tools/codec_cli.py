@@ -87,6 +87,18 @@ def iter_inputs(items: Iterable[str]) -> Iterator[Input]:
             yield _file_input(Path(item))
 
 
+def _decode_inputs(items: Iterable[str]) -> Iterator[tuple[str, bytes | None, str | None, dict[str, Any] | None]]:
+    """:func:`iter_inputs` with capture files (``run --capture``) read frame by frame, each with its capture context."""
+    from smets_emu.tools.capture import decode_inputs, is_capture_file
+
+    for item in items:
+        if item != "-" and is_capture_file(item):
+            yield from decode_inputs(item)
+        else:
+            for source, data, error in iter_inputs([item]):
+                yield source, data, error, None
+
+
 def _file_input(path: Path) -> Input:
     try:
         return str(path), read_message_file(path), None
@@ -203,7 +215,7 @@ def run_decode(args: argparse.Namespace) -> int:
     failures = 0
     output = _Output(args, sys.stdout)
     reassembler = gbt.Reassembler()
-    for source, data, error in iter_inputs(args.inputs):
+    for source, data, error, context in _decode_inputs(args.inputs):
         whole = None
         record: dict[str, Any] = {}
         if data is not None:
@@ -217,6 +229,8 @@ def run_decode(args: argparse.Namespace) -> int:
         if error is not None:
             failures += 1
             record = {"source": source, "error": error}
+        if context is not None:
+            record["capture"] = context
         if whole is not None:
             reassembler = gbt.Reassembler()
             output.emit(record)
@@ -315,7 +329,8 @@ def _encode_stream(stream: BinaryIO, name: str, keys: GbcsKeys | None, args: arg
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register the decode and encode sub-commands."""
     dec = sub.add_parser("decode", help="decode GBCS messages (files, folders or hex) into readable trees")
-    dec.add_argument("inputs", nargs="+", metavar="FILE|HEX|FOLDER", help="'-' reads hex lines from stdin")
+    dec.add_argument("inputs", nargs="+", metavar="FILE|HEX|FOLDER",
+                     help="'-' reads hex lines from stdin; a capture file (run --capture) is decoded frame by frame")
     dec.add_argument("--keystore", metavar="DIR", help="check MACs and signatures, decrypt encrypted content")
     fmt = dec.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="one JSON array of records")

@@ -10,7 +10,9 @@ Access rules (:class:`AccessPolicy`, applied by :func:`access_middleware` before
 - every request but ``GET /healthz`` needs ``Authorization: Bearer <token>`` (compared in constant
   time), else 401; a browser gets the token once through ``GET /?token=<token>``, which answers
   with an HttpOnly, SameSite=Strict cookie and a redirect, and the cookie then stands for the token
-  on GET and HEAD requests only;
+  on GET and HEAD requests, and on a state-changing request only together with the header
+  ``X-CSRF-Token`` carrying :func:`csrf_token` of that token (the dashboard pages put it in a
+  ``<meta name="csrf-token">``; a wrong one gets 403);
 - a request that changes state (any method but GET and HEAD) needs ``Content-Type:
   application/json`` (``application/xml`` or ``text/xml`` on ``/duis``), else 415.
 
@@ -364,8 +366,16 @@ async def access_middleware(
         return _token_redirect(request, policy)
     elif policy.token is not None:
         given = _bearer(request)
-        if given is None and safe:
-            given = request.cookies.get(cookie_name(_local(request)[1]))
+        if given is None:
+            cookie = request.cookies.get(cookie_name(_local(request)[1]))
+            sent_csrf = request.headers.get(CSRF_HEADER)
+            if cookie is not None and not safe and sent_csrf is not None:
+                if not hmac.compare_digest(sent_csrf.encode("utf-8", "replace"),
+                                           csrf_token(policy, cookie).encode()):
+                    return error_response(403, f"a request from a dashboard page needs its {CSRF_HEADER} header")
+                given = cookie
+            elif safe:
+                given = cookie
         if given is None or not _same(given, policy.token):
             return error_response(
                 401,

@@ -3,9 +3,11 @@
 Routes::
 
     GET  /healthz                {"status": "ok"} (the one route without authentication)
-    GET  /                       an HTML page showing the fleet (?offset=&limit=, newest alerts)
+    GET  /                       the dashboard: fleet overview, searchable device list, live feed, controls
+                                 (device pages, /overview, /events: :mod:`smets_emu.tools.dashboard_http`)
     GET  /devices                devices: type, premises, lifecycle, firmware, counters, anchors
-                                 (?offset=&limit=; answers total and the next page's link)
+                                 (?offset=&limit=&q=; answers total and the next page's link; q searches:
+                                 :class:`smets_emu.tools.dashboard_index.Query`)
     GET  /devices/{eui}          one device in full (no private keys; firmware images by size and hash)
     GET  /alerts?limit=N&device=EUI   the latest alerts devices sent (newest last; kept across restarts)
     GET  /clock                  the virtual time and the range devices can represent
@@ -14,8 +16,11 @@ Routes::
                                   "seconds": 0.0, "direction": "command"|"reply"}
     DELETE /devices/{eui}/faults clear pending faults
     GET  /stats                  WAN front counters
+    GET  /metrics                Prometheus metrics (text exposition format): :mod:`smets_emu.tools.metrics`
     POST /duis?as=ROLE           a DUIS service request (XML body); answers with the DUIS response XML
                                  (SMETS1 devices through the S1SP, the lab's SMETS2 devices as GBCS)
+    GET  /campaigns[/{id}[/report]]   the lab's firmware campaign: list, JSON summary, live HTML report
+    POST /campaigns[/{id}/abort]      start one on the running lab, abort it (:mod:`smets_emu.tools.campaign_http`)
     /governance/...              firmware governance (CPL, CFL, PPCT): :mod:`smets_emu.tools.governance_http`
                                  (JSON API, party tokens) and :mod:`smets_emu.tools.governance_pages` (pages)
 
@@ -25,20 +30,18 @@ Access rules and bodies: :mod:`smets_emu.tools.control_access`, :mod:`smets_emu.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import logging
 from collections import deque
 from dataclasses import asdict
-from itertools import islice
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from aiohttp import web
 
 from smets_emu.emulator.runtime import MAX_TIME, MIN_TIME, ClockRangeError, Runtime
-from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import SmetsError
+from smets_emu.tools.campaign_http import add_campaign_routes
 from smets_emu.tools.control_access import (
     POLICY_KEY,
     TOKEN_FILE,
@@ -60,15 +63,15 @@ from smets_emu.tools.control_views import (
     alert_record,
     device_summary,
     firmware_json,
-    firmware_version,
-    role_name,
     stored_alert_record,
 )
+from smets_emu.tools.dashboard_http import add_dashboard, device_page
 from smets_emu.tools.faults import DIRECTIONS, FAULT_KINDS, MAX_COUNT, MAX_SECONDS, Fault, FaultError, FaultTable
 from smets_emu.tools.governance_http import GOVERNANCE_KEY, add_governance_routes
 from smets_emu.tools.governance_parties import party_resolver
 from smets_emu.tools.lab import Lab
 from smets_emu.tools.lab_governance import open_lab_governance
+from smets_emu.tools.metrics import METRICS_KEY, LabMetrics, get_metrics
 from smets_emu.tools.wan_server import WanFront
 
 log = logging.getLogger(__name__)
@@ -79,9 +82,6 @@ ALERT_HISTORY = 1000
 """Alerts kept in memory for ``GET /alerts`` and the page (seeded from the state store at start)."""
 MAX_REQUEST_BYTES = 1024 * 1024
 """The largest request body of any route (a DUIS service request), in bytes."""
-DEFAULT_PAGE = 500
-MAX_PAGE = 5000
-"""Devices per page of ``GET /`` and ``GET /devices``: default and maximum ``limit``."""
 
 LAB_KEY: web.AppKey[Lab] = web.AppKey("lab", Lab)
 RUNTIME_KEY: web.AppKey[Runtime] = web.AppKey("runtime", Runtime)
@@ -104,16 +104,6 @@ def _eui(request: web.Request) -> bytes:
     return eui
 
 
-def _page(request: web.Request) -> tuple[int, int, int, list[DeviceState]]:
-    """offset, limit, total and the device states of the requested page."""
-    devices = request.app[LAB_KEY].fleet.devices
-    total = len(devices)
-    offset = query_int(request, "offset", 0, 0, 10**9)
-    limit = query_int(request, "limit", DEFAULT_PAGE, 1, MAX_PAGE)
-    states = [d.state for d in islice(devices.values(), offset, offset + limit)]
-    return offset, limit, total, states
-
-
 def _link(path: str, offset: int, limit: int) -> str:
     return f"{path}?{urlencode({'offset': offset, 'limit': limit})}"
 
@@ -124,16 +114,22 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def list_devices(request: web.Request) -> web.Response:
     lab, faults = request.app[LAB_KEY], request.app[FAULTS_KEY]
-    offset, limit, total, states = _page(request)
-    end = offset + len(states)
-    return web.json_response({
-        "devices": [device_summary(lab, s, faults) for s in states],
+    query, offset, limit, total, rows = device_page(request)
+    end = offset + len(rows)
+    following = _link("/devices", end, limit) if end < total else None
+    if following is not None and query.terms:
+        following += "&" + urlencode({"q": query.text})
+    body = {
+        "devices": [device_summary(lab, r.state, faults) for r in rows],
         "total": total,
         "offset": offset,
         "limit": limit,
-        "next": _link("/devices", end, limit) if end < total else None,
+        "next": following,
         "time": request.app[RUNTIME_KEY].clock.now().isoformat(),
-    })
+    }
+    if query.terms:
+        body["q"] = query.text
+    return web.json_response(body)
 
 
 async def get_device(request: web.Request) -> web.Response:
@@ -261,51 +257,9 @@ async def submit_duis(request: web.Request) -> web.Response:
     dsp = holder.get("dsp") or await runtime.call(open_once)  # its E110101 checks read the governance CPL
     now = runtime.clock.now()
     answer = await runtime.call(lambda: dsp.submit_xml(data, user_role=role, now=now))
+    if METRICS_KEY in request.app:
+        request.app[METRICS_KEY].duis_answered(answer)
     return web.Response(body=answer, content_type="application/xml")
-
-
-def _esc(value: Any) -> str:
-    return html.escape(str(value))
-
-
-async def index(request: web.Request) -> web.Response:
-    lab = request.app[LAB_KEY]
-    runtime = request.app[RUNTIME_KEY]
-    offset, limit, total, states = _page(request)
-    rows = []
-    for s in states:
-        eui = s.eui.hex().upper()
-        cells = (
-            _esc(lab.premises.get(s.eui, "")), _esc(s.device_type),
-            f'<a href="/devices/{quote(eui)}">{_esc(eui)}</a>', _esc(s.lifecycle), _esc(firmware_version(s)),
-            _esc(", ".join(f"{role_name(r)}={c}" for r, c in s.counters.items())),
-        )
-        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    end = offset + len(states)
-    shown = f"showing {offset + 1}-{end} of {total}" if states else f"showing none of {total}"
-    nav = []
-    if offset > 0:
-        nav.append(f'<a href="{_esc(_link("/", max(0, offset - limit), limit))}">previous {limit}</a>')
-    if end < total:
-        nav.append(f'<a href="{_esc(_link("/", end, limit))}">next {min(limit, total - end)}</a>')
-    alerts = (await recent_alerts(request.app, 20))[::-1]
-    alert_rows = "".join(
-        f"<li>{_esc(a['time'])} {_esc(a.get('device'))} {_esc(a.get('message_code'))} {_esc(a.get('use_case', ''))}"
-        "</li>"
-        for a in alerts
-    )
-    page = f"""<!doctype html><html><head><meta charset="utf-8"><title>smets-emu fleet</title>
-<style>body{{font-family:sans-serif;margin:2em}}td,th{{padding:2px 8px;text-align:left}}
-tr:nth-child(even){{background:#f3f3f3}}</style></head><body>
-<h1>smets-emu fleet</h1><p>Virtual time {_esc(runtime.clock.now().isoformat())};
-{total} devices. JSON: <a href="/devices">/devices</a>, <a href="/alerts">/alerts</a>,
-<a href="/clock">/clock</a>, <a href="/stats">/stats</a>.</p>
-<p>{shown} {' | '.join(nav)}</p>
-<table><tr><th>premises</th><th>type</th><th>EUI</th><th>lifecycle</th><th>firmware</th><th>counters</th></tr>
-{''.join(rows)}</table><h2>Latest alerts</h2><ul>{alert_rows or '<li>none</li>'}</ul></body></html>"""
-    return web.Response(text=page, content_type="text/html",
-                        headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
-                                 "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
 
 
 def make_app(
@@ -327,10 +281,12 @@ def make_app(
     governance = open_lab_governance(lab, clock=runtime.clock.now)
     app[POLICY_KEY] = AccessPolicy(token, frozenset(hosts), parties=party_resolver(governance))
     add_governance_routes(app, governance)
+    add_campaign_routes(app, lab, runtime, governance)
     app[LAB_KEY] = lab
     app[RUNTIME_KEY] = runtime
     app[FAULTS_KEY] = faults if faults is not None else FaultTable()
     app[FRONT_KEY] = fronts or {}
+    app[METRICS_KEY] = LabMetrics(lab, runtime, app[FRONT_KEY])
     alerts: deque[dict[str, Any]] = deque(maxlen=ALERT_HISTORY)
     app[ALERTS_KEY] = alerts
     live: list[dict[str, Any]] = []  # alerts raised while the history loads
@@ -352,13 +308,14 @@ def make_app(
 
     async def unsubscribe(_: web.Application) -> None:
         subscription.cancel()
+        app[METRICS_KEY].close()
 
     app.on_startup.append(load_history)
+    add_dashboard(app, lab, runtime, faults=app[FAULTS_KEY], alerts=alerts, fronts=list(app[FRONT_KEY].values()))
     app.on_cleanup.append(unsubscribe)
     app[DSP_KEY] = {}
     app.add_routes([
         web.get("/healthz", healthz),
-        web.get("/", index),
         web.get("/devices", list_devices),
         web.get("/devices/{eui}", get_device),
         web.get("/alerts", get_alerts),
@@ -367,6 +324,7 @@ def make_app(
         web.post("/devices/{eui}/faults", add_fault),
         web.delete("/devices/{eui}/faults", clear_faults),
         web.get("/stats", get_stats),
+        web.get("/metrics", get_metrics),
         web.post("/duis", submit_duis),
     ])
     return app

@@ -15,6 +15,7 @@ from typing import TextIO
 from urllib.parse import quote
 
 from smets_emu.errors import SmetsError
+from smets_emu.tools.capture import DEFAULT_MAX_BYTES, CaptureWriter
 from smets_emu.tools.control_plane import TOKEN_FILE
 from smets_emu.tools.fleet_file import FleetSpec, default_fleet, load_fleet
 from smets_emu.tools.lab import Lab, open_lab
@@ -84,11 +85,19 @@ def _host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-async def serve(lab: Lab, config: ServiceConfig, *, exit_after: float | None, out: TextIO) -> int:
-    """Serve until SIGINT/SIGTERM (or *exit_after* seconds)."""
+async def serve(lab: Lab, config: ServiceConfig, *, exit_after: float | None, out: TextIO,
+                capture: CaptureWriter | None = None) -> int:
+    """Serve until SIGINT/SIGTERM (or *exit_after* seconds); *capture* records the WAN frames."""
     service = LabService(lab, config)
     endpoints = await service.start()
+    if capture is not None:
+        named = {name: f"{_host(ep[0])}:{ep[1]}" for name, ep in (("gfi", endpoints.gfi), ("binary", endpoints.binary))
+                 if ep is not None}
+        await capture.start(service.front, named)
     describe(lab, endpoints, out, clock=config.clock, token=service.control_token)
+    if capture is not None:
+        print(f"  capture:        {capture.path}  (every WAN frame; at most {capture.max_bytes} bytes)", file=out,
+              flush=True)
     if endpoints.http and not config.auth:
         print(NO_AUTH_WARNING.format(where=f"{_host(endpoints.http[0])}:{endpoints.http[1]}"), file=sys.stderr,
               flush=True)
@@ -111,6 +120,8 @@ async def serve(lab: Lab, config: ServiceConfig, *, exit_after: float | None, ou
         for sig in handled:
             loop.remove_signal_handler(sig)
         await service.stop()
+        if capture is not None:
+            await capture.close()
     print("stopped; state saved", file=out, flush=True)
     return 0
 
@@ -127,6 +138,14 @@ def run_command(args: argparse.Namespace) -> int:
     except SmetsError as exc:
         print(f"smets-emu run: {exc}", file=sys.stderr)
         return 2
+    capture = None
+    if args.capture:
+        try:
+            capture = CaptureWriter(args.capture, lab=str(lab.folder), max_bytes=args.capture_max_bytes)
+        except SmetsError as exc:
+            lab.close()
+            print(f"smets-emu run: {exc}", file=sys.stderr)
+            return 2
     config = ServiceConfig(
         host=args.host,
         port=None if args.port < 0 else args.port,
@@ -138,7 +157,7 @@ def run_command(args: argparse.Namespace) -> int:
         serial=list(args.serial or []),
     )
     try:
-        return asyncio.run(serve(lab, config, exit_after=args.exit_after, out=sys.stdout))
+        return asyncio.run(serve(lab, config, exit_after=args.exit_after, out=sys.stdout, capture=capture))
     except BrokenPipeError:
         raise
     except OSError as exc:
@@ -148,6 +167,8 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"smets-emu run: {exc}", file=sys.stderr)
         return 2
     finally:
+        if capture is not None:
+            capture.abandon()  # a capture that never started (the lab could not listen) leaves no file
         lab.close()
 
 
@@ -175,6 +196,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
                    help="also serve the fleet on a serial line (pyserial URL; repeatable)")
     p.add_argument("--clock", choices=("real", "virtual"), default="real",
                    help="real: device time follows the wall clock; virtual: moves only via POST /clock/advance")
+    p.add_argument("--capture", metavar="FILE", default=None,
+                   help="record every WAN frame (both directions, all connections) as JSON lines in FILE (a new "
+                        "file, mode 0600); 'smets-emu decode FILE' reads it, 'smets-emu replay FILE' plays it")
+    p.add_argument("--capture-max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
+                   help="stop capturing (the lab goes on serving) when the file reaches N bytes (default 1 GiB)")
     p.add_argument("--exit-after", type=float, default=None, metavar="SECONDS",
                    help="stop after SECONDS (smoke tests)")
     p.set_defaults(func=run_command)

@@ -33,12 +33,17 @@ accepted and closed at once; a connection that does not read what it is sent is 
 more than ``send_queue_limit`` bytes [1 MiB] wait for it (the alerts it missed stay in the
 devices' records: ``GET /alerts``). Each closure is counted in :class:`FrontStats` and logged
 once per source host.
+
+Observers (:meth:`WanFront.observe`, :mod:`smets_emu.tools.wire_events`) see every frame received
+or sent, as it crosses the front (``run --capture`` records them).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import datetime as dt
+import itertools
 import logging
 import socket
 from collections import OrderedDict
@@ -48,47 +53,15 @@ from smets_emu.emulator.device import Outbound
 from smets_emu.emulator.runtime import Runtime
 from smets_emu.errors import LinkClosed, SmetsError
 from smets_emu.hw import Frame, FrameLink, Framing, framing_for
-from smets_emu.hw.link import DEFAULT_IDLE_TIMEOUT, ReceiveBudget
+from smets_emu.hw.link import ReceiveBudget
 from smets_emu.protocols.envelope import decode_envelope
-from smets_emu.protocols.lengths import MAX_MESSAGE as GBCS_MAX_MESSAGE
 from smets_emu.tools.faults import FaultTable, corrupt
+from smets_emu.tools.wan_limits import MAX_MESSAGE as MAX_MESSAGE
+from smets_emu.tools.wan_limits import FrontStats as FrontStats
+from smets_emu.tools.wan_limits import WanLimits as WanLimits
+from smets_emu.tools.wire_events import FrameKind, ObserverHandle, ObserverHub, WireEvent, WireObserver, peer_text
 
 log = logging.getLogger(__name__)
-
-MAX_MESSAGE = GBCS_MAX_MESSAGE
-"""The largest GBCS message a WAN frame may carry (:data:`smets_emu.protocols.lengths.MAX_MESSAGE`, ``2**24 + 4096``
-bytes); frames declaring more are dropped. The GFI line cannot say more than seven length digits, so GFI
-frames stop at 9,999,999 bytes.
-"""
-
-
-@dataclass(frozen=True)
-class WanLimits:
-    """What one client may cost the front; the defaults are those of ``smets-emu run``."""
-
-    max_message: int = MAX_MESSAGE
-    """Largest GBCS message in a frame (bytes); a connection's receive buffer holds at most one such frame."""
-    max_connections: int = 256
-    """Connections served at once (both framings); more are accepted and closed at once, and counted."""
-    receive_budget: int = 24 * 1024 * 1024
-    """Bytes of partial frames all connections may hold together; the connection that would pass it is closed.
-
-    Room for the largest frame of either framing (a GFI line carrying 9,999,999 bytes is 20 MB)."""
-    frame_gap: float = DEFAULT_IDLE_TIMEOUT
-    """Seconds a started frame may wait for its next byte before it is abandoned."""
-    frame_deadline: float | None = 60.0
-    """Seconds a started frame may take to arrive in full (a frame trickled byte by byte is abandoned)."""
-    idle_timeout: float | None = 300.0
-    """Seconds a connection may send nothing before it is closed (an empty frame is a keep-alive)."""
-    garbage_limit: int | None = 1024 * 1024
-    """Bytes of noise (no intact frame among them) after which a connection is closed."""
-    send_queue_limit: int = 1024 * 1024
-    """Bytes that may wait to be sent to a connection; past it the connection is closed as a slow reader."""
-    send_timeout: float = 30.0
-    """Seconds the front waits for a connection to take a reply before closing it as a slow reader."""
-    socket_send_buffer: int | None = None
-    """SO_SNDBUF for accepted sockets (None: the system's); small values make slow readers show sooner."""
-
 
 READ_SIZE = 16 * 1024
 """Bytes the front takes from one socket at a time (asyncio's default is 256 KiB per socket and loop turn,
@@ -109,30 +82,6 @@ class _Exchange:
 
 
 _CURRENT: contextvars.ContextVar[_Exchange | None] = contextvars.ContextVar("smets_wan_exchange", default=None)
-
-
-@dataclass
-class FrontStats:
-    """Counters of the front (``GET /stats``)."""
-
-    connections: int = 0  # accepted and served since start
-    active_connections: int = 0  # served now
-    commands: int = 0  # non-empty frames received
-    responses: int = 0
-    no_response: int = 0  # exchanges closed with an empty frame (includes the two below)
-    undecodable: int = 0  # not a GBCS message: truncated, extended, random bytes
-    unknown_recipient: int = 0  # a GBCS message for no device of the fleet
-    alerts_sent: int = 0
-    frames_dropped: int = 0  # failed a framing check (includes the two below)
-    frames_oversize: int = 0  # declared longer than the maximum message
-    frames_expired: int = 0  # still incomplete at the frame deadline
-    faults_applied: int = 0
-    refused_connections: int = 0  # over the connection cap
-    idle_closed: int = 0  # sent nothing for the idle timeout
-    garbage_closed: int = 0  # sent only noise past the garbage limit
-    budget_closed: int = 0  # a partial frame did not fit the receive budget
-    slow_reader_closed: int = 0  # did not read what it was sent
-    receive_buffered: int = 0  # bytes of partial frames held now (all connections)
 
 
 class _SourceLog:
@@ -164,17 +113,19 @@ class _LinkCounts:
 
 
 class _Connection:
-    def __init__(self, front: WanFront, writer: asyncio.StreamWriter, framing: Framing) -> None:
+    def __init__(self, front: WanFront, writer: asyncio.StreamWriter, framing: Framing, number: int) -> None:
         self.front = front
+        self.number = number
         self.writer = writer
         self.framing = framing
         self.peer = writer.get_extra_info("peername")
         self.host = str(self.peer[0]) if isinstance(self.peer, tuple) and self.peer else str(self.peer)
+        self.peer_text = peer_text(self.peer)
         self.slow = False
         self.link: FrameLink | None = None
         self.seen = _LinkCounts()
 
-    def send(self, message: bytes, number: int) -> None:
+    def send(self, message: bytes, number: int, kind: FrameKind) -> None:
         if self.writer.is_closing():
             return
         transport = self.writer.transport
@@ -185,6 +136,9 @@ class _Connection:
             self.writer.write(self.framing.encode(message, seq=number))
         except (ConnectionError, RuntimeError) as exc:
             log.info("connection %s: write failed: %s", self.peer, exc)
+            return
+        if self.front._observers:
+            self.front._emit(self, "out", number, message, kind if message else "empty")
 
 
 class WanFront:
@@ -203,7 +157,27 @@ class WanFront:
         self._servers: list[asyncio.Server] = []
         self._connections: set[_Connection] = set()
         self._subscription = runtime.subscribe(self._on_alert)
+        self._observers = ObserverHub()
+        self._numbers = itertools.count(1)
         self.endpoints: dict[str, tuple[str, int]] = {}
+
+    def observe(self, callback: WireObserver) -> ObserverHandle:
+        """Call *callback* with a :class:`~smets_emu.tools.wire_events.WireEvent` for every frame received or sent.
+
+        The callback runs in the front's loop and must return at once (see :mod:`smets_emu.tools.wire_events`);
+        one that raises is logged once and ignored. Returns a handle whose ``cancel()`` stops the calls.
+        """
+        return self._observers.add(callback)
+
+    def _emit(self, conn: _Connection, direction: str, seq: int, message: bytes, kind: FrameKind) -> None:
+        try:
+            virtual = self.runtime.clock.now()
+        except Exception:  # a clock past its range must not stop the frames
+            virtual = dt.datetime.now(dt.UTC)
+        self._observers.emit(WireEvent(
+            time=dt.datetime.now(dt.UTC), virtual_time=virtual, direction=direction,  # type: ignore[arg-type]
+            connection=conn.number, peer=conn.peer_text, framing=conn.framing.name,  # type: ignore[arg-type]
+            seq=seq, message=message, kind=kind))
 
     @property
     def stats(self) -> FrontStats:
@@ -234,6 +208,7 @@ class WanFront:
     async def close(self) -> None:
         """Stop listening and close every connection."""
         self._subscription.cancel()
+        self._observers.clear()
         for server in self._servers:
             server.close()
         for conn in list(self._connections):
@@ -267,7 +242,7 @@ class WanFront:
             sock = writer.get_extra_info("socket")
             if sock is not None:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, limits.socket_send_buffer)
-        conn = _Connection(self, writer, framing)
+        conn = _Connection(self, writer, framing, next(self._numbers))
         self._connections.add(conn)
         stats.connections += 1
         link = FrameLink(
@@ -343,13 +318,15 @@ class WanFront:
 
     async def _handle(self, conn: _Connection, frame: Frame) -> None:
         message = frame.payload
+        if self._observers:
+            self._emit(conn, "in", frame.seq, message, "command" if message else "empty")
         if not message:
-            conn.send(b"", frame.seq)  # an empty frame is a ping
+            conn.send(b"", frame.seq, "empty")  # an empty frame is a ping
             return
         self._stats.commands += 1
         if not self._addressed_to_fleet(conn, message):
             self._stats.no_response += 1
-            conn.send(b"", frame.seq)
+            conn.send(b"", frame.seq, "empty")
             return
         if self.faults.faults:
             message = await self._inbound_faults(message)
@@ -365,14 +342,14 @@ class WanFront:
         finally:
             _CURRENT.reset(token)
         for alert in exchange.alerts:
-            conn.send(self._outbound_faults(alert.message), frame.seq)
+            conn.send(self._outbound_faults(alert.message), frame.seq, "alert")
             self._stats.alerts_sent += 1
         for response in responses:
-            conn.send(self._outbound_faults(response.message), frame.seq)
+            conn.send(self._outbound_faults(response.message), frame.seq, "response")
             self._stats.responses += 1
         if not responses:
             self._stats.no_response += 1
-            conn.send(b"", frame.seq)
+            conn.send(b"", frame.seq, "empty")
 
     def _addressed_to_fleet(self, conn: _Connection, message: bytes) -> bool:
         """True for a GBCS message to a device of the fleet; counts and logs (once per source) the rest."""
@@ -396,7 +373,7 @@ class WanFront:
         message = self._outbound_faults(alert.message) if self.faults.faults else alert.message
         for conn in list(self._connections):
             if exchange is None or conn is not exchange.connection:
-                conn.send(message, 0)
+                conn.send(message, 0, "alert")
                 self._stats.alerts_sent += 1
 
     # -- faults -------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import json
 import logging
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 
 META_KEY = "firmware_campaign"
 TARGETS_KEY = "firmware_campaign_targets"
+BEFORE_KEY = "firmware_campaign_before"  # the version each target ran when the campaign was created
+MAX_STARTS = 1000
+"""Distribution starts kept in a campaign record (one per stage, run and resume)."""
 DEFAULT_STAGES = (0.01, 0.10, 1.0)
 RUNNING, PAUSED, COMPLETED, ABORTED = "running", "paused", "completed", "aborted"
 
@@ -114,6 +117,9 @@ class Campaign:
     links: dict[bytes, HanLink] = field(default_factory=dict)  # per-device link properties and faults
     _data: bytes | None = field(default=None, repr=False)
     alerts: Counter[str] = field(default_factory=Counter)
+    _budget: int | None = field(default=None, repr=False)  # CHF groups this run() may still distribute to
+    _turn: tuple[int, str, bool] | None = field(default=None, repr=False)  # stage, start, retry to continue
+
 
     # -- creating and loading --------------------------------------------------------------
 
@@ -165,6 +171,8 @@ class Campaign:
             "stage_results": [],
         }
         fleet.store.set_meta(TARGETS_KEY, json.dumps([t.hex().upper() for t in chosen]))
+        fleet.store.set_meta(BEFORE_KEY, json.dumps({
+            t.hex().upper(): FirmwareSlots(fleet.devices[t].state).version for t in chosen if t in fleet.devices}))
         campaign = cls(fleet, record, chosen, headend, link or HanLink(), progress, _data=data)
         campaign._save()
         log.info("campaign %s: image %s to %d devices in %d stages", record["id"], image.version, len(chosen),
@@ -254,8 +262,14 @@ class Campaign:
 
     # -- running ---------------------------------------------------------------------------
 
-    def run(self, *, retry_failed: bool = False) -> str:
-        """Work through the stages until the campaign completes, pauses or is aborted; returns the status."""
+    def run(self, *, retry_failed: bool = False, max_groups: int | None = None) -> str:
+        """Work through the stages until the campaign completes, pauses or is aborted; returns the status.
+
+        *max_groups*: return (still running) after handing the image to this many CHF groups, so
+        a caller can interleave other work; the next ``run()`` of this object continues the stage
+        as if it had not stopped (its groups start at the stage's start in virtual time).
+        """
+        self._budget = max_groups
         while self.record["status"] == RUNNING:
             stage = int(self.record["stage"])
             if stage >= len(self.record["stages"]):
@@ -263,8 +277,10 @@ class Campaign:
                 self._save()
                 break
             if self.record["phase"] == "distribute":
-                self._distribute(stage, retry_failed=retry_failed)
+                finished = self._distribute(stage, retry_failed=retry_failed)
                 retry_failed = False
+                if not finished:
+                    return self.status
                 if self.record["status"] != RUNNING:
                     break
                 self.record["phase"] = "activate" if self.record["activate"] is not None else "check"
@@ -295,15 +311,28 @@ class Campaign:
         self.record["status"], self.record["reason"] = ABORTED, reason
         self._save()
 
-    def _distribute(self, stage: int, *, retry_failed: bool) -> None:
+    def _distribute(self, stage: int, *, retry_failed: bool) -> bool:
+        """Distribute to the stage's CHF groups; False when the run's group budget ran out first."""
         targets = self.stage_targets(stage)
         groups = self._groups(targets)
-        start = self.clock
+        carried, self._turn = self._turn, None
+        if carried is not None and carried[0] == stage and not retry_failed:
+            start, retry_failed = dt.datetime.fromisoformat(carried[1]), carried[2]
+        else:
+            start = self.clock
+            if retry_failed:
+                self.record["chf_index"], self.record["stage_ok"], self.record["stage_failed"] = 0, 0, 0
+                self.record["activation_failures"] = {}
+            starts = self.record.setdefault("starts", [])  # groups from chf_index on start at this time
+            starts.append({"stage": stage, "chf_index": int(self.record["chf_index"]), "at": start.isoformat()})
+            del starts[:-MAX_STARTS]
         deadline = start + dt.timedelta(seconds=float(self.record["stage_timeout"]))
-        if retry_failed:
-            self.record["chf_index"], self.record["stage_ok"], self.record["stage_failed"] = 0, 0, 0
-            self.record["activation_failures"] = {}
         while self.record["chf_index"] < len(groups):
+            if self._budget is not None:
+                if self._budget <= 0:
+                    self._turn = (stage, start.isoformat(), retry_failed)
+                    return False
+                self._budget -= 1
             chf_eui, members = groups[int(self.record["chf_index"])]
             end = self._distribute_group(chf_eui, members, start, deadline, retry_failed=retry_failed)
             ok = failed = 0
@@ -321,7 +350,8 @@ class Campaign:
             self._save()
             self._report(stage, "distribute")
             if self._over_threshold(stage, final=False):
-                return
+                return True
+        return True
 
     def _distribute_group(self, chf_eui: bytes | None, members: list[bytes], start: dt.datetime,
                           deadline: dt.datetime, *, retry_failed: bool) -> dt.datetime:
@@ -469,6 +499,48 @@ class Campaign:
             "blocks": {"delivered": blocks, "lost": lost},
             "virtual_time_s": (self.clock - dt.datetime.fromisoformat(self.record["created"])).total_seconds(),
             "versions": fleet_versions(self.fleet, self.targets),
+        }
+
+
+    def devices(self) -> Iterator[dict[str, Any]]:
+        """Per target, in stage order: type, stage, outcome, blocks, virtual start and end, version before and now.
+
+        A transfer starts when its CHF's group starts (the distribution start recorded for that
+        stage and group position: a retry or a resume after a restart starts it again) and ends at
+        the virtual time its CHF recorded the outcome; times are None for devices not reached.
+        """
+        before = json.loads(self.fleet.store.get_meta(BEFORE_KEY) or "{}")
+        starts = self.record.get("starts", [])
+        for stage, spec in enumerate(self.record["stages"]):
+            segments = sorted((s["chf_index"], s["at"]) for s in starts if s["stage"] == stage)
+            for position, (chf_eui, members) in enumerate(self._groups(self.stage_targets(stage))):
+                began = next((at for index, at in reversed(segments) if index <= position), None)
+                chf = None if chf_eui is None else self.fleet.devices.get(chf_eui)
+                transfers = chf.transfers() if chf is not None and hasattr(chf, "transfers") else {}  # type: ignore[attr-defined]
+                for eui in members:
+                    yield self._device_row(eui, stage, spec["name"], began, transfers, before)
+
+    def _device_row(self, eui: bytes, stage: int, stage_name: str, began: str | None,
+                    transfers: dict[str, dict[str, Any]], before: dict[str, str]) -> dict[str, Any]:
+        key = eui.hex().upper()
+        state, detail = self.device_result(eui)
+        device = self.fleet.devices.get(eui)
+        entry = transfers.get(key)
+        if entry is None or entry.get("file") != self.record["file"]:
+            entry = None
+        ended = entry["clock"] if entry is not None and state != "waiting" else None
+        seconds = None
+        if began is not None and ended is not None:
+            seconds = max(0.0, (dt.datetime.fromisoformat(ended) - dt.datetime.fromisoformat(began)).total_seconds())
+        return {
+            "eui": key, "type": device.device_type if device is not None else None, "stage": stage,
+            "stage_name": stage_name, "outcome": state, "reason": detail,
+            "response_code": entry.get("response_code") if entry is not None else None,
+            "delivered": int(entry.get("delivered", 0)) if entry is not None else 0,
+            "lost": int(entry.get("lost", 0)) if entry is not None else 0,
+            "started": began if entry is not None else None, "ended": ended, "seconds": seconds,
+            "version_before": before.get(key),
+            "version_after": FirmwareSlots(device.state).version if device is not None else None,
         }
 
 
