@@ -323,3 +323,29 @@ def test_a_campaign_run_in_turns_ends_as_one_run_would(tmp_path: Path) -> None:
     (whole_calls, *whole), (turn_calls, *turned) = results
     assert whole_calls == 1 and turn_calls == 10  # one per CHF group (the last one completes the campaign)
     assert turned == whole
+
+
+def test_a_campaign_over_http_takes_its_image_from_the_cfl(tmp_path: Path) -> None:
+    from smets_emu.parties.governance import DeviceModel, DeviceType, Generation
+    from smets_emu.tools.lab_dsp import LAB_MODEL
+    from smets_emu.tools.lab_governance import open_lab_governance
+
+    folder = tmp_path / "lab"
+    lab = open_lab(folder, synchronous="OFF")
+    gov = open_lab_governance(lab)
+    try:
+        listed = UpgradeImage(manufacturer_code=0x121D, image_type=0, file_version=0x0A010000,
+                              manufacturer_image=b"from the CFL" * 64)
+        gov.cfl_upload("mfr-ab01", listed.encode(), notes="fix", commercial=False, models=[("AB01", LAB_MODEL)])
+        gov.cpl_add("secas", DeviceModel.create("AB01", LAB_MODEL, listed.version, listed.image_hash,
+                                                Generation.SMETS2, DeviceType.ESME))
+    finally:
+        gov.close()
+        lab.close()
+    with ThreadedLab(folder) as served:
+        refused = served.operator.post("/campaigns", {"cfl": f"{LAB_MODEL}@0B000000"})
+        assert refused.status == 400 and "no CFL image" in refused.text
+        started = served.operator.ok("POST", "/campaigns", {"cfl": f"{LAB_MODEL}@0A010000", "party": "supplier-b",
+                                                           "activate": "now"}, status=202)
+        summary = _finished(served, started["id"])
+        assert summary["campaign"]["version"] == "0A010000" and summary["outcomes"] == {"running": 1}
