@@ -12,7 +12,7 @@ dropped) and decoded by a task, so the front never waits. What it keeps is bound
 ``device=EUI`` keeps that device's events only, ``kinds=alert`` or ``kinds=traffic`` one kind.
 Each client has a queue of :data:`CLIENT_QUEUE` events; a client that falls that far behind is
 dropped (its stream ends; the browser's EventSource reconnects), and at most :data:`MAX_CLIENTS`
-stream at once (503 beyond).
+stream at once (503 beyond); a client that disconnects frees its place within :data:`GONE_CHECK` seconds.
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ TRACKED_DEVICES = 2000
 CLIENT_QUEUE = 256
 MAX_CLIENTS = 32
 HEARTBEAT = 15.0
+GONE_CHECK = 1.0
+"""Seconds between checks that an idle stream's client is still connected."""
 FRAME_QUEUE = 1000
 
 
@@ -190,11 +192,17 @@ class LiveFeed:
         self.clients.add(client)
         try:
             await response.write(b"retry: 2000\n: connected\n\n")
+            loop = asyncio.get_running_loop()
+            beat = loop.time() + HEARTBEAT
             while True:
                 try:
-                    item = await asyncio.wait_for(client.queue.get(), HEARTBEAT)
+                    item = await asyncio.wait_for(client.queue.get(), min(GONE_CHECK, max(0.0, beat - loop.time())))
                 except TimeoutError:
-                    await response.write(b": keep-alive\n\n")
+                    if request.transport is None or request.transport.is_closing():
+                        break  # the browser left (a page closed or moved on): free its place at once
+                    if loop.time() >= beat:
+                        await response.write(b": keep-alive\n\n")
+                        beat = loop.time() + HEARTBEAT
                     continue
                 if item is None:
                     break

@@ -154,24 +154,33 @@ class FleetIndex:
 
     def refresh(self) -> None:
         """Bring the rows and counts up to date with the fleet (only changed devices are recomputed)."""
-        items = list(self.fleet.devices.items())  # a snapshot: the runtime's thread may swap states meanwhile
-        if len(items) != len(self._rows) or any(r.eui != eui for r, (eui, _) in zip(self._rows, items, strict=False)):
-            self._rebuild(items)
+        devices = self.fleet.devices
+        if len(devices) != len(self._rows):
+            self._rebuild()
             return
         changed = False
-        for row, (_, device) in zip(self._rows, items, strict=True):
-            state = device.state
-            if state is not row.state:
-                self._counts[row.key()] -= 1
-                row.state, row.type, row.lifecycle = state, state.device_type, state.lifecycle
-                row.firmware = firmware_version(state)
-                self._counts[row.key()] += 1
-                changed = True
+        try:
+            # no copy of 100,000 entries per request: the fleet only ever adds devices (a size change
+            # during the pass raises and the index is rebuilt); states are swapped whole, never edited
+            for row, device in zip(self._rows, devices.values(), strict=True):
+                state = device.state
+                if state is not row.state:
+                    if state.eui != row.eui:
+                        raise RuntimeError("the fleet's devices moved")
+                    self._counts[row.key()] -= 1
+                    row.state, row.type, row.lifecycle = state, state.device_type, state.lifecycle
+                    row.firmware = firmware_version(state)
+                    self._counts[row.key()] += 1
+                    changed = True
+        except (RuntimeError, ValueError):
+            self._rebuild()
+            return
         if changed:
             self._counts = +self._counts  # drop zero counts
             self.generation += 1
 
-    def _rebuild(self, items: list[tuple[bytes, Any]]) -> None:
+    def _rebuild(self) -> None:
+        items = list(self.fleet.devices.items())
         old = self._by_eui
         rows = []
         for eui, device in items:

@@ -191,12 +191,17 @@ async def test_live_feed_streams_alerts(client: Any, lab: Lab) -> None:
 async def test_heartbeat_and_slow_clients(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     http, _ = client
     monkeypatch.setattr(dashboard_feed, "HEARTBEAT", 0.05)
+    monkeypatch.setattr(dashboard_feed, "GONE_CHECK", 0.02)
     resp = await http.get("/events")
     async with asyncio.timeout(5):
         lines = [(await resp.content.readline()).decode() for _ in range(5)]
     assert ": keep-alive\n" in lines
-    resp.close()
     feed: LiveFeed = http.server.app[DASHBOARD_KEY].feed
+    assert len(feed.clients) == 1
+    resp.close()  # the browser moved on: its place is freed without waiting for a write to fail
+    async with asyncio.timeout(5):
+        while feed.clients:
+            await asyncio.sleep(0.02)
     slow = FeedClient(None, frozenset({"alert", "traffic"}))
     feed.clients.add(slow)
     for n in range(dashboard_feed.CLIENT_QUEUE + 1):
