@@ -23,7 +23,8 @@ ESME = "00DB1234567890A0"
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 ROUTES = [
     ("GET", "/"), ("GET", "/devices"), ("GET", f"/devices/{ESME}"), ("GET", "/alerts"), ("GET", "/clock"),
-    ("GET", "/stats"), ("GET", "/metrics"), ("GET", "/campaigns"), ("POST", "/clock/advance"), ("POST", f"/devices/{ESME}/faults"),
+    ("GET", "/stats"), ("GET", "/metrics"), ("GET", "/campaigns"), ("GET", "/overview"),
+    ("POST", "/clock/advance"), ("POST", f"/devices/{ESME}/faults"),
     ("DELETE", f"/devices/{ESME}/faults"), ("POST", "/duis"), ("GET", "/no-such-route"),
 ]
 
