@@ -37,3 +37,20 @@ READ_FIRMWARE_DUIS = """<?xml version="1.0" encoding="UTF-8"?>
 def read_firmware_duis(counter: int, *, target: str = ESME_DUIS_ID, originator: str = SUPPLIER_DUIS_ID) -> bytes:
     """An SRV 11.2 request body from *originator* to *target* with RequestID counter *counter*."""
     return READ_FIRMWARE_DUIS.format(originator=originator, target=target, counter=counter).encode()
+
+
+def sampled(params: list[object], every: int = 4) -> list[object]:
+    """A parametrized sweep whose default run keeps every *every*-th case; the slow set runs the rest.
+
+    Cases already carrying marks (``pytest.param(..., marks=...)``) keep them.
+    """
+    import pytest
+
+    out: list[object] = []
+    for index, param in enumerate(params):
+        if not isinstance(param, type(pytest.param(None))):
+            param = pytest.param(param)
+        if index % every:
+            param = pytest.param(*param.values, id=param.id, marks=[*param.marks, pytest.mark.slow])
+        out.append(param)
+    return out

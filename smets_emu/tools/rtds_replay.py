@@ -567,7 +567,17 @@ def replay(rtds: Path, *, only: list[str] | None = None, preconditions: bool = T
     """Replay every use-case folder (or those named in *only*), reporting each to *progress*."""
     files = list_files(rtds)
     Keystore.load(keystore_folder(rtds))  # report keystore anomalies once, then keep per-folder loads quiet
-    logging.getLogger("smets_emu.protocols.keystore").setLevel(logging.ERROR)
+    keystore_log = logging.getLogger("smets_emu.protocols.keystore")
+    level = keystore_log.level
+    keystore_log.setLevel(logging.ERROR)
+    try:
+        return _replay_folders(rtds, files, only, preconditions, progress)
+    finally:
+        keystore_log.setLevel(level)
+
+
+def _replay_folders(rtds: Path, files: list[RtdsFile], only: list[str] | None, preconditions: bool,
+                    progress: Progress | None) -> list[FolderResult]:
     corpus = {f.path.name: f for f in files if f.kind == "COMMAND"}
     root_point = scenarios.recover_root_key((f.read() for f in corpus.values()), RTDS_ROOT_SKI)
     if root_point is None:

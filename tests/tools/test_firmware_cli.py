@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,7 @@ def test_an_oversized_key_file_is_skipped_not_read(tmp_path: Path, caplog: pytes
     from smets_emu.protocols.keystore import Keystore, KeyUsage
     from smets_emu.protocols.pki import generate_test_pki
 
+    caplog.set_level(logging.WARNING, logger="smets_emu.protocols.keystore")
     keys = tmp_path / "pki"
     generate_test_pki(devices=[], seed=3).save(keys)
     huge = keys / "00db1234567890ff-ds.pem"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from rtds_replay import dlms_folders, future_dated_targets, replay_folder
 
-from tests_support import RTDS_ROOT
+from tests_support import RTDS_ROOT, sampled
 
 CASES = dlms_folders(RTDS_ROOT) if RTDS_ROOT else []
 XFAIL: dict[str, str] = {}
@@ -24,11 +24,11 @@ def test_folder_count(rtds_root: Path) -> None:
     assert len(CASES) == 124
 
 
-@pytest.mark.parametrize("case", [
+@pytest.mark.parametrize("case", sampled([
     pytest.param(c, id=c.folder, marks=[pytest.mark.xfail(reason=XFAIL[c.folder], strict=True)]
                  if c.folder in XFAIL else [])
     for c in CASES
-])
+]))
 def test_rtds_folder(rtds_root: Path, case: object) -> None:
     problems = replay_folder(rtds_root, case)  # type: ignore[arg-type]
     assert not problems, "\n".join(problems)

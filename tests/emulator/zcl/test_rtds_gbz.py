@@ -33,7 +33,7 @@ from smets_emu.protocols.rtds import RtdsFile, keystore_folder
 from smets_emu.protocols.security import GbcsKeys
 from smets_emu.tools.rtds_replay import gbz_shape
 from smets_emu.tools.rtds_scenarios import inject_gbz_faults, remint_top_up
-from tests_support import RTDS_FILES
+from tests_support import RTDS_FILES, sampled
 
 GSME = bytes.fromhex("00DB1234567890A1")
 GPF = bytes.fromhex("00DB1234567890A3")
@@ -157,7 +157,7 @@ def compare_folder(folder: str, keystore_dir: Any) -> tuple[int, list[str]]:
 
 
 @pytest.mark.rtds
-@pytest.mark.parametrize("folder", sorted(FOLDERS))
+@pytest.mark.parametrize("folder", sampled(sorted(FOLDERS)))
 def test_rtds_folder_matches(folder: str, keystore_dir: Any, request: pytest.FixtureRequest) -> None:
     if folder in XFAIL:
         request.applymarker(pytest.mark.xfail(reason=XFAIL[folder], strict=True))
