@@ -1,25 +1,33 @@
-"""The ``smets-emu`` command line."""
+"""The ``smets-emu`` command line.
+
+Each command's module is imported only when that command runs (the lab service pulls in aiohttp,
+the governance and dashboard code, and so on): ``smets-emu decode`` does not pay for ``run``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from typing import NoReturn
 
 from smets_emu import __version__
 from smets_emu.errors import SmetsError
-from smets_emu.tools import (
-    codec_cli,
-    corpus,
-    duis_cli,
-    firmware_cli,
-    hw_cli,
-    replay_cli,
-    rtds_replay,
-    run_cli,
-    send_cli,
-)
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "decode": ("codec_cli", "decode GBCS messages (files, folders or hex) into readable trees"),
+    "encode": ("codec_cli", "rebuild GBCS messages from what decode printed, one hex line each"),
+    "corpus": ("corpus", "generate and check a GBCS corpus with the project's own test PKI"),
+    "hw": ("hw_cli", "serial lines and rigs: self-test, bridge, forward"),
+    "duis": ("duis_cli", "DUIS service requests to the DSP and SMETS1 Service Provider"),
+    "firmware": ("firmware_cli", "build and inspect GBCS firmware Upgrade Images"),
+    "rtds-replay": ("rtds_replay", "replay the DCC reference test data against emulated devices"),
+    "replay": ("replay_cli", "play a capture's commands (run --capture) against a lab and report different answers"),
+    "run": ("run_cli", "serve a persistent virtual fleet over TCP (GFI and binary framings), HTTP and serial"),
+    "send": ("send_cli", "send one GBCS command to a running lab as a remote party and print the decoded reply"),
+}
+"""Every command: the module (in ``smets_emu.tools``) whose ``add_parsers`` defines it, and its one-line help."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -50,27 +58,34 @@ class _Parser(argparse.ArgumentParser):
         return None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The top-level parser with every sub-command."""
+def _chosen(argv: list[str]) -> str | None:
+    """The command named in *argv*: its first argument that is not an option (the top level takes no values)."""
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The top-level parser: the chosen command in full (every command when *argv* is None), the others listed."""
     parser = _Parser(prog="smets-emu", description="A virtual GB smart-metering lab speaking GBCS.")
     parser.add_argument("--version", action="version", version=f"smets-emu {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (repeatable)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    codec_cli.add_parsers(sub)
-    corpus.add_parsers(sub)
-    hw_cli.add_parsers(sub)
-    duis_cli.add_parsers(sub)
-    firmware_cli.add_parsers(sub)
-    rtds_replay.add_parsers(sub)
-    replay_cli.add_parsers(sub)
-    run_cli.add_parsers(sub)
-    send_cli.add_parsers(sub)
+    chosen = None if argv is None else _chosen(argv)
+    full = {module for name, (module, _) in COMMANDS.items() if argv is None or name == chosen}
+    added: set[str] = set()
+    for name, (module, text) in COMMANDS.items():
+        if module in full:
+            if module not in added:
+                importlib.import_module(f"smets_emu.tools.{module}").add_parsers(sub)
+                added.add(module)
+        else:
+            sub.add_parser(name, help=text, add_help=False)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the process exit status."""
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(argv).parse_args(argv)
     logging.basicConfig(
         level=logging.WARNING - 10 * min(args.verbose, 2),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
