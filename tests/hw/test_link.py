@@ -168,7 +168,8 @@ def matrix(kinds: list[str], quick_kind: str) -> list[object]:
     for kind in kinds:
         for framing_name in FRAMING_NAMES:
             for fault_name in FAULT_NAMES:
-                quick = fault_name in QUICK_FAULTS or (kind, framing_name, fault_name) == (quick_kind, "binary", "garbage")
+                case = (kind, framing_name, fault_name)
+                quick = fault_name in QUICK_FAULTS or case == (quick_kind, "binary", "garbage")
                 cases.append(pytest.param(kind, framing_name, fault_name, id=f"{kind}-{framing_name}-{fault_name}",
                                           marks=() if quick else pytest.mark.slow))
     return cases
