@@ -127,3 +127,15 @@ def query_int(request: web.Request, name: str, default: int, low: int, high: int
     if not (text.isascii() and text.isdigit()) or len(text) > 12 or not low <= int(text) <= high:
         raise web.HTTPBadRequest(text=f"{name} is an integer from {low} to {high}")
     return int(text)
+
+
+def eui_param(text: str, what: str = "an EUI") -> bytes:
+    """An EUI-64 from a path or query value (16 hex digits, dashes allowed); 400 with the reason otherwise."""
+    try:
+        eui = bytes.fromhex(text.replace("-", ""))
+    except ValueError:
+        eui = b""
+    if len(eui) != 8:
+        raise web.HTTPBadRequest(text=f"{what} is 16 hex digits")
+    return eui
+

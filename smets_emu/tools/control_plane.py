@@ -56,6 +56,7 @@ from smets_emu.tools.control_bodies import (
     CLOCK_UNITS,
     EMPTY_SCHEMA,
     FAULT_SCHEMA,
+    eui_param,
     query_int,
     read_json,
 )
@@ -92,13 +93,7 @@ DSP_KEY: web.AppKey[dict[str, Any]] = web.AppKey("dsp", dict)
 
 
 def _eui(request: web.Request) -> bytes:
-    text = request.match_info["eui"].replace("-", "")
-    try:
-        eui = bytes.fromhex(text)
-    except ValueError as exc:
-        raise web.HTTPBadRequest(text="an EUI is 16 hex digits") from exc
-    if len(eui) != 8:
-        raise web.HTTPBadRequest(text="an EUI is 16 hex digits")
+    eui = eui_param(request.match_info["eui"])
     if eui not in request.app[LAB_KEY].fleet.devices:
         raise web.HTTPNotFound(text=f"no device {eui.hex().upper()}")
     return eui
@@ -162,13 +157,7 @@ async def get_alerts(request: web.Request) -> web.Response:
     limit = query_int(request, "limit", 100, 0, ALERT_HISTORY)
     device = None
     if request.query.get("device"):
-        text = request.query["device"].replace("-", "")
-        try:
-            device = bytes.fromhex(text)
-        except ValueError as exc:
-            raise web.HTTPBadRequest(text="device is an EUI, 16 hex digits") from exc
-        if len(device) != 8:
-            raise web.HTTPBadRequest(text="device is an EUI, 16 hex digits")
+        device = eui_param(request.query["device"], "device, an EUI,")
     return web.json_response({"alerts": await recent_alerts(request.app, limit, device)})
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from smets_emu.emulator.runtime import Runtime
-from smets_emu.tools.control_bodies import query_int
+from smets_emu.tools.control_bodies import eui_param, query_int
 from smets_emu.tools.control_views import stored_alert_record
 from smets_emu.tools.dashboard_feed import LiveFeed
 from smets_emu.tools.dashboard_index import FleetIndex, Query, Row, SearchError
@@ -83,13 +83,7 @@ def device_page(request: web.Request) -> tuple[Query, int, int, int, list[Row]]:
 
 def request_eui(request: web.Request) -> bytes:
     """The device EUI in the path (dashes allowed), 400 when malformed, 404 when not in the fleet."""
-    text = request.match_info["eui"].replace("-", "")
-    try:
-        eui = bytes.fromhex(text)
-    except ValueError as exc:
-        raise web.HTTPBadRequest(text="an EUI is 16 hex digits") from exc
-    if len(eui) != 8:
-        raise web.HTTPBadRequest(text="an EUI is 16 hex digits")
+    eui = eui_param(request.match_info["eui"])
     if eui not in dashboard(request).lab.fleet.devices:
         raise web.HTTPNotFound(text=f"no device {eui.hex().upper()}")
     return eui
