@@ -32,7 +32,7 @@ from smets_emu.parties.governance.cpl import CplService
 from smets_emu.parties.governance.errors import AccessRefused, Conflict, InvalidInput, UnknownObject
 from smets_emu.parties.governance.model import CflImage, firmware_version, manufacturer_id, model_id
 from smets_emu.parties.governance.notes import check_notes
-from smets_emu.parties.governance.store import Db, iso, when
+from smets_emu.parties.governance.store import Db, iso, object_id, when
 from smets_emu.protocols.firmware import UpgradeImage, decode_image, verify_image
 
 MAX_MODELS_PER_IMAGE = 32
@@ -160,13 +160,7 @@ class CflService:
 
 
 def _image_id(value: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput(f"image id must be a number, not {value!r:.30}") from exc
-    if not 0 < number < 2**62:
-        raise UnknownObject(f"no CFL image {number}")
-    return number
+    return object_id(value, "image id", "CFL image")
 
 
 def _models(models: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:

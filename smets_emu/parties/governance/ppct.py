@@ -36,7 +36,7 @@ from smets_emu.parties.governance.model import (
     text_field,
 )
 from smets_emu.parties.governance.ordering import QueueEntry, check_fast_track, fast_track_order
-from smets_emu.parties.governance.store import Db, iso, when
+from smets_emu.parties.governance.store import Db, iso, object_id, when
 from smets_emu.parties.governance.vulnerabilities import VulnerabilityService
 
 BASE_KEY = "ppct_base"
@@ -226,12 +226,8 @@ class PpctService:
 
     def get(self, submission_id: int) -> Submission:
         """A submission by id, its status and slot as of the lab clock (no access check)."""
-        try:
-            number = int(submission_id)
-        except (TypeError, ValueError) as exc:
-            raise InvalidInput(f"submission id must be a number, not {submission_id!r:.30}") from exc
-        row = self.db.execute(f"SELECT {COLUMNS} FROM submissions WHERE submission_id = ?",
-                              (number if 0 < number < 2**62 else 0,)).fetchone()
+        number = object_id(submission_id, "submission id", "PPCT submission")
+        row = self.db.execute(f"SELECT {COLUMNS} FROM submissions WHERE submission_id = ?", (number,)).fetchone()
         if row is None:
             raise UnknownObject(f"no PPCT submission {number}")
         position = None

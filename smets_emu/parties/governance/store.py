@@ -19,7 +19,7 @@ from pathlib import Path
 
 from smets_emu.errors import StateError
 from smets_emu.parties.governance.access import Action, Owner, refusal
-from smets_emu.parties.governance.errors import AccessRefused, GovernanceError
+from smets_emu.parties.governance.errors import AccessRefused, GovernanceError, InvalidInput, UnknownObject
 from smets_emu.parties.governance.model import Organisation, PartyRole
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,17 @@ LAB_PARTY = "lab"
 """The party name of lab-owner administration (adding organisations, seeding) in the audit log."""
 DSP_PARTY = "dsp"
 """The party name of the DSP's CPL checks (SRV 11.1/11.3) in the audit log."""
+
+
+def object_id(value: object, id_name: str, what: str) -> int:
+    """A caller's object id: InvalidInput unless it is an integer, UnknownObject ("no *what* N") outside 1..2**62."""
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"{id_name} must be a number, not {value!r:.30}") from exc
+    if not 0 < number < 2**62:
+        raise UnknownObject(f"no {what} {number}")
+    return number
 
 
 def iso(when: dt.datetime | None) -> str | None:

@@ -29,7 +29,7 @@ from smets_emu.parties.governance.model import (
     model_id,
     text_field,
 )
-from smets_emu.parties.governance.store import Db, iso, when
+from smets_emu.parties.governance.store import Db, iso, object_id, when
 
 COLUMNS = ("report_id, reporter, manufacturer_id, model_id, summary, mitigation, remediation_due, reported_at,"
            " device_type, generation, responsible")
@@ -98,12 +98,8 @@ class VulnerabilityService:
 
     def get(self, report_id: int) -> VulnerabilityReport:
         """A report by id (no access check: callers have done it)."""
-        try:
-            number = int(report_id)
-        except (TypeError, ValueError) as exc:
-            raise InvalidInput(f"report id must be a number, not {report_id!r:.30}") from exc
-        row = self.db.execute(f"SELECT {COLUMNS} FROM vulnerabilities WHERE report_id = ?",
-                              (number if 0 < number < 2**62 else 0,)).fetchone()
+        number = object_id(report_id, "report id", "vulnerability report")
+        row = self.db.execute(f"SELECT {COLUMNS} FROM vulnerabilities WHERE report_id = ?", (number,)).fetchone()
         if row is None:
             raise UnknownObject(f"no vulnerability report {number}")
         return report_from_row(row)
