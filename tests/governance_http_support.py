@@ -88,7 +88,15 @@ class Client:
 
 
 class ThreadedLab:
-    """A :class:`LabService` (HTTP only, virtual clock) on 127.0.0.1 in a thread of its own."""
+    """A :class:`LabService` (HTTP only, virtual clock) on 127.0.0.1 in a thread of its own.
+
+    Subclasses set :attr:`gfi_port` to also serve the WAN front (GFI framing) and :attr:`open_timeout`
+    for labs that take long to provision.
+    """
+
+    gfi_port: int | None = None
+    open_timeout: float = 60
+    gfi: tuple[str, int] | None = None
 
     def __init__(self, folder: Path, start: dt.datetime = START, *, devices: int | None = None) -> None:
         self.folder, self.start_time, self.devices = folder, start, devices
@@ -101,7 +109,7 @@ class ThreadedLab:
     def __enter__(self) -> ThreadedLab:
         self.thread.start()
         try:
-            asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(60)
+            asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(self.open_timeout)
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -109,12 +117,13 @@ class ThreadedLab:
 
     async def _start(self) -> None:
         spec = None if self.devices is None else default_fleet(self.devices)
-        self.lab = open_lab(self.folder, spec, synchronous="OFF")
-        self.service = LabService(self.lab, ServiceConfig(port=None, binary_port=None, http_port=0,
+        self.lab = await asyncio.to_thread(open_lab, self.folder, spec, synchronous="OFF")
+        self.service = LabService(self.lab, ServiceConfig(port=self.gfi_port, binary_port=None, http_port=0,
                                                           clock="virtual", start=self.start_time, tick_interval=3600))
         await self.service.start()
         host, port = self.service.endpoints.http  # type: ignore[misc]
         self.base = f"http://{host}:{port}"
+        self.gfi = self.service.endpoints.gfi
 
     async def _stop(self) -> None:
         if self.service is not None:

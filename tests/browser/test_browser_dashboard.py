@@ -20,9 +20,6 @@ from typing import Any
 import pytest
 from governance_http_support import ThreadedLab
 
-from smets_emu.tools.fleet_file import default_fleet
-from smets_emu.tools.lab import open_lab
-from smets_emu.tools.service import LabService, ServiceConfig
 from smets_emu.tools.wan_client import RemoteParty, WanClient
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -34,26 +31,8 @@ ROWS = "rows => rows.map(r => r.dataset.eui)"
 class WanLab(ThreadedLab):
     """A :class:`ThreadedLab` with its WAN front listening (GFI framing), opened with a generous start-up time."""
 
-    gfi: tuple[str, int]
-
-    def __enter__(self) -> WanLab:
-        self.thread.start()
-        try:
-            asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(3600)
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
-        return self
-
-    async def _start(self) -> None:
-        spec = None if self.devices is None else default_fleet(self.devices)
-        self.lab = await asyncio.to_thread(open_lab, self.folder, spec, synchronous="OFF")
-        self.service = LabService(self.lab, ServiceConfig(port=0, binary_port=None, http_port=0, clock="virtual",
-                                                          start=self.start_time, tick_interval=3600))
-        await self.service.start()
-        host, port = self.service.endpoints.http  # type: ignore[misc]
-        self.base = f"http://{host}:{port}"
-        self.gfi = self.service.endpoints.gfi  # type: ignore[assignment]
+    gfi_port = 0
+    open_timeout = 3600
 
     def run(self, coro: Any, timeout: float = 30) -> Any:
         """Run a coroutine in the lab's event loop and return its result."""
@@ -62,6 +41,7 @@ class WanLab(ThreadedLab):
     def send(self, messages: list[bytes]) -> list[Any]:
         """Send commands over the WAN front, one after the other; the exchanges."""
         async def go() -> list[Any]:
+            assert self.gfi is not None
             async with await WanClient.connect(*self.gfi) as wan:
                 return [await wan.exchange(m) for m in messages]
         return self.run(go())
