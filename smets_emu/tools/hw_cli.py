@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from smets_emu.errors import TransportError
@@ -16,37 +14,14 @@ from smets_emu.hw.framing import FRAMINGS, framing_for
 from smets_emu.hw.link import FrameLink
 from smets_emu.hw.ports import DEFAULT_BAUDRATE, open_fd, open_port, open_pty
 from smets_emu.hw.selftest import PTY_URL, SelftestReport, selftest
+from smets_emu.tools.arg_types import int_in, seconds_up_to
 
 MAX_SELFTEST_BYTES = 64 * 1024 * 1024
 """``hw selftest`` builds every payload up front: frames x largest payload is capped at this."""
 
 
-def _int_in(low: int, high: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text, 0)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{value} is outside {low}..{high}")
-        return value
-
-    parse.__name__ = "integer"
-    return parse
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not math.isfinite(value) or not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError(f"{text} is outside (0, 3600] seconds")
-    return value
-
-
-_BAUD = _int_in(50, 100_000_000)
-_SIZE = _int_in(4, 1 << 20)
+_BAUD = int_in(50, 100_000_000)
+_SIZE = int_in(4, 1 << 20)
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -62,7 +37,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     test.add_argument("url", metavar="URL")
     test.add_argument("--baud", type=_BAUD, nargs="+", default=[DEFAULT_BAUDRATE], metavar="B", help="baud rate(s)")
-    test.add_argument("--frames", type=_int_in(1, 1_000_000), default=200, metavar="N",
+    test.add_argument("--frames", type=int_in(1, 1_000_000), default=200, metavar="N",
                       help="frames per baud rate (default 200)")
     test.add_argument("--framing", choices=sorted(FRAMINGS), default="binary")
     test.add_argument("--min-size", type=_SIZE, default=16, help="smallest payload in bytes (4 or more)")
@@ -74,7 +49,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         default="auto",
         help="pace the sender to the baud rate (auto: only on ptys and URL ports, which ignore the baud rate)",
     )
-    test.add_argument("--timeout", type=_seconds, default=2.0, help="seconds to wait for stragglers")
+    test.add_argument("--timeout", type=seconds_up_to(3600), default=2.0, help="seconds to wait for stragglers")
     test.add_argument("--json", action="store_true", help="end with one JSON line (worst run, totals, all runs)")
     test.set_defaults(func=run_selftest)
 

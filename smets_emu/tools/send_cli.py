@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import sys
 from typing import Any
 
@@ -28,6 +27,7 @@ from smets_emu.protocols.keystore import Keystore, KeyUsage
 from smets_emu.protocols.message import Message
 from smets_emu.protocols.payloads.dlms import AccessRequest
 from smets_emu.protocols.roles import RoleError, parse_role, valid_roles
+from smets_emu.tools.arg_types import seconds_up_to
 from smets_emu.tools.lab import read_inventory
 from smets_emu.tools.wan_client import ClientError, RemoteParty, WanClient, message_code
 
@@ -260,7 +260,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("--port", type=_port, metavar="PORT", default=None,
                    help="WAN port (default 4059 for gfi, 4060 for binary)")
     p.add_argument("--framing", choices=("gfi", "binary"), default="gfi")
-    p.add_argument("--timeout", type=_seconds, default=10.0, help="seconds to wait for the reply (default 10)")
+    p.add_argument("--timeout", type=seconds_up_to(86400), default=10.0,
+                   help="seconds to wait for the reply (default 10)")
     p.add_argument("--compact", action="store_true", help="one-line JSON")
     p.set_defaults(func=_with_port)
 
@@ -269,16 +270,6 @@ def _port(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (1..65535)")
     return int(text)
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not math.isfinite(value) or not 0 < value <= 86400:
-        raise argparse.ArgumentTypeError(f"{text} is outside (0, 86400] seconds")
-    return value
 
 
 def _with_port(args: argparse.Namespace) -> int:
