@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from smets_emu.emulator.runtime import Runtime, VirtualClock
+from smets_emu.hosting.runtime import Runtime, VirtualClock
 from smets_emu.tools.control_plane import make_app
 from smets_emu.tools.dashboard_index import FleetIndex, Query
 from smets_emu.tools.fleet_file import default_fleet

@@ -25,8 +25,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from smets_emu.emulator.devices import device_for
-from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import new_device_state
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.payloads.dlms import (
     AccessRequest,
     AccessRequestKind,

@@ -29,12 +29,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from smets_emu.emulator.anchors import Role
 from smets_emu.emulator.device_log import OtherDeviceType, record_entry
-from smets_emu.emulator.firmware.campaign import Campaign
-from smets_emu.emulator.firmware.han import HanLink
-from smets_emu.emulator.fleet import Fleet
-from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import DEFAULT_PARTIES, new_device_state
-from smets_emu.emulator.store import StateStore
+from smets_emu.hosting.fleet import Fleet
+from smets_emu.hosting.han_network import HanLink
+from smets_emu.hosting.store import StateStore
+from smets_emu.parties.campaign import Campaign
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.firmware import UpgradeImage, sign_image
 from smets_emu.protocols.keystore import KeyUsage
 from smets_emu.protocols.pki import generate_test_pki

@@ -29,11 +29,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from smets_emu.emulator.fleet import Fleet
-from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import new_device_state
 from smets_emu.emulator.state import DeviceState
-from smets_emu.emulator.store import StateStore
+from smets_emu.hosting.fleet import Fleet
+from smets_emu.hosting.store import StateStore
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.envelope import decode_envelope
 from smets_emu.protocols.keystore import KeyUsage
 from smets_emu.protocols.payloads.asn1 import Asn1Payload

@@ -15,9 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from smets_emu.emulator.smets1.correction import correct_network_operator_certificates
-from smets_emu.emulator.smets1.scenario import generate_fleet
-from smets_emu.emulator.smets1.store import Store
+from smets_emu.parties.smets1.correction import correct_network_operator_certificates
+from smets_emu.parties.smets1.scenario import generate_fleet
+from smets_emu.parties.smets1.store import Store
 
 
 def main() -> int:

@@ -5,7 +5,7 @@ check, MAC (ACB key agreement cell, GBCS 6.2.4), Known Remote Party signature fo
 commands, role authorisation against the trust anchor cells, anti-replay originator counter
 (GBCS 4.3.1.5), lifecycle gate, the handler registered for the message code, then the response
 and alerts, MACed or signed as GBCS requires. It works on a copy of the state: the caller
-commits the returned state and messages together (see :mod:`smets_emu.emulator.store`).
+commits the returned state and messages together (see :mod:`smets_emu.hosting.store`).
 
 A command that fails a security check is discarded and reported with an alert, never with a
 Python exception on the wire: 0x8F1E (integrity check of content or format failed), 0x8F3D
@@ -19,13 +19,15 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_private_key
 
 from smets_emu.emulator import rules
 from smets_emu.emulator.anchors import AnchorCell, CellId, CellKeyUsage, CellUsage, Role
+from smets_emu.emulator.component import Component, collect_handlers
+from smets_emu.emulator.component import handles as handles
 from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import CryptoError, FrameError, KeyMaterialError, SmetsError
 from smets_emu.protocols import crypto
@@ -138,47 +140,59 @@ class CommandContext:
 
 Handler = Callable[[Any, CommandContext], HandlerResult]
 
-
-def handles(*codes: int) -> Callable[[Handler], Handler]:
-    """Register a device method as the handler of one or more message codes."""
-
-    def mark(fn: Handler) -> Handler:
-        existing = getattr(fn, "_gbcs_codes", ())
-        fn._gbcs_codes = (*existing, *codes)  # type: ignore[attr-defined]
-        return fn
-
-    return mark
+C = TypeVar("C", bound=Component)
 
 
 class Device:
-    """Base of the ESME, GSME, CHF and GPF models."""
+    """Base of the ESME, GSME, CHF and GPF models: the kernel plus the model's components."""
 
     device_type: ClassVar[str] = ""
     payload_family: ClassVar[str] = "dlms"  # family of generic alerts: "dlms" or "gbz"
-    _handlers: ClassVar[dict[int, str]] = {}
+    component_types: ClassVar[tuple[type[Component], ...]] = ()
+    _routes: ClassVar[dict[int, tuple[int, str]]] = {}  # message code -> (component index or -1, method)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        merged: dict[int, str] = {}
-        for klass in reversed(cls.__mro__):
-            own: dict[int, str] = {}
-            for name, member in klass.__dict__.items():
-                for code in getattr(member, "_gbcs_codes", ()):
-                    if code in own:
-                        raise TypeError(
-                            f"{klass.__name__}: message code 0x{code:04X} registered twice ({own[code]}, {name})"
-                        )
-                    own[code] = name
-            merged.update(own)
-        cls._handlers = merged
+        routes: dict[int, tuple[int, str]] = {code: (-1, name) for code, name in collect_handlers(cls).items()}
+        for index, kind in enumerate(cls.component_types):
+            for code, name in kind.handlers.items():
+                if code in routes:
+                    raise TypeError(f"{cls.__name__}: message code 0x{code:04X} handled twice ({kind.__name__}.{name})")
+                routes[code] = (index, name)
+        cls._routes = routes
 
     def __init__(self, state: DeviceState) -> None:
         if state.device_type != self.device_type:
             raise KeyMaterialError(f"state of a {state.device_type} given to a {self.device_type} model")
         self.state = state
+        self.components: tuple[Component, ...] = tuple(kind(self) for kind in self.component_types)
         self._secrets = crypto.SharedSecretCache(max_entries=64)
         self._key_cache: dict[bytes, ec.EllipticCurvePrivateKey] = {}
         self._pub_cache: dict[bytes, ec.EllipticCurvePublicKey] = {}
+
+    def find(self, kind: type[C]) -> C | None:
+        """This device's component of *kind* (or of a subclass of it), or None."""
+        for component in self.components:
+            if isinstance(component, kind):
+                return component
+        return None
+
+    def component(self, kind: type[C]) -> C:
+        """This device's component of *kind*; a :class:`SmetsError` if the model has none."""
+        found = self.find(kind)
+        if found is None:
+            raise SmetsError(f"a {self.device_type} has no {kind.__name__}")
+        return found
+
+    def handler(self, message_code: int) -> Callable[[CommandContext], HandlerResult] | None:
+        """The bound handler registered for *message_code*, or None."""
+        route = self._routes.get(message_code)
+        if route is None:
+            return None
+        index, name = route
+        owner: object = self if index < 0 else self.components[index]
+        method: Callable[[CommandContext], HandlerResult] = getattr(owner, name)
+        return method
 
     # -- identities and keys ------------------------------------------------------------
 
@@ -286,8 +300,8 @@ class Device:
             ctx = self._authenticate(work, env, spans, now)
         except CommandRejected as exc:
             return self._reject(work, header, now, exc.alert_code, str(exc))
-        handler_name = self._handlers.get(header.message_code)
-        if handler_name is None:
+        handler = self.handler(header.message_code)
+        if handler is None:
             self._accept_counter(work, ctx)
             alert = self.unsupported_command_alert(header, now)
             if alert is None:
@@ -297,7 +311,7 @@ class Device:
             self.state = work
             return Outcome(work, outbound, accepted=False, reason="message code not supported by device")
         try:
-            result: HandlerResult = getattr(self, handler_name)(ctx)
+            result = handler(ctx)
         except CommandRejected as exc:
             self._accept_counter(work, ctx)
             return self._reject(work, header, now, exc.alert_code, str(exc))

@@ -29,7 +29,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from smets_emu.emulator.firmware.campaign import (
+from smets_emu.errors import SmetsError
+from smets_emu.inputs import MAX_FIRMWARE_IMAGE_BYTES, read_file
+from smets_emu.parties.campaign import (
     ABORTED,
     COMPLETED,
     PAUSED,
@@ -39,9 +41,7 @@ from smets_emu.emulator.firmware.campaign import (
     fleet_versions,
     parse_stages,
 )
-from smets_emu.emulator.headend import HeadEnd
-from smets_emu.errors import SmetsError
-from smets_emu.inputs import MAX_FIRMWARE_IMAGE_BYTES, read_file
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.tools.lab import Lab, open_lab
 
 BAR_WIDTH = 30

@@ -39,10 +39,10 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from smets_emu.emulator.firmware.campaign import PAUSED, RUNNING, Campaign, parse_stages
-from smets_emu.emulator.headend import HeadEnd
-from smets_emu.emulator.runtime import ClockRangeError, Runtime
 from smets_emu.errors import SmetsError
+from smets_emu.hosting.runtime import ClockRangeError, Runtime
+from smets_emu.parties.campaign import PAUSED, RUNNING, Campaign, parse_stages
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.tools.campaign_report import CSP, campaign_report
 from smets_emu.tools.control_bodies import EMPTY_SCHEMA, read_json, register_schemas
 from smets_emu.tools.lab import Lab

@@ -138,7 +138,7 @@ def render_report(summary: Mapping[str, Any], devices: Iterable[Mapping[str, Any
 
 
 def campaign_report(campaign: Any, *, live: bool = False, generated: dt.datetime | None = None) -> str:
-    """The report of a :class:`~smets_emu.emulator.firmware.campaign.Campaign` from its current state.
+    """The report of a :class:`~smets_emu.parties.campaign.Campaign` from its current state.
 
     *live*: refresh the page every few seconds while anything can still change (the campaign
     runs, or devices hold a future-dated activation or an unfinished transfer).

@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 from aiohttp import web
 
-from smets_emu.emulator.runtime import MAX_TIME, MIN_TIME
+from smets_emu.hosting.runtime import MAX_TIME, MIN_TIME
 from smets_emu.tools.faults import DIRECTIONS, FAULT_KINDS, MAX_COUNT, MAX_SECONDS
 
 log = logging.getLogger(__name__)

@@ -39,8 +39,8 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from smets_emu.emulator.runtime import MAX_TIME, MIN_TIME, ClockRangeError, Runtime
 from smets_emu.errors import SmetsError
+from smets_emu.hosting.runtime import MAX_TIME, MIN_TIME, ClockRangeError, Runtime
 from smets_emu.tools.campaign_http import add_campaign_routes
 from smets_emu.tools.control_access import (
     POLICY_KEY,
@@ -224,7 +224,7 @@ async def get_stats(request: web.Request) -> web.Response:
 
 async def submit_duis(request: web.Request) -> web.Response:
     """A DUIS request to the lab's DSP, serialised with the fleet's other work."""
-    from smets_emu.emulator.smets1.validation import UserRole
+    from smets_emu.parties.smets1.validation import UserRole
     from smets_emu.tools.lab_dsp import open_lab_dsp
 
     runtime = request.app[RUNTIME_KEY]

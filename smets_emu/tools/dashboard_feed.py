@@ -28,8 +28,8 @@ from typing import Any
 from aiohttp import web
 
 from smets_emu.emulator.device import Outbound
-from smets_emu.emulator.runtime import Runtime, Subscription
 from smets_emu.errors import SmetsError
+from smets_emu.hosting.runtime import Runtime, Subscription
 from smets_emu.protocols.envelope import decode_envelope
 from smets_emu.protocols.message_codes import lookup
 from smets_emu.tools.control_views import alert_record

@@ -21,7 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
-from smets_emu.emulator.runtime import Runtime
+from smets_emu.hosting.runtime import Runtime
 from smets_emu.tools.control_bodies import eui_param, query_int
 from smets_emu.tools.control_views import stored_alert_record
 from smets_emu.tools.dashboard_feed import LiveFeed

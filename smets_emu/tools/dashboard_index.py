@@ -22,9 +22,9 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from smets_emu.emulator.fleet import Fleet
 from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import SmetsError
+from smets_emu.hosting.fleet import Fleet
 from smets_emu.tools.control_views import firmware_version
 
 MAX_QUERY = 200

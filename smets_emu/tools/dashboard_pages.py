@@ -16,7 +16,7 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from smets_emu.emulator.runtime import MAX_TIME
+from smets_emu.hosting.runtime import MAX_TIME
 from smets_emu.tools.control_access import POLICY_KEY, csrf_token
 from smets_emu.tools.control_views import firmware_json, role_name
 from smets_emu.tools.dashboard_http import dashboard, device_page, request_eui

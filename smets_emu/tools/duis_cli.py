@@ -7,13 +7,13 @@ import json
 import logging
 import sys
 
-from smets_emu.emulator.smets1.correction import correct_network_operator_certificates
-from smets_emu.emulator.smets1.dsp import Dsp
-from smets_emu.emulator.smets1.scenario import generate_fleet, seed_default_scenario
-from smets_emu.emulator.smets1.store import SWITCH_SECMP0107_DSP, SWITCH_SECMP0107_S1SP, Store
-from smets_emu.emulator.smets1.validation import UserRole
 from smets_emu.errors import InputError, SmetsError
 from smets_emu.inputs import read_file, read_stream
+from smets_emu.parties.smets1.correction import correct_network_operator_certificates
+from smets_emu.parties.smets1.dsp import Dsp
+from smets_emu.parties.smets1.scenario import generate_fleet, seed_default_scenario
+from smets_emu.parties.smets1.store import SWITCH_SECMP0107_DSP, SWITCH_SECMP0107_S1SP, Store
+from smets_emu.parties.smets1.validation import UserRole
 from smets_emu.protocols.duis import ResponseCode, parse_response
 from smets_emu.protocols.duis.xml import MAX_DOCUMENT_BYTES
 
@@ -80,8 +80,8 @@ def run_submit(args: argparse.Namespace) -> int:
     if args.secmp0107 is not None:
         for name in (SWITCH_SECMP0107_DSP, SWITCH_SECMP0107_S1SP):
             store.set_switch(name, args.secmp0107 == "on")
-    from smets_emu.emulator.smets1.request_ids import RequestIdRule
-    from smets_emu.emulator.smets2_dsp import gateway_for_inventory
+    from smets_emu.parties.smets1.request_ids import RequestIdRule
+    from smets_emu.parties.smets2_dsp import gateway_for_inventory
 
     # a throw-away fleet: template counters (1000) are taken; the ceiling and "above the last" still hold
     dsp = Dsp(store, smets2=gateway_for_inventory(store), request_ids=RequestIdRule(past=None))

@@ -28,10 +28,10 @@ from cryptography.hazmat.primitives.serialization import load_der_private_key
 from cryptography.x509 import load_der_x509_certificate
 
 from smets_emu.emulator.device_log import OtherDeviceType, record_entry
-from smets_emu.emulator.fleet import Fleet
 from smets_emu.emulator.provision import new_device_state
 from smets_emu.emulator.state import DeviceState
-from smets_emu.emulator.store import OutboxRetention, StateStore
+from smets_emu.hosting.fleet import Fleet
+from smets_emu.hosting.store import OutboxRetention, StateStore
 from smets_emu.protocols.keystore import Keystore, KeyUsage
 from smets_emu.protocols.pki import TestPki, generate_test_pki
 from smets_emu.secure_files import make_private_dir, tighten, tighten_tree, write_secret
@@ -92,7 +92,7 @@ class Lab:
 
     def save_clock(self, now: dt.datetime) -> None:
         """Remember the virtual time for the next run (ClockRangeError, nothing stored, outside what devices carry)."""
-        from smets_emu.emulator.runtime import check_time
+        from smets_emu.hosting.runtime import check_time
 
         self.store.set_meta(CLOCK_META, check_time(now, "virtual clock").isoformat())
 

@@ -5,11 +5,11 @@ SMETS2 ESME, GSME, CHF and GPF of the lab (a lab device takes the place of a sce
 the same EUI), each registered (Registration Data) to the lab's
 supplier and network operator under an MPAN/MPRN derived from its EUI. One DUIS file therefore
 drives either generation: SMETS1 requests go to the S1SP, SMETS2 requests become GBCS commands
-to the lab's devices (see :mod:`smets_emu.emulator.smets2_dsp`).
+to the lab's devices (see :mod:`smets_emu.parties.smets2_dsp`).
 
 Before a request becomes a GBCS command its RequestID counter must be above the last one accepted
 for the same sender and target (kept in ``dsp.sqlite``, so across restarts) and within the window
-around the time-based counter of now (:mod:`smets_emu.emulator.smets1.request_ids`). The DSP store
+around the time-based counter of now (:mod:`smets_emu.parties.smets1.request_ids`). The DSP store
 may be used from the control plane's worker threads.
 
 The E110101 check of SRV 11.1/11.3 reads the lab's CPL service (``<lab>/governance.sqlite``, see
@@ -18,20 +18,20 @@ The E110101 check of SRV 11.1/11.3 reads the lab's CPL service (``<lab>/governan
 
 from __future__ import annotations
 
-from smets_emu.emulator.headend import HeadEnd
-from smets_emu.emulator.smets1.devices import DeviceState as InventoryEntry
-from smets_emu.emulator.smets1.devices import DeviceType, Generation
-from smets_emu.emulator.smets1.dsp import Dsp
-from smets_emu.emulator.smets1.scenario import (
+from smets_emu.parties.governance import Governance
+from smets_emu.parties.headend import HeadEnd
+from smets_emu.parties.smets1.devices import DeviceState as InventoryEntry
+from smets_emu.parties.smets1.devices import DeviceType, Generation
+from smets_emu.parties.smets1.dsp import Dsp
+from smets_emu.parties.smets1.scenario import (
     CURRENT_FIRMWARE,
     MANUFACTURER,
     NETWORK_OPERATOR_A,
     SUPPLIER_A,
     seed_default_scenario,
 )
-from smets_emu.emulator.smets1.store import Registration, Store
-from smets_emu.emulator.smets2_dsp import FleetGateway
-from smets_emu.parties.governance import Governance
+from smets_emu.parties.smets1.store import Registration, Store
+from smets_emu.parties.smets2_dsp import FleetGateway
 from smets_emu.secure_files import create_private_file
 from smets_emu.tools.lab import Lab
 from smets_emu.tools.lab_governance import open_lab_governance

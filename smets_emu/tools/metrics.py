@@ -46,10 +46,10 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 import smets_emu
-from smets_emu.emulator.firmware.campaign import META_KEY
-from smets_emu.emulator.runtime import Runtime
-from smets_emu.emulator.smets1.dsp import SUPPORTED_SRVS
 from smets_emu.errors import SmetsError
+from smets_emu.hosting.runtime import Runtime
+from smets_emu.parties.campaign import META_KEY
+from smets_emu.parties.smets1.dsp import SUPPORTED_SRVS
 from smets_emu.protocols.duis.response import parse_response
 from smets_emu.protocols.envelope import decode_envelope
 from smets_emu.protocols.message import decode_message

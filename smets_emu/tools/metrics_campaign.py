@@ -1,7 +1,7 @@
 """Metrics of the lab's stored firmware campaign (see :mod:`smets_emu.tools.metrics`).
 
 Campaigns keep their record (status, stages, counts per stage, receipt alerts) in the state
-store's ``meta`` table as they go (:mod:`smets_emu.emulator.firmware.campaign`); a scrape reads it
+store's ``meta`` table as they go (:mod:`smets_emu.parties.campaign`); a scrape reads it
 from there, whether the campaign ran in this process or earlier with ``smets-emu firmware
 campaign``. The state of each target (running, scheduled, held, transferring, waiting, failed, as
 ``firmware campaign --status`` reports it) is read from the devices, in chunks serialised with the
@@ -18,10 +18,10 @@ from typing import Any
 
 from prometheus_client.core import GaugeMetricFamily, Metric, StateSetMetricFamily
 
-from smets_emu.emulator.firmware.campaign import Campaign
-from smets_emu.emulator.fleet import Fleet
-from smets_emu.emulator.runtime import Runtime
 from smets_emu.errors import SmetsError
+from smets_emu.hosting.fleet import Fleet
+from smets_emu.hosting.runtime import Runtime
+from smets_emu.parties.campaign import Campaign
 
 log = logging.getLogger(__name__)
 

@@ -37,9 +37,9 @@ from typing import Any, TextIO
 
 from smets_emu.emulator.device import Device, Outbound
 from smets_emu.emulator.devices import device_for
-from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import RTDS_ROOT_SKI, new_device_state
 from smets_emu.errors import SmetsError
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.envelope import decode_envelope
 from smets_emu.protocols.keystore import Keystore
 from smets_emu.protocols.message import Message

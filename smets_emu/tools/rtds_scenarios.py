@@ -81,15 +81,15 @@ from cryptography.hazmat.primitives.serialization import Encoding, load_der_priv
 from smets_emu.emulator.anchors import CellId, CellKeyUsage, CellUsage, Role
 from smets_emu.emulator.cosem import CosemModel
 from smets_emu.emulator.device import Device, Outcome
-from smets_emu.emulator.firmware.han import HanNetwork
 from smets_emu.emulator.firmware.slots import FirmwareSlots, held_image_slot
 from smets_emu.emulator.firmware.use_cases import FIRMWARE_TRANSFER_ALERT
-from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.security_credentials import clear_credential_faults, inject_credential_fault
 from smets_emu.emulator.state import DeviceState
 from smets_emu.emulator.zcl import utrn
 from smets_emu.emulator.zcl.model import ZclModel
 from smets_emu.errors import SmetsError
+from smets_emu.hosting.han_network import HanNetwork
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols import crypto
 from smets_emu.protocols.certificates import authority_key_identifier, key_identifier
 from smets_emu.protocols.envelope import Envelope, decode_envelope, encode_envelope

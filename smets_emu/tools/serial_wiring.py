@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from smets_emu.emulator.device import Outbound
-from smets_emu.emulator.runtime import Runtime
+from smets_emu.hosting.runtime import Runtime
 from smets_emu.hw import FrameLink, framing_for, open_port, serve_link
 
 log = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from smets_emu.emulator.runtime import MAX_TIME, MIN_TIME, ClockRangeError, Runtime, VirtualClock, check_time
 from smets_emu.errors import SmetsError
+from smets_emu.hosting.runtime import MAX_TIME, MIN_TIME, ClockRangeError, Runtime, VirtualClock, check_time
 from smets_emu.tools.control_plane import TOKEN_FILE, load_or_create_token, make_app
 from smets_emu.tools.faults import FaultTable
 from smets_emu.tools.lab import Lab

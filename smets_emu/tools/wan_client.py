@@ -17,10 +17,10 @@ from typing import Any
 
 from smets_emu.emulator import rules
 from smets_emu.emulator.anchors import Role
-from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import DEFAULT_PARTIES
 from smets_emu.errors import LinkClosed, SmetsError
 from smets_emu.hw import Frame, FrameLink
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.envelope import CraFlag, decode_envelope
 from smets_emu.protocols.keystore import Keystore
 from smets_emu.protocols.message import Message, message_to_json

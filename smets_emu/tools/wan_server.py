@@ -50,8 +50,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from smets_emu.emulator.device import Outbound
-from smets_emu.emulator.runtime import Runtime
 from smets_emu.errors import LinkClosed, SmetsError
+from smets_emu.hosting.runtime import Runtime
 from smets_emu.hw import Frame, FrameLink, Framing, framing_for
 from smets_emu.hw.link import ReceiveBudget
 from smets_emu.protocols.envelope import decode_envelope

@@ -13,8 +13,8 @@ import datetime as dt
 from pathlib import Path
 
 from smets_emu.emulator.anchors import Role
-from smets_emu.emulator.smets1.dsp import Dsp
-from smets_emu.emulator.smets1.request_ids import time_counter
+from smets_emu.parties.smets1.dsp import Dsp
+from smets_emu.parties.smets1.request_ids import time_counter
 from smets_emu.protocols.duis import DuisResponse, ResponseCode, parse_response
 from smets_emu.tools.lab import Lab, open_lab
 from smets_emu.tools.lab_dsp import open_lab_dsp

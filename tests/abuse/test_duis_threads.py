@@ -14,7 +14,7 @@ from pathlib import Path
 
 import aiohttp
 
-from smets_emu.emulator.smets1.request_ids import time_counter
+from smets_emu.parties.smets1.request_ids import time_counter
 from smets_emu.protocols.duis import ResponseCode, parse_response
 from smets_emu.tools.lab import open_lab
 from smets_emu.tools.service import LabService, ServiceConfig

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from smets_emu.emulator.fleet import Fleet
-from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import new_device_state
-from smets_emu.emulator.smets2_dsp import read_firmware_payload
 from smets_emu.emulator.state import DeviceState
-from smets_emu.emulator.store import StateStore
+from smets_emu.hosting.fleet import Fleet
+from smets_emu.hosting.store import StateStore
+from smets_emu.parties.headend import HeadEnd
+from smets_emu.parties.smets2_dsp import read_firmware_payload
 from smets_emu.protocols.pki import generate_test_pki
 
 ESME = bytes.fromhex("00DB1234567890A0")

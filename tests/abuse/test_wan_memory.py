@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from smets_emu.emulator.runtime import Runtime, VirtualClock
+from smets_emu.hosting.runtime import Runtime, VirtualClock
 from smets_emu.tools.lab import Lab
 from smets_emu.tools.wan_client import RemoteParty, WanClient
 from smets_emu.tools.wan_server import WanFront, WanLimits, wan_framing

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from governance_http_support import START, ThreadedLab
 
-from smets_emu.emulator.firmware.campaign import Campaign
-from smets_emu.emulator.firmware.han import HanLink
-from smets_emu.emulator.headend import HeadEnd
+from smets_emu.hosting.han_network import HanLink
+from smets_emu.parties.campaign import Campaign
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.firmware import UpgradeImage, sign_image
 from smets_emu.protocols.keystore import KeyUsage
 from smets_emu.tools.fleet_file import default_fleet

@@ -25,9 +25,9 @@ from smets_emu.emulator.device_log import (
     device_log_capacity,
 )
 from smets_emu.emulator.devices import DEVICE_CLASSES, device_for
-from smets_emu.emulator.headend import ACB_EUI, HeadEnd
 from smets_emu.emulator.provision import new_device_state
 from smets_emu.emulator.state import DeviceState
+from smets_emu.parties.headend import ACB_EUI, HeadEnd
 from smets_emu.protocols.envelope import CraFlag
 from smets_emu.protocols.keystore import Keystore, KeyUsage
 from smets_emu.protocols.message import Message, decode_message
@@ -106,7 +106,7 @@ def lab_for(pki: TestPki, device_type: str) -> Lab:
 def test_every_device_class_has_the_mixin() -> None:
     for cls in DEVICE_CLASSES.values():
         assert issubclass(cls, DeviceLogUseCases)
-        assert cls._handlers[0x000D] == "join_device"
+        assert cls._routes[0x000D][1] == "join_device"
 
 
 def test_esme_join_read_unjoin(pki: TestPki) -> None:

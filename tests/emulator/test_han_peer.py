@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from smets_emu.emulator.device_log import OtherDeviceType, record_entry
 from smets_emu.emulator.devices import device_for
-from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import new_device_state
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.keystore import KeyUsage
 from smets_emu.protocols.payloads.gbz import sample_gbz
 from smets_emu.protocols.pki import generate_test_pki

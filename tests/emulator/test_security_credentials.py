@@ -21,10 +21,10 @@ from cryptography.x509.oid import NameOID
 from smets_emu.emulator.anchors import CellId, CellKeyUsage, CellUsage, Role
 from smets_emu.emulator.device import Device, Outcome
 from smets_emu.emulator.devices import device_for
-from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import new_device_state
 from smets_emu.emulator.state import DeviceState
-from smets_emu.emulator.store import StateStore
+from smets_emu.hosting.store import StateStore
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.certificates import subject_key_identifier
 from smets_emu.protocols.envelope import decode_envelope
 from smets_emu.protocols.keystore import KeyUsage

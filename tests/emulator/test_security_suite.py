@@ -35,8 +35,8 @@ from test_security_credentials import (
 from smets_emu.emulator.anchors import Role
 from smets_emu.emulator.device import Outcome
 from smets_emu.emulator.devices import device_for
-from smets_emu.emulator.headend import HeadEnd
-from smets_emu.emulator.store import StateStore
+from smets_emu.hosting.store import StateStore
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.keystore import Keystore, KeyUsage
 
 ALERT_INTEGRITY = 0x8F1E

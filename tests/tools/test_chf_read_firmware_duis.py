@@ -9,7 +9,7 @@ from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from smets_emu.emulator.runtime import Runtime, VirtualClock
+from smets_emu.hosting.runtime import Runtime, VirtualClock
 from smets_emu.tools.control_plane import make_app
 from smets_emu.tools.lab import open_lab
 from tests_support import read_firmware_duis

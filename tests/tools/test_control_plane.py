@@ -11,7 +11,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from smets_emu.emulator.firmware.slots import FirmwareSlot
-from smets_emu.emulator.runtime import Runtime, VirtualClock
+from smets_emu.hosting.runtime import Runtime, VirtualClock
 from smets_emu.tools.control_plane import load_or_create_token, make_app
 from smets_emu.tools.faults import FaultTable
 from smets_emu.tools.fleet_file import default_fleet

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from smets_emu.emulator.runtime import Runtime, VirtualClock
+from smets_emu.hosting.runtime import Runtime, VirtualClock
 from smets_emu.tools import dashboard_feed
 from smets_emu.tools.control_access import POLICY_KEY, csrf_token
 from smets_emu.tools.control_plane import make_app

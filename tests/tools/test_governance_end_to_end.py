@@ -19,7 +19,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric import ec
 from governance_http_support import Client, ThreadedLab
 
-from smets_emu.emulator.smets1.request_ids import time_counter
+from smets_emu.parties.smets1.request_ids import time_counter
 from smets_emu.protocols.firmware import UpgradeImage, sign_image
 from smets_emu.protocols.keystore import KeyUsage
 

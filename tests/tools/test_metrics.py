@@ -17,8 +17,8 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from smets_emu.emulator.firmware.campaign import Campaign
-from smets_emu.emulator.firmware.han import HanLink
+from smets_emu.hosting.han_network import HanLink
+from smets_emu.parties.campaign import Campaign
 from smets_emu.protocols.envelope import decode_envelope
 from smets_emu.protocols.firmware import UpgradeImage, sign_image
 from smets_emu.protocols.keystore import KeyUsage

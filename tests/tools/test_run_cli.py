@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from smets_emu.emulator.anchors import Role
-from smets_emu.emulator.store import StateStore
+from smets_emu.hosting.store import StateStore
 from smets_emu.tools.cli import main
 
 ESME = "00DB1234567890A0"

@@ -238,7 +238,7 @@ async def test_truncated_frame_does_not_hide_the_next_one(service: LabService, l
 
 
 async def test_client_keepalive_outlives_the_idle_timeout(lab: Lab) -> None:
-    from smets_emu.emulator.runtime import Runtime, VirtualClock
+    from smets_emu.hosting.runtime import Runtime, VirtualClock
     from smets_emu.tools.wan_server import WanFront, WanLimits
 
     async with Runtime(lab.fleet, VirtualClock(START), tick_interval=3600) as runtime:

@@ -6,8 +6,6 @@ from smets_emu.emulator.firmware.slots import (
     FirmwareSlots,
     ImageStore,
     MemoryImageStore,
-    SqliteImageStore,
-    StateStoreImages,
     held_image_slot,
 )
 from smets_emu.emulator.firmware.use_cases import (
@@ -29,8 +27,6 @@ __all__ = [
     "ImageCheck",
     "ImageStore",
     "MemoryImageStore",
-    "SqliteImageStore",
-    "StateStoreImages",
     "TransferCode",
     "file_reference",
     "held_image_slot",

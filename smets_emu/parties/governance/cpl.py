@@ -5,7 +5,7 @@ on the Eligible Product Combinations List (EPCL) and it will not form part of an
 testing of it in PPCT has successfully completed", and the DSP "validates SRV 11.1 & 11.3 to check
 that firmware version matches an existing CPL entry ... If the firmware version is not already on
 the CPL, the SRVs 11.1 & 11.3 receive an error E110101". :meth:`CplService.cpl_entries` is what the
-DSP's check reads (``smets_emu.emulator.smets1.validation.CplReader``).
+DSP's check reads (``smets_emu.parties.smets1.validation.CplReader``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 
-from smets_emu.emulator.smets1.store import CplEntry
 from smets_emu.parties.governance.access import Action
 from smets_emu.parties.governance.errors import Conflict, UnknownObject
 from smets_emu.parties.governance.model import (
@@ -28,6 +27,7 @@ from smets_emu.parties.governance.model import (
     text_field,
 )
 from smets_emu.parties.governance.store import DSP_PARTY, Db, iso, when
+from smets_emu.parties.smets1.store import CplEntry
 
 MODEL_COLUMNS = "manufacturer_id, model_id, firmware_version, image_hash, generation, device_type"
 

@@ -12,8 +12,8 @@ import enum
 import re
 from dataclasses import dataclass
 
-from smets_emu.emulator.smets1.devices import DeviceType, Generation
 from smets_emu.parties.governance.errors import InvalidInput
+from smets_emu.parties.smets1.devices import DeviceType, Generation
 
 __all__ = [
     "CflImage",

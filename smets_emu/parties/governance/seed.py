@@ -9,9 +9,9 @@ them is listed by a PPCT pass or by SECAS.
 
 from __future__ import annotations
 
-from smets_emu.emulator.smets1.devices import DeviceType, Generation
-from smets_emu.emulator.smets1.scenario import CURRENT_FIRMWARE, MANUFACTURER, MODELS, TEMPLATE_FIRMWARE_HASH
 from smets_emu.parties.governance.model import DeviceModel, PartyRole
+from smets_emu.parties.smets1.devices import DeviceType, Generation
+from smets_emu.parties.smets1.scenario import CURRENT_FIRMWARE, MANUFACTURER, MODELS, TEMPLATE_FIRMWARE_HASH
 
 DEFAULT_ORGANISATIONS: tuple[tuple[str, str, PartyRole, str | None], ...] = (
     ("mfr-ab01", "Manufacturer AB01", PartyRole.MANUFACTURER, MANUFACTURER),

@@ -15,7 +15,6 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from smets_emu.emulator.smets1.store import CplEntry
 from smets_emu.parties.governance.access import Action
 from smets_emu.parties.governance.cfl import CflService, signing_key
 from smets_emu.parties.governance.cpl import CplService
@@ -44,6 +43,7 @@ from smets_emu.parties.governance.ppct import PpctService
 from smets_emu.parties.governance.seed import DEFAULT_ORGANISATIONS, scenario_cpl
 from smets_emu.parties.governance.store import LAB_PARTY, Db, org_from_row, when
 from smets_emu.parties.governance.vulnerabilities import VulnerabilityService
+from smets_emu.parties.smets1.store import CplEntry
 
 SEEDED_KEY = "seeded"
 

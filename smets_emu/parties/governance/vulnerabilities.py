@@ -7,7 +7,7 @@ G3.18(c) requires the Security Sub-Committee to be told promptly. The report is 
 submission that names a report is a security fix: the only kind the fast track takes.
 
 When the report names the device type and generation, it records who SEC G3.20 (as corrected by
-DP087/MP087, :func:`smets_emu.emulator.smets1.notify.vulnerability_notification_party`) makes
+DP087/MP087, :func:`smets_emu.parties.smets1.notify.vulnerability_notification_party`) makes
 responsible for the notification arrangements: the DCC for a SMETS2+ CHF or GPF (and the DCC is
 notified), the Responsible Supplier otherwise.
 """
@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
-from smets_emu.emulator.smets1.notify import NotifyParty, vulnerability_notification_party
 from smets_emu.parties.governance.access import Action, Owner
 from smets_emu.parties.governance.errors import InvalidInput, UnknownObject
 from smets_emu.parties.governance.model import (
@@ -30,6 +29,7 @@ from smets_emu.parties.governance.model import (
     text_field,
 )
 from smets_emu.parties.governance.store import Db, iso, object_id, when
+from smets_emu.parties.smets1.notify import NotifyParty, vulnerability_notification_party
 
 COLUMNS = ("report_id, reporter, manufacturer_id, model_id, summary, mitigation, remediation_due, reported_at,"
            " device_type, generation, responsible")

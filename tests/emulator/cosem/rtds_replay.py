@@ -23,8 +23,8 @@ from pathlib import Path
 from smets_emu.emulator.cosem import CosemModel
 from smets_emu.emulator.device import Device
 from smets_emu.emulator.devices import device_for
-from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import new_device_state
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.envelope import CraFlag, decode_envelope
 from smets_emu.protocols.keystore import Keystore
 from smets_emu.protocols.message import decode_message

@@ -8,8 +8,8 @@ from typing import Any
 
 from smets_emu.emulator.device import Device, Outcome
 from smets_emu.emulator.devices import device_for
-from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import new_device_state
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.message import Message
 from smets_emu.protocols.payloads import Payload
 from smets_emu.protocols.payloads.gbz import GbzComponent, GbzPayload

@@ -28,7 +28,7 @@ def register(lab: DlmsLab, eui: bytes) -> object:
 
 
 def test_chf_codes() -> None:
-    assert set(CHF_DLMS_CODES) <= set(CommsHubFunction._handlers)
+    assert set(CHF_DLMS_CODES) <= set(CommsHubFunction._routes)
     assert {0x0001, 0x0002, 0x0003, 0x0004, 0x00FE, 0x010F, 0x0092, 0x00FA, 0x0093, 0x0094} <= CHF_DLMS_CODES
     assert 0x0018 not in CHF_DLMS_CODES
 

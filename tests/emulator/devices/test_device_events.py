@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from smets_emu.emulator.devices import device_for
-from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import new_device_state
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.pki import generate_test_pki
 from smets_emu.protocols.security import CheckStatus
 

@@ -25,7 +25,7 @@ def dt_octets(value: dt.datetime) -> OctetStringData:
 
 
 def test_every_esme_dlms_code_is_handled() -> None:
-    assert set(ESME_DLMS_CODES) <= set(ElectricityMeter._handlers)
+    assert set(ESME_DLMS_CODES) <= set(ElectricityMeter._routes)
     assert 0x0059 in ESME_DLMS_CODES and 0x0007 in ESME_DLMS_CODES
     assert 0x0001 not in ESME_DLMS_CODES and 0x00CC not in ESME_DLMS_CODES
 

@@ -17,7 +17,7 @@ def lab() -> GbzLab:
 def test_registered_codes_are_reads_and_change_of_tenancy() -> None:
     assert {0x0074, 0x0075, 0x0096, 0x00A0, 0x012A, 0x0072} <= GPF_GBZ_CODES
     assert 0x006B not in GPF_GBZ_CODES and 0x0097 not in GPF_GBZ_CODES
-    assert GPF_GBZ_CODES <= set(GasProxyFunction._handlers)
+    assert GPF_GBZ_CODES <= set(GasProxyFunction._routes)
 
 
 def test_register_read_from_mirror(lab: GbzLab) -> None:

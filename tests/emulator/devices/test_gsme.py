@@ -25,9 +25,9 @@ def lab() -> GbzLab:
 
 
 def test_every_gbz_command_use_case_has_a_handler() -> None:
-    assert GSME_GBZ_CODES <= set(GasMeter._handlers)
-    assert 0x007F in GasMeter._handlers
-    assert 0x0072 not in GasMeter._handlers  # GCS09 is for the GPF
+    assert GSME_GBZ_CODES <= set(GasMeter._routes)
+    assert 0x007F in GasMeter._routes
+    assert 0x0072 not in GasMeter._routes  # GCS09 is for the GPF
 
 
 def test_firmware_version_read_from_state(lab: GbzLab) -> None:

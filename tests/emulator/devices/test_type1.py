@@ -9,8 +9,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from smets_emu.emulator.devices import device_for
-from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import new_device_state
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.keystore import KeyUsage
 from smets_emu.protocols.payloads.asn1 import Asn1Payload
 from smets_emu.protocols.pki import generate_test_pki

@@ -6,10 +6,10 @@ import datetime as dt
 import json
 
 from smets_emu.emulator.device_log import OtherDeviceType, record_entry
-from smets_emu.emulator.fleet import Fleet
-from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import new_device_state
-from smets_emu.emulator.store import StateStore
+from smets_emu.hosting.fleet import Fleet
+from smets_emu.hosting.store import StateStore
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.keystore import Keystore
 
 FIRST_EUI = 0x00DB123600000000

@@ -10,11 +10,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from smets_emu.emulator.anchors import Role
 from smets_emu.emulator.device import Device, Outbound
 from smets_emu.emulator.devices import device_for
-from smets_emu.emulator.firmware.han import HanLink, HanNetwork
 from smets_emu.emulator.firmware.use_cases import payload_of
-from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import DEFAULT_PARTIES, new_device_state
 from smets_emu.emulator.state import DeviceState
+from smets_emu.hosting.han_network import HanLink, HanNetwork
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.firmware import UpgradeImage, sign_image
 from smets_emu.protocols.keystore import Keystore, KeyUsage
 from smets_emu.protocols.pki import generate_test_pki

@@ -12,9 +12,9 @@ import sys
 from firmware_lab import CHF_EUI, ESME_EUI, GSME_EUI, START, build_lab, make_image
 
 from smets_emu.emulator.anchors import Role
-from smets_emu.emulator.firmware.commands import activation_command
-from smets_emu.emulator.firmware.han import HanLink, store_commit
-from smets_emu.emulator.store import StateStore
+from smets_emu.hosting.han_network import HanLink, store_commit
+from smets_emu.hosting.store import StateStore
+from smets_emu.parties.firmware_commands import activation_command
 
 LINK = HanLink(block_size=16, rate_bps=250_000)
 

@@ -10,10 +10,10 @@ from firmware_lab import ESME_EUI, GSME_EUI, LATER, SUPPLIER, Lab, build_lab, ke
 
 from smets_emu.emulator.device import Outcome
 from smets_emu.emulator.devices import device_for
-from smets_emu.emulator.firmware.commands import activation_command
 from smets_emu.emulator.firmware.use_cases import payload_of
-from smets_emu.emulator.headend import HeadEnd
-from smets_emu.emulator.store import StateStore
+from smets_emu.hosting.store import StateStore
+from smets_emu.parties.firmware_commands import activation_command
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.keystore import KeyUsage
 
 NOW = LATER + dt.timedelta(minutes=5)

@@ -10,7 +10,11 @@ import pytest
 from campaign_lab import headend_for, provision_fleet
 from firmware_lab import START, keystore, make_image
 
-from smets_emu.emulator.firmware.campaign import (
+from smets_emu.emulator.firmware.slots import FirmwareSlots
+from smets_emu.hosting.fleet import Fleet
+from smets_emu.hosting.han_network import HanLink
+from smets_emu.hosting.store import StateStore
+from smets_emu.parties.campaign import (
     COMPLETED,
     PAUSED,
     Campaign,
@@ -19,10 +23,6 @@ from smets_emu.emulator.firmware.campaign import (
     fleet_versions,
     parse_stages,
 )
-from smets_emu.emulator.firmware.han import HanLink
-from smets_emu.emulator.firmware.slots import FirmwareSlots
-from smets_emu.emulator.fleet import Fleet
-from smets_emu.emulator.store import StateStore
 from smets_emu.tools.cli import main as cli_main
 
 STAGES = (0.1, 0.5, 1.0)

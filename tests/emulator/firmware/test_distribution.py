@@ -7,8 +7,8 @@ import datetime as dt
 from firmware_lab import CHF_EUI, ESME_EUI, GSME_EUI, LATER, START, Lab, alerts, build_lab, keystore, make_image
 
 from smets_emu.emulator.anchors import Role
-from smets_emu.emulator.firmware.han import HanLink
 from smets_emu.emulator.provision import DEFAULT_PARTIES
+from smets_emu.hosting.han_network import HanLink
 from smets_emu.protocols.keystore import KeyUsage
 
 FDRA_DLMS, FDRA_GBZ, CCS08 = 0x00CE, 0x00CF, 0x0128

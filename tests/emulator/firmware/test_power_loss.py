@@ -15,11 +15,11 @@ import pytest
 from firmware_lab import CHF_EUI, ESME_EUI, GSME_EUI, START, build_lab
 
 from smets_emu.emulator.anchors import Role
-from smets_emu.emulator.firmware.commands import activation_command
 from smets_emu.emulator.firmware.slots import FirmwareSlots
 from smets_emu.emulator.firmware.use_cases import payload_of
 from smets_emu.emulator.state import DeviceState
-from smets_emu.emulator.store import StateStore
+from smets_emu.hosting.store import StateStore
+from smets_emu.parties.firmware_commands import activation_command
 from smets_emu.protocols.firmware import decode_image
 
 HERE = Path(__file__).resolve().parent

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from smets_emu.emulator.devices import device_for
-from smets_emu.emulator.firmware.han import HanNetwork
 from smets_emu.emulator.firmware.slots import held_image_slot
 from smets_emu.emulator.firmware.use_cases import payload_of
-from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import new_device_state
+from smets_emu.hosting.han_network import HanNetwork
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.firmware import decode_image
 from smets_emu.protocols.keystore import Keystore
 from smets_emu.protocols.message import decode_message
@@ -57,7 +57,7 @@ def test_sample_image_hash_reported_by_the_device(rtds_root: Path, rtds_keystore
     rtds_ccs08 = decode_message(_files(rtds_root, "NA_CCS08")["CCS08_NA_NA_ALERT_GBCS.HEX"])
     assert compare(rtds_ccs08, headend.decode(ccs08.message)) in ("", [])
     # activate it and read the version back with the RTDS ECS52 command
-    from smets_emu.emulator.firmware.commands import activation_command
+    from smets_emu.parties.firmware_commands import activation_command
 
     done = esme.handle(activation_command(headend, ESME, decode_image(data).image_hash, 999), NOW)
     assert payload_of(done.responses[0]).to_json()["value"]["executionOutcome"]["firmwareVersion"] == "ACDCACDC"

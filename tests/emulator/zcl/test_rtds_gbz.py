@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 
 from smets_emu.emulator.devices import device_for
-from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import new_device_state
 from smets_emu.emulator.zcl.model import ZclModel
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.envelope import decode_envelope
 from smets_emu.protocols.keystore import Keystore
 from smets_emu.protocols.message import decode_message

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from governance_helpers import ESME_MODEL, Clock
 
-from smets_emu.emulator.smets1.dsp import Dsp
-from smets_emu.emulator.smets1.scenario import seed_default_scenario
-from smets_emu.emulator.smets1.store import Store
 from smets_emu.parties.governance import Conflict, DeviceModel, Governance, InvalidInput, UnknownObject
+from smets_emu.parties.smets1.dsp import Dsp
+from smets_emu.parties.smets1.scenario import seed_default_scenario
+from smets_emu.parties.smets1.store import Store
 from smets_emu.protocols.duis import ResponseCode, parse_response
 
 TEMPLATES = Path(__file__).resolve().parents[4] / "shared" / "duis" / "templates"

@@ -19,8 +19,6 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric import ec
 from governance_helpers import Clock, public_pem
 
-from smets_emu.emulator.smets1.dsp import Dsp
-from smets_emu.emulator.smets1.request_ids import time_counter
 from smets_emu.parties.governance import (
     DeviceModel,
     DeviceType,
@@ -30,6 +28,8 @@ from smets_emu.parties.governance import (
     TestKind,
     render_notes,
 )
+from smets_emu.parties.smets1.dsp import Dsp
+from smets_emu.parties.smets1.request_ids import time_counter
 from smets_emu.protocols.duis import DuisResponse, ResponseCode, parse_response
 from smets_emu.protocols.firmware import UpgradeImage, decode_image, sign_image
 from smets_emu.protocols.keystore import KeyUsage

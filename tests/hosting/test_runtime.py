@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from smets_emu.emulator.fleet import Fleet
-from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import new_device_state
-from smets_emu.emulator.runtime import Runtime, VirtualClock
-from smets_emu.emulator.store import StateStore
+from smets_emu.hosting.fleet import Fleet
+from smets_emu.hosting.runtime import Runtime, VirtualClock
+from smets_emu.hosting.store import StateStore
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.pki import generate_test_pki
 
 EUI = bytes.fromhex("00DB1234567890A0")

@@ -11,7 +11,7 @@ SRV 11.2 Read Firmware Version (ECS52 on an ESME, GCS38 on a GSME), SRV 11.3 Act
 OperatorByNetworkOperator, GBCS 13.3.5.x). Other SRVs answer "not supported for SMETS2 devices".
 
 The RequestID counter becomes the command's originator counter. The DSP has checked it against
-the last one accepted (:mod:`smets_emu.emulator.smets1.request_ids`); the gateway still refuses
+the last one accepted (:mod:`smets_emu.parties.smets1.request_ids`); the gateway still refuses
 to sign with a counter above the time-based ceiling, so no remote party key ever signs a counter
 a device would keep as a new floor far ahead of real time.
 """
@@ -23,12 +23,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from smets_emu.emulator.fleet import Fleet
-from smets_emu.emulator.headend import HeadEnd
-from smets_emu.emulator.smets1.request_ids import RequestIdRule
-from smets_emu.emulator.smets1.store import DeviceState as InventoryEntry
-from smets_emu.emulator.smets1.validation import UserRole
 from smets_emu.errors import SmetsError
+from smets_emu.hosting.fleet import Fleet
+from smets_emu.parties.headend import HeadEnd
+from smets_emu.parties.smets1.request_ids import RequestIdRule
+from smets_emu.parties.smets1.store import DeviceState as InventoryEntry
+from smets_emu.parties.smets1.validation import UserRole
 from smets_emu.protocols.duis.codes import ResponseCode
 from smets_emu.protocols.duis.request import (
     ActivateFirmware,
@@ -146,7 +146,7 @@ class FleetGateway:
             elif isinstance(request.body, UpdateSecurityCredentialsKrp):
                 code, payload = update_credentials_payload(request.body, counter)
             elif isinstance(request.body, ActivateFirmware):
-                from smets_emu.emulator.firmware.commands import activation_payload
+                from smets_emu.parties.firmware_commands import activation_payload
 
                 code = ACTIVATE_FIRMWARE
                 payload = activation_payload(request.body.firmware_hash, counter,
@@ -187,7 +187,7 @@ class FleetGateway:
 
     def distribute(self, request: DuisRequest, target: bytes, now: dt.datetime) -> DuisResponse:
         """SRV 11.1 for one SMETS2 device: hand the image to its CHF and run the HAN transfer (digest 7.3)."""
-        from smets_emu.emulator.firmware.han import HanNetwork, store_commit
+        from smets_emu.hosting.han_network import HanNetwork, store_commit
 
         assert isinstance(request.body, UpdateFirmware)
         chf = self.fleet.device(self.fleet.premises.get(target, b""))
@@ -295,7 +295,7 @@ def gateway_for_inventory(store: Any, keystore: Any | None = None) -> FleetGatew
     anchor cells: the RTDS keystore when it is beside the checkout, else the project's own test PKI.
     """
     from smets_emu.emulator.provision import new_device_state
-    from smets_emu.emulator.store import StateStore
+    from smets_emu.hosting.store import StateStore
     from smets_emu.protocols.keystore import Keystore
     from smets_emu.protocols.rtds import find_rtds_root, keystore_folder
 

@@ -30,8 +30,8 @@ from typing import Any
 from smets_emu.emulator.device import Device, Outbound, Outcome
 from smets_emu.emulator.firmware.slots import INLINE_LIMIT
 from smets_emu.emulator.firmware.use_cases import FirmwareDistributor, ImageCheck, TransferCode
-from smets_emu.emulator.store import StateStore
 from smets_emu.errors import FrameError
+from smets_emu.hosting.store import StateStore
 from smets_emu.protocols.firmware import UpgradeImage, decode_image
 
 log = logging.getLogger(__name__)

@@ -6,10 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 from smets_emu.emulator.device_log import eui_text
-from smets_emu.emulator.fleet import Fleet
-from smets_emu.emulator.headend import HeadEnd
 from smets_emu.emulator.provision import new_device_state
-from smets_emu.emulator.store import StateStore
+from smets_emu.hosting.fleet import Fleet
+from smets_emu.hosting.store import StateStore
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.pki import generate_test_pki
 
 ESME = bytes.fromhex("00DB1234567890A0")
@@ -30,7 +30,7 @@ def _fleet(tmp_path: Path) -> tuple[Fleet, HeadEnd]:
 
 
 def _read_firmware(headend: HeadEnd, counter: int) -> bytes:
-    from smets_emu.emulator.smets2_dsp import read_firmware_payload
+    from smets_emu.parties.smets2_dsp import read_firmware_payload
 
     code, payload = read_firmware_payload("ESME", counter)
     return headend.command(originator=SUPPLIER, recipient=ESME, message_code=code, payload=payload, counter=counter)

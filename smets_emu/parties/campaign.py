@@ -28,8 +28,6 @@ from typing import Any
 
 from smets_emu.emulator.anchors import Role
 from smets_emu.emulator.device import Device, Outbound
-from smets_emu.emulator.firmware.commands import activation_command
-from smets_emu.emulator.firmware.han import HanLink, HanNetwork, store_commit
 from smets_emu.emulator.firmware.slots import FirmwareSlots
 from smets_emu.emulator.firmware.use_cases import (
     FDRA_DLMS,
@@ -42,9 +40,11 @@ from smets_emu.emulator.firmware.use_cases import (
     file_reference,
     payload_of,
 )
-from smets_emu.emulator.fleet import Fleet
-from smets_emu.emulator.headend import HeadEnd
 from smets_emu.errors import FrameError, SmetsError
+from smets_emu.hosting.fleet import Fleet
+from smets_emu.hosting.han_network import HanLink, HanNetwork, store_commit
+from smets_emu.parties.firmware_commands import activation_command
+from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.firmware import decode_image
 
 log = logging.getLogger(__name__)

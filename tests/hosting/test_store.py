@@ -8,7 +8,7 @@ import pytest
 
 from smets_emu.emulator.provision import new_device_state
 from smets_emu.emulator.state import DeviceState
-from smets_emu.emulator.store import OutboxRetention, StateStore, StoreError
+from smets_emu.hosting.store import OutboxRetention, StateStore, StoreError
 from smets_emu.protocols.pki import generate_test_pki
 
 EUI = bytes.fromhex("00DB1234567890A0")

@@ -11,10 +11,10 @@ from functools import lru_cache
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from smets_emu.emulator.smets1.dsp import Dsp
-from smets_emu.emulator.smets1.request_ids import time_counter
-from smets_emu.emulator.smets1.scenario import seed_default_scenario
-from smets_emu.emulator.smets1.store import Store
+from smets_emu.parties.smets1.dsp import Dsp
+from smets_emu.parties.smets1.request_ids import time_counter
+from smets_emu.parties.smets1.scenario import seed_default_scenario
+from smets_emu.parties.smets1.store import Store
 from smets_emu.protocols.duis import format_eui
 from smets_emu.protocols.keystore import KeyUsage
 from smets_emu.protocols.pki import TestPki, generate_test_pki

@@ -2,7 +2,7 @@
 
 SMETS1 targets go through the DSP checks and on to the S1SP; SMETS2 targets go to a
 :class:`Smets2Gateway` (GBCS commands on the emulated SMETS2 devices) once their RequestID counter
-has passed the :class:`~smets_emu.emulator.smets1.request_ids.RequestIdRule` (the counter becomes
+has passed the :class:`~smets_emu.parties.smets1.request_ids.RequestIdRule` (the counter becomes
 the command's GBCS originator counter, so it is checked and recorded per sender and target first).
 Until a SMETS2 emulator implements that interface, :class:`UnsupportedSmets2Gateway` answers "not
 supported for SMETS2 devices yet". Nothing here raises on bad input: every outcome is a DUIS-style response.
@@ -16,11 +16,12 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Protocol
 
-from smets_emu.emulator.smets1.devices import DeviceState, Fuel, Generation
-from smets_emu.emulator.smets1.request_ids import RequestIdRule
-from smets_emu.emulator.smets1.s1sp import Outcome, S1sp
-from smets_emu.emulator.smets1.store import Store
-from smets_emu.emulator.smets1.validation import (
+from smets_emu.errors import DuisError
+from smets_emu.parties.smets1.devices import DeviceState, Fuel, Generation
+from smets_emu.parties.smets1.request_ids import RequestIdRule
+from smets_emu.parties.smets1.s1sp import Outcome, S1sp
+from smets_emu.parties.smets1.store import Store
+from smets_emu.parties.smets1.validation import (
     DSP_CHECKS,
     SMETS2_DSP_CHECKS,
     SRV_USER_ROLES,
@@ -30,7 +31,6 @@ from smets_emu.emulator.smets1.validation import (
     UserRole,
     run_checks,
 )
-from smets_emu.errors import DuisError
 from smets_emu.protocols.duis import (
     DuisRequest,
     DuisResponse,

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from smets_emu.emulator.smets1.devices import DeviceState, DeviceType, Generation
 from smets_emu.errors import StateError
+from smets_emu.parties.smets1.devices import DeviceState, DeviceType, Generation
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS devices (

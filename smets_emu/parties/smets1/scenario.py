@@ -12,8 +12,8 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
-from smets_emu.emulator.smets1.devices import DeviceState, DeviceType, Generation
-from smets_emu.emulator.smets1.store import (
+from smets_emu.parties.smets1.devices import DeviceState, DeviceType, Generation
+from smets_emu.parties.smets1.store import (
     SWITCH_SECMP0107_DSP,
     SWITCH_SECMP0107_S1SP,
     AnchorSlot,

@@ -13,9 +13,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from smets_emu.emulator.smets1.devices import DeviceCommand, DeviceState, smets1_device
-from smets_emu.emulator.smets1.store import AnchorSlot, Store
-from smets_emu.emulator.smets1.validation import (
+from smets_emu.errors import SmetsError
+from smets_emu.parties.smets1.devices import DeviceCommand, DeviceState, smets1_device
+from smets_emu.parties.smets1.store import AnchorSlot, Store
+from smets_emu.parties.smets1.validation import (
     S1SP_CHECKS,
     CplReader,
     RequestContext,
@@ -23,7 +24,6 @@ from smets_emu.emulator.smets1.validation import (
     UserRole,
     run_checks,
 )
-from smets_emu.errors import SmetsError
 from smets_emu.protocols.certificates import certificate_details, load_certificate
 from smets_emu.protocols.duis import (
     ActivateFirmware,

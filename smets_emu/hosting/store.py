@@ -315,7 +315,7 @@ class StateStore:
             self._db.executemany("UPDATE outbox SET delivered = 1 WHERE seq = ?", [(s,) for s in seqs])
 
     def put_image(self, ref: str, data: bytes) -> None:
-        """Keep a content-addressed firmware image file (see :class:`~.firmware.slots.StateStoreImages`)."""
+        """Keep a content-addressed firmware image file (see :class:`~smets_emu.hosting.images.StateStoreImages`)."""
         with self._lock:
             self._db.execute(IMAGE_TABLE)
             self._db.execute("INSERT OR IGNORE INTO firmware_images (ref, data) VALUES (?, ?)", (ref, data))

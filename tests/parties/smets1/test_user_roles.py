@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smets_emu.emulator.smets1.validation import UserRole
+from smets_emu.parties.smets1.validation import UserRole
 from smets_emu.protocols.roles import RoleError
 
 

@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from smets_emu.emulator.smets1.devices import SMETS1_DEVICE_CLASSES, DeviceState
-from smets_emu.emulator.smets1.store import (
+from smets_emu.parties.smets1.devices import SMETS1_DEVICE_CLASSES, DeviceState
+from smets_emu.parties.smets1.store import (
     SWITCH_SECMP0107_DSP,
     SWITCH_SECMP0107_S1SP,
     CplEntry,

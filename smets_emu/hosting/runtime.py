@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from smets_emu.emulator.device import Outbound
-from smets_emu.emulator.fleet import Fleet
 from smets_emu.errors import SmetsError
+from smets_emu.hosting.fleet import Fleet
 from smets_emu.protocols.timestamps import GBCS_EPOCH
 
 log = logging.getLogger(__name__)

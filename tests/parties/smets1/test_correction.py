@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from smets_emu.emulator.smets1.correction import (
+from smets_emu.errors import StateError
+from smets_emu.parties.smets1.correction import (
     audit_rows,
     correct_network_operator_certificates,
     find_wrong_network_operator_certificates,
 )
-from smets_emu.emulator.smets1.devices import DeviceType, Generation
-from smets_emu.emulator.smets1.notify import AlertRouter, NotifyParty, vulnerability_notification_party
-from smets_emu.emulator.smets1.scenario import SUPPLIER_A, generate_fleet
-from smets_emu.emulator.smets1.store import Store
-from smets_emu.errors import StateError
+from smets_emu.parties.smets1.devices import DeviceType, Generation
+from smets_emu.parties.smets1.notify import AlertRouter, NotifyParty, vulnerability_notification_party
+from smets_emu.parties.smets1.scenario import SUPPLIER_A, generate_fleet
+from smets_emu.parties.smets1.store import Store
 
 
 def _run(devices: int, wrong: int) -> None:

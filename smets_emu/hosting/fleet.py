@@ -20,10 +20,11 @@ from collections.abc import Iterable
 
 from smets_emu.emulator.device import AlertSpec, Device, Outbound, Outcome
 from smets_emu.emulator.devices import device_for
-from smets_emu.emulator.firmware.slots import ImageStore, StateStoreImages
+from smets_emu.emulator.firmware.slots import ImageStore
 from smets_emu.emulator.state import DeviceState
-from smets_emu.emulator.store import StateStore
 from smets_emu.errors import SmetsError
+from smets_emu.hosting.images import StateStoreImages
+from smets_emu.hosting.store import StateStore
 from smets_emu.protocols.envelope import decode_envelope
 
 log = logging.getLogger(__name__)

@@ -12,9 +12,9 @@ import enum
 import logging
 from dataclasses import dataclass
 
-from smets_emu.emulator.smets1.devices import DeviceType, Generation
-from smets_emu.emulator.smets1.store import Store
 from smets_emu.errors import StateError
+from smets_emu.parties.smets1.devices import DeviceType, Generation
+from smets_emu.parties.smets1.store import Store
 from smets_emu.protocols.duis import format_eui
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from conftest import ESME, GPF, krp, request  # type: ignore[import-not-found]
 
-from smets_emu.emulator.smets1.dsp import Dsp
-from smets_emu.emulator.smets1.scenario import (
+from smets_emu.parties.smets1.dsp import Dsp
+from smets_emu.parties.smets1.scenario import (
     ACCESS_CONTROL_BROKER,
     MPAN,
     MPRN,
@@ -19,14 +19,14 @@ from smets_emu.emulator.smets1.scenario import (
     TEMPLATE_FIRMWARE_HASH,
     anchor,
 )
-from smets_emu.emulator.smets1.store import (
+from smets_emu.parties.smets1.store import (
     SWITCH_SECMP0107_DSP,
     SWITCH_SECMP0107_S1SP,
     CplEntry,
     Registration,
     Store,
 )
-from smets_emu.emulator.smets1.validation import UserRole
+from smets_emu.parties.smets1.validation import UserRole
 from smets_emu.protocols.duis import RemotePartyRole, ResponseCode, parse_response
 
 CORRECT_NO = NETWORK_OPERATOR_A

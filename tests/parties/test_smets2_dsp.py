@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from smets_emu.emulator.anchors import CellKeyUsage, Role
-from smets_emu.emulator.smets1.dsp import Dsp
-from smets_emu.emulator.smets1.request_ids import time_counter
-from smets_emu.emulator.smets1.scenario import seed_default_scenario
-from smets_emu.emulator.smets1.store import Store
-from smets_emu.emulator.smets2_dsp import gateway_for_inventory
+from smets_emu.parties.smets1.dsp import Dsp
+from smets_emu.parties.smets1.request_ids import time_counter
+from smets_emu.parties.smets1.scenario import seed_default_scenario
+from smets_emu.parties.smets1.store import Store
+from smets_emu.parties.smets2_dsp import gateway_for_inventory
 from smets_emu.protocols.duis.codes import ResponseCode
 from smets_emu.protocols.keystore import Keystore
 from smets_emu.protocols.rtds import keystore_folder
@@ -112,7 +112,7 @@ def test_update_then_activate_firmware_through_the_hub(rtds_root) -> None:  # ty
     import re
 
     from smets_emu.emulator.provision import new_device_state
-    from smets_emu.emulator.smets1.store import CplEntry
+    from smets_emu.parties.smets1.store import CplEntry
     from smets_emu.protocols.firmware import decode_image
 
     if not TEMPLATES.is_dir():
@@ -156,7 +156,7 @@ def test_update_then_activate_firmware_through_the_hub(rtds_root) -> None:  # ty
 
 def test_the_gateway_never_signs_a_counter_above_the_time_based_ceiling(dsp_and_gateway) -> None:  # type: ignore[no-untyped-def]
     """Even called without the DSP's checks, the gateway refuses 2^64-1 and sends nothing."""
-    from smets_emu.emulator.smets1.validation import UserRole
+    from smets_emu.parties.smets1.validation import UserRole
     from smets_emu.protocols.duis import parse_request
 
     dsp, gateway = dsp_and_gateway

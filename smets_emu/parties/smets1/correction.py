@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from smets_emu.emulator.smets1.store import AnchorSlot, Store
+from smets_emu.parties.smets1.store import AnchorSlot, Store
 from smets_emu.protocols.duis import RemotePartyRole, format_eui
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,66 @@
+"""Device features as components: plain objects whose handlers are registered per message code.
+
+A device model is a composition: the kernel (:class:`~smets_emu.emulator.device.Device`) runs the
+GBCS security pipeline and dispatches each accepted command to the handler registered for its
+message code (GBCS 7.2: one use case per message code). A handler lives on a
+:class:`Component` (credentials, firmware, device log, COSEM, ZCL ...), receives a
+:class:`~smets_emu.emulator.device.CommandContext` and returns a result; it changes only the
+working copy of the state the context hands it and never assigns the device's state itself.
+
+Components reach the device's services (its keys, anchor cells, alert building) through
+``self.device``, typed as the kernel's :class:`Device`, and each other through
+``self.device.component(Kind)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+if TYPE_CHECKING:
+    from smets_emu.emulator.device import Device
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_MARKS: dict[Callable[..., Any], tuple[int, ...]] = {}
+
+
+def handles(*codes: int) -> Callable[[F], F]:
+    """Register a component (or device) method as the handler of one or more message codes."""
+
+    def mark(fn: F) -> F:
+        _MARKS[fn] = (*_MARKS.get(fn, ()), *codes)
+        return fn
+
+    return mark
+
+
+def collect_handlers(cls: type) -> dict[int, str]:
+    """Message code -> method name over *cls* and its bases (a code registered twice in one class is an error)."""
+    merged: dict[int, str] = {}
+    for klass in reversed(cls.__mro__):
+        own: dict[int, str] = {}
+        for name, member in klass.__dict__.items():
+            if not callable(member):
+                continue
+            for code in _MARKS.get(member, ()):
+                if code in own:
+                    raise TypeError(
+                        f"{klass.__name__}: message code 0x{code:04X} registered twice ({own[code]}, {name})"
+                    )
+                own[code] = name
+        merged.update(own)
+    return merged
+
+
+class Component:
+    """One feature of a device model; subclasses register handlers with :func:`handles`."""
+
+    handlers: ClassVar[dict[int, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.handlers = collect_handlers(cls)
+
+    def __init__(self, device: Device) -> None:
+        self.device = device
