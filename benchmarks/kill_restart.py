@@ -3,19 +3,22 @@
 Usage: ``python benchmarks/kill_restart.py [--trials 50] [--json]``
 
 A script of critical and non-critical commands, with Update Security Credentials
-(CS02b supplierBySupplier) swaps between two suppliers mixed in, is generated for a few
-ESMEs with the project's own PKI. The expected trust anchor cells and anti-replay counters of
-every device after each prefix of its commands are computed in process. Then, per trial, a
-child process applies the script to a fresh copy of the state file and is killed with SIGKILL
-at a random moment; the state file is reopened and every device must equal the state after
-some prefix of its own commands. The last committed command is delivered again and must be
-refused as a replay, and applying the rest of the script must reach the final expected state.
+(CS02b supplierBySupplier) swaps between two suppliers mixed in (each changes the anchors and
+the counters sections in one command) and replayed commands (refused: a security log entry and
+an alert), is generated for a few ESMEs with the project's own PKI. The expected state of
+every device (every section and the security log) after each prefix of its commands is
+computed in process. Then, per trial, a child process applies the script to a fresh copy of
+the state file and is killed with SIGKILL at a random moment; the state file is reopened and
+every device must equal the state after some prefix of its own commands. The last committed
+command is delivered again and must be refused as a replay, and applying the rest of the
+script must reach the final expected state.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import random
 import shutil
@@ -30,7 +33,7 @@ from typing import Any
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from smets_emu.emulator.provision import new_device_state
-from smets_emu.emulator.state import DeviceState
+from smets_emu.emulator.state import SECTION_FIELDS, DeviceState
 from smets_emu.hosting.fleet import Fleet
 from smets_emu.hosting.store import StateStore
 from smets_emu.parties.headend import HeadEnd
@@ -52,9 +55,13 @@ NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
 def snapshot(state: DeviceState) -> str:
-    """What must survive a crash exactly: trust anchor cells and anti-replay counters."""
-    return json.dumps({"anchors": state.to_json()["anchors"], "counters": state.to_json()["counters"]},
-                      sort_keys=True)
+    """What must survive a crash exactly: the whole state (anchors, counters, logs, every section)."""
+    return hashlib.sha256(state.dumps().encode()).hexdigest()
+
+
+def changed_sections(before: DeviceState, after: DeviceState) -> list[str]:
+    """The stored sections in which two states differ."""
+    return [s for s in SECTION_FIELDS if before.section_body(s) != after.section_body(s)]
 
 
 def _cs02b(pki: Any, new_supplier: bytes, counter: int) -> Asn1Payload:
@@ -111,13 +118,16 @@ def build(workdir: Path, *, devices: int, commands: int, seed: int) -> dict[str,
     counter = 1000
     expected: dict[str, list[str]] = {eui.hex(): [snapshot(sim.devices[eui].state)] for eui in euis}
     script = []
-    anchor_updates = 0
+    anchor_updates = multi_section = 0
+    sent: dict[bytes, list[bytes]] = {eui: [] for eui in euis}
     for i in range(commands):
         eui = euis[i % devices]
         counter += rng.randint(1, 3)
         current = SUPPLIERS[supplier[eui]]
         kind = rng.random()
-        if kind < 0.3:
+        if kind < 0.08 and sent[eui]:
+            data = rng.choice(sent[eui])  # a replay: refused, logged, alerted
+        elif kind < 0.3:
             target = 1 - supplier[eui]
             data = headend.command(originator=current, recipient=eui, message_code=0x0102,
                                    payload=_cs02b(pki, SUPPLIERS[target], counter), counter=counter)
@@ -128,16 +138,20 @@ def build(workdir: Path, *, devices: int, commands: int, seed: int) -> dict[str,
             data = headend.command(originator=current, recipient=eui, message_code=0x0059,
                                    payload=_read_firmware(counter), counter=counter)
         when = NOW + dt.timedelta(seconds=i)
-        before = sim.devices[eui].state.anchors
+        sent[eui].append(data)
+        before = sim.devices[eui].state
         sim.deliver(data, when)
         after = sim.devices[eui].state
-        if after.anchors != before:
+        if after.anchors != before.anchors:
             anchor_updates += 1
             supplier[eui] = 1 - supplier[eui]
+        if {"anchors", "counters"} <= set(changed_sections(before, after)):
+            multi_section += 1
         expected[eui.hex()].append(snapshot(after))
         script.append({"eui": eui.hex(), "time": when.isoformat(), "data": data.hex()})
     (workdir / "script.jsonl").write_text("\n".join(json.dumps(s) for s in script))
-    return {"expected": expected, "anchor_updates": anchor_updates, "commands": len(script)}
+    return {"expected": expected, "anchor_updates": anchor_updates, "multi_section": multi_section,
+            "commands": len(script)}
 
 
 def child(workdir: Path) -> None:
@@ -200,14 +214,13 @@ def trial(workdir: Path, plan: dict[str, Any], rng: random.Random, script_second
         data = bytes.fromhex(item["data"])
         device = fleet.devices[bytes.fromhex(eui_hex)]
         if seen[eui_hex] <= prefixes.get(eui_hex, 0):
-            if seen[eui_hex] == prefixes[eui_hex]:
-                outcome = device.handle(data, dt.datetime.fromisoformat(item["time"]))
+            if seen[eui_hex] == prefixes[eui_hex]:  # processed, not committed: the device state stays
+                outcome = device.process(device.state, data, dt.datetime.fromisoformat(item["time"]))
                 if outcome.accepted:
                     problems.append(f"{eui_hex}: replayed counter {decode_envelope(data).header.originator_counter} "
                                     "accepted after restart")
                 else:
                     replay_refused += 1
-                device.state = fleet.store.load(device.eui)  # type: ignore[assignment]
             continue
         fleet.deliver(data, dt.datetime.fromisoformat(item["time"]))
     for eui_hex, snaps in plan["expected"].items():
@@ -242,6 +255,7 @@ def main() -> int:
         "script_seconds": round(script_seconds, 3),
         "commands": plan["commands"],
         "anchor_updates_in_script": plan["anchor_updates"],
+        "anchors_and_counters_in_one_command": plan["multi_section"],
         "killed_mid_script": sum(not r["completed"] for r in results),
         "distinct_prefixes": len({tuple(sorted(r["prefixes"].items())) for r in results}),
         "replays_refused": sum(r["replays_refused"] for r in results),

@@ -23,7 +23,10 @@ from smets_emu.protocols.certificates import (
     key_usages,
     subject_key_identifier,
 )
+from smets_emu.protocols.payloads.asn1_models import CellIdentifier, CellUsage, KeyUsageBit
 from smets_emu.protocols.roles import Role
+
+__all__ = ["AnchorCell", "CellId", "CellKeyUsage", "CellUsage", "Role", "cell_for_certificate", "point"]
 
 
 class CellKeyUsage(enum.Enum):
@@ -33,12 +36,18 @@ class CellKeyUsage(enum.Enum):
     KEY_AGREEMENT = "ka"
     KEY_CERT_SIGN = "kcs"
 
+    @property
+    def bit(self) -> KeyUsageBit:
+        """The KeyUsage BIT STRING bit of this usage (RFC 5280 4.2.1.3)."""
+        return _USAGE_BITS[self]
 
-class CellUsage(enum.IntEnum):
-    """CellUsage (GBCS 13.3.2): management or prepayment top-up."""
 
-    MANAGEMENT = 0
-    PREPAYMENT_TOP_UP = 1
+_USAGE_BITS = {
+    CellKeyUsage.DIGITAL_SIGNATURE: KeyUsageBit.DIGITAL_SIGNATURE,
+    CellKeyUsage.KEY_AGREEMENT: KeyUsageBit.KEY_AGREEMENT,
+    CellKeyUsage.KEY_CERT_SIGN: KeyUsageBit.KEY_CERT_SIGN,
+}
+_CELL_KEY_USAGE = {bit: usage for usage, bit in _USAGE_BITS.items()}
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,24 @@ class CellId:
         """Readable label, e.g. ``supplier/ds``."""
         suffix = "/prepayment" if self.cell_usage is CellUsage.PREPAYMENT_TOP_UP else ""
         return f"{self.role.name.lower()}/{self.key_usage.value}{suffix}"
+
+    @classmethod
+    def from_identifier(cls, ident: CellIdentifier) -> CellId | None:
+        """The cell a TrustAnchorCellIdentifier names (GBCS 13.3.2), None when it names no possible cell."""
+        role = ident.known_role
+        bit = ident.single_usage
+        try:
+            cell_usage = CellUsage(ident.cell_usage or 0)
+        except ValueError:
+            return None
+        if role is None or bit is None:
+            return None
+        return cls(role, _CELL_KEY_USAGE[bit], cell_usage)
+
+    def identifier(self) -> CellIdentifier:
+        """This cell as a TrustAnchorCellIdentifier (cellUsage absent for management, as devices send it)."""
+        return CellIdentifier(int(self.role), frozenset({int(self.key_usage.bit)}),
+                              None if self.cell_usage is CellUsage.MANAGEMENT else int(self.cell_usage))
 
 
 def point(public_key: ec.EllipticCurvePublicKey) -> bytes:
@@ -160,49 +187,25 @@ TYPE1_HAN_CELLS: tuple[CellId, ...] = (
 )
 """Cells of a type 1 HAN device (PPMID, HCALCS)."""
 
+_ROOT, _RECOVERY = CellId(Role.ROOT, CellKeyUsage.KEY_CERT_SIGN), CellId(Role.RECOVERY, DS)
+_SUPPLIER = (
+    CellId(Role.SUPPLIER, DS), CellId(Role.SUPPLIER, KA), CellId(Role.SUPPLIER, KA, CellUsage.PREPAYMENT_TOP_UP),
+)
+_GPF_CELLS = (
+    _ROOT, _RECOVERY, *_SUPPLIER,
+    CellId(Role.NETWORK_OPERATOR, DS), CellId(Role.NETWORK_OPERATOR, KA),
+    CellId(Role.ACCESS_CONTROL_BROKER, DS), CellId(Role.ACCESS_CONTROL_BROKER, KA),
+    CellId(Role.TRANSITIONAL_COS, DS),
+)
+
 CELL_LAYOUTS: dict[str, tuple[CellId, ...]] = {
-    "ESME": (
-        CellId(Role.ROOT, CellKeyUsage.KEY_CERT_SIGN),
-        CellId(Role.RECOVERY, DS),
-        CellId(Role.SUPPLIER, DS),
-        CellId(Role.SUPPLIER, KA),
-        CellId(Role.SUPPLIER, KA, CellUsage.PREPAYMENT_TOP_UP),
-        CellId(Role.NETWORK_OPERATOR, DS),
-        CellId(Role.NETWORK_OPERATOR, KA),
-        CellId(Role.ACCESS_CONTROL_BROKER, DS),
-        CellId(Role.ACCESS_CONTROL_BROKER, KA),
-        CellId(Role.TRANSITIONAL_COS, DS),
-        CellId(Role.LOAD_CONTROLLER, DS),
-        CellId(Role.LOAD_CONTROLLER, KA),
-    ),
-    "GSME": (
-        CellId(Role.ROOT, CellKeyUsage.KEY_CERT_SIGN),
-        CellId(Role.RECOVERY, DS),
-        CellId(Role.SUPPLIER, DS),
-        CellId(Role.SUPPLIER, KA),
-        CellId(Role.SUPPLIER, KA, CellUsage.PREPAYMENT_TOP_UP),
-        CellId(Role.ACCESS_CONTROL_BROKER, KA),
-        CellId(Role.TRANSITIONAL_COS, DS),
-    ),
+    "ESME": (*_GPF_CELLS, CellId(Role.LOAD_CONTROLLER, DS), CellId(Role.LOAD_CONTROLLER, KA)),
+    "GSME": (_ROOT, _RECOVERY, *_SUPPLIER, CellId(Role.ACCESS_CONTROL_BROKER, KA), CellId(Role.TRANSITIONAL_COS, DS)),
     "CHF": (
-        CellId(Role.ROOT, CellKeyUsage.KEY_CERT_SIGN),
-        CellId(Role.RECOVERY, DS),
-        CellId(Role.ACCESS_CONTROL_BROKER, DS),
-        CellId(Role.ACCESS_CONTROL_BROKER, KA),
+        _ROOT, _RECOVERY, CellId(Role.ACCESS_CONTROL_BROKER, DS), CellId(Role.ACCESS_CONTROL_BROKER, KA),
         CellId(Role.WAN_PROVIDER, DS),
     ),
-    "GPF": (
-        CellId(Role.ROOT, CellKeyUsage.KEY_CERT_SIGN),
-        CellId(Role.RECOVERY, DS),
-        CellId(Role.SUPPLIER, DS),
-        CellId(Role.SUPPLIER, KA),
-        CellId(Role.SUPPLIER, KA, CellUsage.PREPAYMENT_TOP_UP),
-        CellId(Role.NETWORK_OPERATOR, DS),
-        CellId(Role.NETWORK_OPERATOR, KA),
-        CellId(Role.ACCESS_CONTROL_BROKER, DS),
-        CellId(Role.ACCESS_CONTROL_BROKER, KA),
-        CellId(Role.TRANSITIONAL_COS, DS),
-    ),
+    "GPF": _GPF_CELLS,
     "PPMID": TYPE1_HAN_CELLS,
     "HCALCS": TYPE1_HAN_CELLS,
 }

@@ -18,7 +18,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:
-    from smets_emu.emulator.device import Device
+    import datetime as dt
+
+    from smets_emu.emulator.device import Device, Outcome
+    from smets_emu.emulator.state import DeviceState
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,3 +67,11 @@ class Component:
 
     def __init__(self, device: Device) -> None:
         self.device = device
+
+    def due(self, state: DeviceState, now: dt.datetime) -> Outcome | None:
+        """Run this feature's timers on *state* (GBCS 5.9 future-dated commands); None when nothing is due.
+
+        A component works on the state it is given and returns the new one in the
+        :class:`~smets_emu.emulator.device.Outcome`; it never assigns the device's state.
+        """
+        return None

@@ -30,13 +30,13 @@ capacity and ``faults`` lists injected storage faults, ``"read"`` (CS07 answers 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import logging
-from typing import Any, ClassVar
+from typing import Any
 
 from cryptography import x509
 
 from smets_emu.emulator.anchors import CellKeyUsage, Role
+from smets_emu.emulator.component import Component, handles
 from smets_emu.emulator.device import (
     ALERT_INTEGRITY_FAILURE,
     AlertSpec,
@@ -44,64 +44,42 @@ from smets_emu.emulator.device import (
     CommandRejected,
     Device,
     HandlerResult,
-    handles,
 )
 from smets_emu.emulator.state import DeviceState
-from smets_emu.errors import SmetsError
+from smets_emu.errors import FrameError, SmetsError
 from smets_emu.protocols.certificates import certificate_eui, certificate_public_key, key_usages, load_certificate
-from smets_emu.protocols.payloads.asn1 import Asn1Payload, decode_asn1
-from smets_emu.protocols.payloads.base import PayloadContext
+from smets_emu.protocols.payloads.asn1 import Asn1Payload
+from smets_emu.protocols.payloads.asn1_join_models import (
+    GPF_DEVICE_LOG_CHANGED,
+    DeviceLogEntry,
+    GpfDeviceLogBackupAlert,
+    GpfDeviceLogRestoreCommand,
+    GpfDeviceLogRestoreResponse,
+    JoinDeviceCommand,
+    JoinMethod,
+    JoinResponse,
+    ReadDeviceJoinDetailsResponse,
+    ReadResponse,
+    RestoreOutcome,
+    UnjoinCommand,
+    UnjoinResponse,
+)
+from smets_emu.protocols.payloads.asn1_join_models import DeviceType as OtherDeviceType
+from smets_emu.protocols.payloads.asn1_models import command_value
+
+__all__ = [
+    "BACKUP_GPF_DEVICE_LOG", "DEVICE_LOG_CAPACITY", "GPF_DEVICE_LOG_CHANGED", "JOIN_MESSAGE_METHOD", "JOIN_PARTNERS",
+    "OBJECTS_KEY", "DeviceLogUseCases", "JoinMethod", "JoinResponse", "OtherDeviceType", "UnjoinResponse",
+    "check_entry", "check_ka_certificate", "device_log_capacity", "eui_text", "find_entry", "gpf_backup_alert",
+    "has_fault", "log_entries", "record_entry", "remove_entry",
+]
 
 log = logging.getLogger(__name__)
 
 RESPONSE, ALERT = 2, 3
 
-GPF_DEVICE_LOG_CHANGED = 0x8071
-"""Alert code carried by the GCS62 Backup GPF Device Log alert."""
-
 BACKUP_GPF_DEVICE_LOG = 0x00B2
 """Message code of the GCS62 alert."""
-
-
-class OtherDeviceType(enum.IntEnum):
-    """DeviceType INTEGER of join commands and device log entries (digest 5.1)."""
-
-    GSME = 0
-    ESME = 1
-    CHF = 2
-    GPF = 3
-    HCALCS = 4
-    PPMID = 5
-    TYPE2 = 6
-
-
-class JoinMethod(enum.IntEnum):
-    """joinMethodAndRole of the CS03 commands (digest 5.5)."""
-
-    METHOD_A_INITIATOR = 0
-    METHOD_A_RESPONDER = 1
-    METHOD_B = 2
-    METHOD_C = 3
-
-
-class JoinResponse(enum.IntEnum):
-    """CS03 response codes, also the GCS59 per-entry joinResponseCode (digest 5.5)."""
-
-    SUCCESS = 0
-    INVALID_MESSAGE_CODE_FOR_JOIN_METHOD_AND_ROLE = 1
-    INVALID_JOIN_METHOD_AND_ROLE = 2
-    INCOMPATIBLE_WITH_EXISTING_ENTRY = 3
-    DEVICE_LOG_FULL = 4
-    WRITE_FAILURE = 5
-    INVALID_OR_MISSING_CERTIFICATE = 11
-
-
-class UnjoinResponse(enum.IntEnum):
-    """CS04 response codes (digest 5.5)."""
-
-    SUCCESS = 0
-    NOT_IN_DEVICE_LOG = 1
-    OTHER_FAILURE = 2
 
 
 JOIN_MESSAGE_METHOD: dict[int, JoinMethod] = {
@@ -195,9 +173,9 @@ def find_entry(state: DeviceState, eui: bytes) -> dict[str, Any] | None:
     return None
 
 
-def log_entries_value(state: DeviceState) -> list[dict[str, Any]]:
-    """The device log as an ASN.1 ``SEQUENCE OF DeviceLogEntry`` value tree."""
-    return [{"deviceId": entry["eui"], "deviceType": int(entry["device_type"])} for entry in state.device_log]
+def log_entries(state: DeviceState) -> tuple[DeviceLogEntry, ...]:
+    """The device log as ASN.1 DeviceLogEntry values (CS07, GCS62)."""
+    return tuple(DeviceLogEntry(bytes.fromhex(entry["eui"]), int(entry["device_type"])) for entry in state.device_log)
 
 
 def check_entry(state: DeviceState, eui: bytes, device_type: int) -> JoinResponse:
@@ -261,90 +239,52 @@ def check_ka_certificate(der: bytes | None, eui: bytes | None, now: dt.datetime)
     return not_before <= now <= not_after
 
 
-def _number(value: Any) -> int | None:
-    """A decoded ASN.1 INTEGER tree value (``5`` or ``"ppmid(5)"``) as a number."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.endswith(")") and "(" in value:
-        try:
-            return int(value[value.rindex("(") + 1 : -1], 0)
-        except ValueError:
-            return None
-    return None
-
-
-def _eui(value: Any) -> bytes | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        raw = bytes.fromhex(value)
-    except ValueError:
-        return None
-    return raw if len(raw) == 8 else None
-
-
 def _payload(schema: str, value: Any, message_code: int, cra_flag: int) -> Asn1Payload:
-    """Build an ASN.1 payload and read it back, so the value tree is the canonical decoded form."""
-    draft = Asn1Payload(schema, value, message_code, cra_flag)
-    return decode_asn1(draft.encode(), PayloadContext(message_code, cra_flag))
+    """A device's ASN.1 payload from a model's value tree (shortest DER lengths)."""
+    return Asn1Payload(schema, value, message_code, cra_flag)
 
 
-def _command_value(ctx: CommandContext, schema: str) -> Any:
-    payload = ctx.payload
-    if not isinstance(payload, Asn1Payload) or payload.schema != schema:
-        raise CommandRejected(ALERT_INTEGRITY_FAILURE, f"expected a {schema} payload")
-    return payload.value
-
-
-def gcs62_time(now: dt.datetime) -> str:
-    """GeneralizedTime text (UTC, whole seconds) for the backup date-time."""
-    moment = now.astimezone(dt.UTC) if now.tzinfo else now
-    return moment.strftime("%Y%m%d%H%M%SZ")
-
-
-class DeviceLogUseCases:
-    """Mixin: CS03 joins, CS04 unjoins, CS07 reads and the GPF's GCS59 restore and GCS62 backup."""
-
-    device_type: ClassVar[str]
+class DeviceLogUseCases(Component):
+    """The device log component: CS03 joins, CS04 unjoins, CS07 reads and the GPF's GCS59 restore and
+    GCS62 backup (GBCS 13.3.4-13.3.6)."""
 
     def _log_device(self) -> dict[JoinMethod, frozenset[OtherDeviceType]]:
-        partners = JOIN_PARTNERS.get(self.device_type)
+        partners = JOIN_PARTNERS.get(self.device.device_type)
         if partners is None:
-            raise CommandRejected(ALERT_INTEGRITY_FAILURE, f"a {self.device_type} has no CS03/CS04/CS07 device log")
+            raise CommandRejected(ALERT_INTEGRITY_FAILURE,
+                                  f"a {self.device.device_type} has no CS03/CS04/CS07 device log")
         return partners
 
     @handles(0x000D, 0x00AB, 0x000E, 0x00AF)
     def join_device(self, ctx: CommandContext) -> HandlerResult:
         """CS03A1/CS03A2/CS03B/CS03C: enter the other device into the device log (GBCS 13.3.4)."""
         partners = self._log_device()
-        value = _command_value(ctx, "CS03Command")
+        command = JoinDeviceCommand.from_asn1(_command(ctx, "CS03Command"))
         before = list(ctx.state.device_log)
-        code = self._join(ctx, partners, value)
+        code = self._join(ctx, partners, command)
         alerts = self._backup_alerts(ctx, before)
-        log.info("device %s join %s: %s", ctx.state.eui.hex().upper(), value.get("otherDeviceEntityId"), code.name)
+        log.info("device %s join %s: %s", ctx.state.eui.hex().upper(), command.other_device.hex().upper(), code.name)
         return HandlerResult(_payload("CS03Response", int(code), ctx.message_code, RESPONSE), alerts)
 
     def _join(
-        self, ctx: CommandContext, partners: dict[JoinMethod, frozenset[OtherDeviceType]], value: dict[str, Any]
+        self, ctx: CommandContext, partners: dict[JoinMethod, frozenset[OtherDeviceType]], command: JoinDeviceCommand
     ) -> JoinResponse:
-        method_number = _number(value.get("joinMethodAndRole"))
-        if method_number not in {int(m) for m in JoinMethod}:
+        if command.method not in JoinMethod._value2member_map_:
             return JoinResponse.INVALID_JOIN_METHOD_AND_ROLE
-        method = JoinMethod(method_number)
+        method = JoinMethod(command.method)
         if JOIN_MESSAGE_METHOD.get(ctx.message_code) is not method:
             return JoinResponse.INVALID_MESSAGE_CODE_FOR_JOIN_METHOD_AND_ROLE
-        other_type = _number(value.get("otherDeviceType"))
-        eui = _eui(value.get("otherDeviceEntityId"))
-        if eui is None or other_type not in {int(t) for t in partners.get(method, ())}:
+        other_type, eui = command.other_type, command.other_device
+        if len(eui) != 8 or other_type not in partners.get(method, ()):
             return JoinResponse.INVALID_JOIN_METHOD_AND_ROLE
         fits = check_entry(ctx.state, eui, other_type)
         if fits is not JoinResponse.SUCCESS:
             return fits
         certificate: bytes | None = None
-        if (self.device_type, method, other_type) in _NEEDS_CERTIFICATE:
-            cert_tree = value.get("otherDeviceKACertificate")
-            certificate = _der(cert_tree) if isinstance(cert_tree, dict) else None
-            bound = None if self.device_type in _UNBOUND_CERTIFICATE else eui
+        device_type = self.device.device_type
+        if (device_type, method, other_type) in _NEEDS_CERTIFICATE:
+            certificate = command.ka_certificate
+            bound = None if device_type in _UNBOUND_CERTIFICATE else eui
             if not check_ka_certificate(certificate, bound, ctx.now):
                 return JoinResponse.INVALID_OR_MISSING_CERTIFICATE
         if has_fault(ctx.state, "write"):
@@ -356,10 +296,9 @@ class DeviceLogUseCases:
     def unjoin_device(self, ctx: CommandContext) -> HandlerResult:
         """CS04AC/CS04B: remove the other device from the device log (GBCS 13.3.5)."""
         self._log_device()
-        value = _command_value(ctx, "CS04Command")
-        eui = _eui(value)
+        eui = UnjoinCommand.from_asn1(_command(ctx, "CS04Command")).other_device
         before = list(ctx.state.device_log)
-        if eui is None or (find_entry(ctx.state, eui) is not None and has_fault(ctx.state, "write")):
+        if len(eui) != 8 or (find_entry(ctx.state, eui) is not None and has_fault(ctx.state, "write")):
             code = UnjoinResponse.OTHER_FAILURE
         elif remove_entry(ctx.state, eui):
             code = UnjoinResponse.SUCCESS
@@ -372,27 +311,26 @@ class DeviceLogUseCases:
     def read_device_join_details(self, ctx: CommandContext) -> HandlerResult:
         """CS07: the device log entries (GBCS 13.3.6)."""
         self._log_device()
-        _command_value(ctx, "CS07Command")
+        _command(ctx, "CS07Command")
         if has_fault(ctx.state, "read"):
-            value: dict[str, Any] = {"responseCode": 1}  # readFailure: no entries
+            response = ReadDeviceJoinDetailsResponse(ReadResponse.READ_FAILURE)  # no entries
         else:
-            value = {"responseCode": 0, "deviceLogEntries": log_entries_value(ctx.state)}
-        return HandlerResult(_payload("CS07Response", value, ctx.message_code, RESPONSE))
+            response = ReadDeviceJoinDetailsResponse(ReadResponse.SUCCESS, log_entries(ctx.state))
+        return HandlerResult(_payload("CS07Response", response.tree(), ctx.message_code, RESPONSE))
 
     @handles(0x008C)
     def restore_gpf_device_log(self, ctx: CommandContext) -> HandlerResult:
-        """GCS59: re-enter backed-up entries into a GPF's log, one join outcome per entry."""
-        if self.device_type != "GPF":
+        """GCS59: re-enter backed-up entries into a GPF's log, one join outcome per entry (GBCS 13.3.6)."""
+        if self.device.device_type != "GPF":
             raise CommandRejected(ALERT_INTEGRITY_FAILURE, "GCS59 is for a GPF")
         partners = self._log_device()
         allowed = {int(t) for types in partners.values() for t in types}
-        value = _command_value(ctx, "GCS59Command")
+        command = GpfDeviceLogRestoreCommand.from_asn1(_command(ctx, "GCS59Command"))
         before = list(ctx.state.device_log)
         outcomes = []
-        for item in value.get("deviceLogEntries", []):
-            eui = _eui(item.get("deviceId"))
-            other_type = _number(item.get("deviceType"))
-            if eui is None or other_type not in allowed:
+        for item in command.entries:
+            eui, other_type = item.device_id, item.device_type
+            if len(eui) != 8 or other_type not in allowed:
                 code = JoinResponse.INVALID_JOIN_METHOD_AND_ROLE
             else:
                 code = check_entry(ctx.state, eui, other_type)
@@ -401,14 +339,14 @@ class DeviceLogUseCases:
                         code = JoinResponse.WRITE_FAILURE
                     else:
                         record_entry(ctx.state, eui, other_type, ctx.now)
-            outcomes.append({"deviceLogEntry": item, "joinResponseCode": int(code)})
+            outcomes.append(RestoreOutcome(item, int(code)))
         alerts = self._backup_alerts(ctx, before)
-        payload = _payload("GCS59Response", {"restoreOutcomes": outcomes}, ctx.message_code, RESPONSE)
-        return HandlerResult(payload, alerts)
+        response = GpfDeviceLogRestoreResponse(tuple(outcomes))
+        return HandlerResult(_payload("GCS59Response", response.tree(), ctx.message_code, RESPONSE), alerts)
 
     def _backup_alerts(self, ctx: CommandContext, before: list[dict[str, Any]]) -> list[AlertSpec]:
         """The GCS62 alert when a GPF's log changed (compared by entity id and device type)."""
-        if self.device_type != "GPF":
+        if self.device.device_type != "GPF":
             return []
         key = [(e["eui"], int(e["device_type"])) for e in before]
         if key == [(e["eui"], int(e["device_type"])) for e in ctx.state.device_log]:
@@ -417,26 +355,20 @@ class DeviceLogUseCases:
         return [] if alert is None else [alert]
 
 
+def _command(ctx: CommandContext, schema: str) -> Any:
+    """The parsed command content; content the models refuse is the 0x8F1E alert."""
+    try:
+        return command_value(ctx.payload, schema)
+    except FrameError as exc:
+        raise CommandRejected(ALERT_INTEGRITY_FAILURE, str(exc)) from exc
+
+
 def gpf_backup_alert(state: DeviceState, now: dt.datetime) -> AlertSpec | None:
     """GCS62 Backup GPF Device Log (0x00B2, alert 0x8071): MAC-only to the ACB; None without an ACB KA cell."""
     cell = Device.find_cell(state, Role.ACCESS_CONTROL_BROKER, CellKeyUsage.KEY_AGREEMENT)
     if cell is None or cell.subject_id is None:
         log.warning("GPF %s: no ACB key agreement anchor for the GCS62 alert", state.eui.hex().upper())
         return None
-    value = {
-        "alertCode": GPF_DEVICE_LOG_CHANGED,
-        "backupDateTime": gcs62_time(now),
-        "deviceLogEntries": log_entries_value(state),
-    }
-    payload = _payload("GCS62Alert", value, BACKUP_GPF_DEVICE_LOG, ALERT)
+    alert = GpfDeviceLogBackupAlert(now.replace(microsecond=0), log_entries(state))
+    payload = _payload("GCS62Alert", alert.tree(), BACKUP_GPF_DEVICE_LOG, ALERT)
     return AlertSpec(BACKUP_GPF_DEVICE_LOG, payload, critical=False, recipient=cell.subject_id)
-
-
-def _der(tree: dict[str, Any]) -> bytes | None:
-    der = tree.get("der")
-    if not isinstance(der, str):
-        return None
-    try:
-        return bytes.fromhex(der)
-    except ValueError:
-        return None

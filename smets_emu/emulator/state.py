@@ -1,19 +1,43 @@
-"""What a device keeps across power loss, as one JSON-serialisable dataclass per device.
+"""What a device keeps across power loss, in typed sections that are stored and written one by one.
 
 Trust anchor cells, anti-replay counters per remote party role (GBCS 4.3.1.5), the device's
 own key pairs and certificates, the alert counter, pending future-dated commands, device
-logs, firmware slots and the generic object model data (COSEM attributes for DLMS devices,
-ZCL attributes for ZigBee devices).
+logs, firmware slots, the generic object model data (COSEM attributes for DLMS devices, ZCL
+attributes for ZigBee devices) and the security log.
+
+The state is split into sections (:data:`SECTION_FIELDS`) so that a handled command writes
+only what it changed: a read writes the counters section, a CS02b credential replacement the
+anchors and counters. A working copy made by :meth:`DeviceState.clone` shares its parent's
+section objects and copies one only when it is first used, so the copy costs nothing for the
+sections a command never looks at, and whether a used section changed is one comparison with
+the parent's object. The security log is append-only: its new entries are written as rows.
 """
 
 from __future__ import annotations
 
-import copy
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Generic, TypeVar, cast
 
 from smets_emu.emulator.anchors import AnchorCell, CellId
+
+T = TypeVar("T")
+
+SECTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "identity": ("profile", "keys"),
+    "anchors": ("anchors",),
+    "counters": ("counters", "specialist_counters", "alert_counter", "lifecycle"),
+    "firmware": ("firmware",),
+    "logs": ("device_log", "historic_log"),
+    "pending": ("pending",),
+    "objects": ("objects",),
+}
+"""The stored sections and the :class:`DeviceState` fields each one holds."""
+SECTIONS = frozenset(SECTION_FIELDS)
+FIELD_SECTION = {name: section for section, names in SECTION_FIELDS.items() for name in names}
+SECURITY_LOG_LIMIT = 200
+"""Security log entries kept (the newest)."""
 
 
 @dataclass
@@ -41,53 +65,225 @@ class KeyPair:
         )
 
 
-@dataclass
+def copy_tree(value: T) -> T:
+    """A copy of JSON-shaped data: dicts and lists are copied, their leaves (immutable) shared."""
+    kind = type(value)
+    if kind is dict:
+        return cast(T, {k: copy_tree(v) for k, v in cast(dict[Any, Any], value).items()})
+    if kind is list:
+        return cast(T, [copy_tree(v) for v in cast(list[Any], value)])
+    return value
+
+
+def _copy_keys(keys: dict[str, KeyPair]) -> dict[str, KeyPair]:
+    return {usage: replace(pair) for usage, pair in keys.items()}
+
+
+class _Field(Generic[T]):
+    """A mutable field of a section.
+
+    In a working copy the field is the parent's object until first used, then a copy of it
+    (the parent's object is kept to tell whether the copy changed). Setting the field keeps
+    the value it replaced for the same comparison.
+    """
+
+    def __init__(self, copier: Any) -> None:
+        self.copier = copier
+        self.name = ""
+        self.section = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name, self.section = name, FIELD_SECTION[name]
+
+    def __get__(self, obj: DeviceState | None, owner: type | None = None) -> T:
+        if obj is None:
+            return cast(T, self)
+        name = self.name
+        shared = obj._shared
+        if name in shared:
+            parent = shared.pop(name)
+            value = obj._values[name] = self.copier(parent)
+            obj._origin[name] = parent
+            return cast(T, value)
+        return cast(T, obj._values[name])
+
+    def __set__(self, obj: DeviceState, value: T) -> None:
+        name = self.name
+        if name in obj._shared:
+            obj._origin[name] = obj._shared.pop(name)
+        else:
+            obj._origin.setdefault(name, obj._values[name])
+        obj._values[name] = value
+
+
+class _Scalar(Generic[T]):
+    """An immutable field of a section: setting it keeps the value it replaced for comparison."""
+
+    def __init__(self) -> None:
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: DeviceState | None, owner: type | None = None) -> T:
+        if obj is None:
+            return cast(T, self)
+        return cast(T, obj._values[self.name])
+
+    def __set__(self, obj: DeviceState, value: T) -> None:
+        values = obj._values
+        obj._origin.setdefault(self.name, values[self.name])
+        values[self.name] = value
+
+
+MUTABLE_FIELDS = ("keys", "anchors", "counters", "specialist_counters", "pending", "device_log", "historic_log",
+                  "firmware", "objects")
+
+
+@dataclass(frozen=True)
+class StateDelta:
+    """What a commit of a state writes: section bodies (JSON text) and new security log rows."""
+
+    sections: dict[str, str]
+    security_rows: list[tuple[int, str]]  # (sequence number, JSON entry)
+    full: bool  # every section, and the security log replaced (first commit of this device to a store)
+    security_floor: int  # rows numbered up to this are past the log's bound
+
+
 class DeviceState:
     """The persistent state of one emulated SMETS2 device."""
 
-    eui: bytes
-    device_type: str  # ESME, GSME, CHF or GPF
-    profile: str = "default"
-    keys: dict[str, KeyPair] = field(default_factory=dict)  # "ds" / "ka"
-    anchors: dict[CellId, AnchorCell] = field(default_factory=dict)
-    counters: dict[int, int] = field(default_factory=dict)  # role -> last accepted originator counter
-    specialist_counters: dict[int, int] = field(default_factory=dict)  # seqNumberUsage -> floor
-    alert_counter: int = 0x7D0
-    lifecycle: str = "commissioned"
-    pending: list[dict[str, Any]] = field(default_factory=list)  # future-dated commands
-    device_log: list[dict[str, Any]] = field(default_factory=list)
-    historic_log: list[dict[str, Any]] = field(default_factory=list)
-    firmware: dict[str, Any] = field(default_factory=dict)
-    objects: dict[str, Any] = field(default_factory=dict)  # generic object model data
-    security_log: list[dict[str, Any]] = field(default_factory=list)
+    __slots__ = ("eui", "device_type", "security_log", "security_seq", "_values", "_shared", "_origin", "_dirty",
+                 "_home", "_security_saved")
+
+    profile: _Scalar[str] = _Scalar()
+    keys: _Field[dict[str, KeyPair]] = _Field(_copy_keys)  # "ds" / "ka"
+    anchors: _Field[dict[CellId, AnchorCell]] = _Field(dict)  # cells are immutable
+    counters: _Field[dict[int, int]] = _Field(dict)  # role -> last accepted originator counter
+    specialist_counters: _Field[dict[int, int]] = _Field(dict)  # seqNumberUsage -> floor
+    alert_counter: _Scalar[int] = _Scalar()
+    lifecycle: _Scalar[str] = _Scalar()
+    pending: _Field[list[dict[str, Any]]] = _Field(copy_tree)  # future-dated commands
+    device_log: _Field[list[dict[str, Any]]] = _Field(copy_tree)
+    historic_log: _Field[list[dict[str, Any]]] = _Field(copy_tree)
+    firmware: _Field[dict[str, Any]] = _Field(copy_tree)
+    objects: _Field[dict[str, Any]] = _Field(copy_tree)  # generic object model data
+
+    def __init__(
+        self,
+        eui: bytes,
+        device_type: str,  # ESME, GSME, CHF or GPF
+        profile: str = "default",
+        keys: dict[str, KeyPair] | None = None,
+        anchors: dict[CellId, AnchorCell] | None = None,
+        counters: dict[int, int] | None = None,
+        specialist_counters: dict[int, int] | None = None,
+        alert_counter: int = 0x7D0,
+        lifecycle: str = "commissioned",
+        pending: list[dict[str, Any]] | None = None,
+        device_log: list[dict[str, Any]] | None = None,
+        historic_log: list[dict[str, Any]] | None = None,
+        firmware: dict[str, Any] | None = None,
+        objects: dict[str, Any] | None = None,
+        security_log: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.eui = eui
+        self.device_type = device_type
+        self._values: dict[str, Any] = {
+            "profile": profile, "keys": {} if keys is None else keys, "anchors": {} if anchors is None else anchors,
+            "counters": {} if counters is None else counters,
+            "specialist_counters": {} if specialist_counters is None else specialist_counters,
+            "alert_counter": alert_counter, "lifecycle": lifecycle, "pending": [] if pending is None else pending,
+            "device_log": [] if device_log is None else device_log,
+            "historic_log": [] if historic_log is None else historic_log,
+            "firmware": {} if firmware is None else firmware, "objects": {} if objects is None else objects,
+        }
+        self.security_log: list[dict[str, Any]] = [] if security_log is None else security_log
+        self.security_seq = len(self.security_log)  # entries ever appended (the newest entry's number)
+        self._shared: dict[str, Any] = {}  # fields still the parent's objects
+        self._origin: dict[str, Any] = {}  # fields copied or set: the value they had
+        self._dirty: set[str] = set(SECTIONS)  # sections known to differ from the store
+        self._home: tuple[int, bytes] | None = None  # (store, eui) the sections were last saved to or loaded from
+        self._security_saved = 0  # security_seq when last saved
+
+    # -- working copies --------------------------------------------------------------------
 
     def clone(self) -> DeviceState:
-        """A deep copy to work on; a handled command commits it or throws it away.
+        """A working copy; a handled command commits it or throws it away.
 
-        Trust anchor cells are immutable and shared; the security log is append-only, so its
-        entries are shared too; everything a handler may change in place is copied.
+        The copy shares this state's objects until it first uses a field, then copies it: a
+        state must not change in place once it has been cloned or committed (handlers change
+        only their working copy; a committed state is changed by committing a copy).
         """
-        return DeviceState(
-            eui=self.eui,
-            device_type=self.device_type,
-            profile=self.profile,
-            keys={k: copy.copy(v) for k, v in self.keys.items()},
-            anchors=dict(self.anchors),
-            counters=dict(self.counters),
-            specialist_counters=dict(self.specialist_counters),
-            alert_counter=self.alert_counter,
-            lifecycle=self.lifecycle,
-            pending=copy.deepcopy(self.pending),
-            device_log=copy.deepcopy(self.device_log),
-            historic_log=copy.deepcopy(self.historic_log),
-            firmware=copy.deepcopy(self.firmware),
-            objects=copy.deepcopy(self.objects),
-            security_log=list(self.security_log),
-        )
+        child = DeviceState.__new__(DeviceState)
+        child.eui = self.eui
+        child.device_type = self.device_type
+        values = child._values = dict(self._values)
+        child._shared = {name: values[name] for name in MUTABLE_FIELDS}
+        child._origin = {}
+        child._dirty = self._changed()
+        child._home = self._home
+        child.security_log = list(self.security_log)
+        child.security_seq = self.security_seq
+        child._security_saved = self._security_saved
+        return child
+
+    def _changed(self) -> set[str]:
+        """Sections that differ from what the store holds (those copied or set are compared)."""
+        changed = set(self._dirty)
+        values = self._values
+        for name, before in self._origin.items():
+            section = FIELD_SECTION[name]
+            if section not in changed and values[name] != before:
+                changed.add(section)
+        return changed
+
+    def delta(self, home: int) -> StateDelta:
+        """What committing this state to store *home* writes."""
+        floor = self.security_seq - SECURITY_LOG_LIMIT
+        if self._home != (home, self.eui):
+            entries = self.security_log[-SECURITY_LOG_LIMIT:]
+            first = self.security_seq - len(entries) + 1
+            rows = [(first + i, json.dumps(e, separators=(",", ":"))) for i, e in enumerate(entries)]
+            return StateDelta({s: self.section_body(s) for s in SECTION_FIELDS}, rows, True, floor)
+        new = min(self.security_seq - self._security_saved, len(self.security_log))
+        entries = self.security_log[-new:] if new > 0 else []
+        first = self.security_seq - len(entries) + 1
+        rows = [(first + i, json.dumps(e, separators=(",", ":"))) for i, e in enumerate(entries)]
+        changed = self._changed()
+        return StateDelta({s: self.section_body(s) for s in SECTION_FIELDS if s in changed}, rows, False, floor)
+
+    def saved(self, home: int) -> None:
+        """Note that store *home* now holds this state: later changes are measured from here."""
+        self._shared = {}
+        self._origin = {}
+        self._dirty = set()
+        self._home = (home, self.eui)
+        self._security_saved = self.security_seq
+
+    # -- behaviour -------------------------------------------------------------------------
 
     def anchor(self, cell: CellId) -> AnchorCell | None:
         """The cell, populated or not; None if the device has no such cell."""
-        return self.anchors.get(cell)
+        return self._values["anchors"].get(cell)
+
+    # read-only views for the security checks: they never make a working copy's own copy of a field
+
+    def anchor_cells(self) -> Iterable[AnchorCell]:
+        """Every trust anchor cell, for reading only."""
+        return cast(dict[CellId, AnchorCell], self._values["anchors"]).values()
+
+    def key_pair(self, usage: str) -> KeyPair | None:
+        """The device's own key pair for *usage* ("ds" or "ka"), for reading only."""
+        return cast(dict[str, KeyPair], self._values["keys"]).get(usage)
+
+    def last_counter(self, role: int) -> int:
+        """The last originator counter accepted from *role*, -1 if none (GBCS 4.3.1.5); reads without copying."""
+        return cast(dict[int, int], self._values["counters"]).get(role, -1)
+
+    def log_entries(self) -> Sequence[dict[str, Any]]:
+        """The device log, for reading only."""
+        return cast(list[dict[str, Any]], self._values["device_log"])
 
     def next_alert_counter(self) -> int:
         """Advance and return the device's own originator counter for alerts."""
@@ -97,30 +293,69 @@ class DeviceState:
     def log_security_event(self, code: int, when: str, detail: str) -> None:
         """Append to the security log (bounded, newest kept)."""
         self.security_log.append({"code": code, "time": when, "detail": detail})
-        del self.security_log[:-200]
+        del self.security_log[:-SECURITY_LOG_LIMIT]
+        self.security_seq += 1
+
+    # -- JSON forms --------------------------------------------------------------------------
+
+    def _section_json(self, section: str) -> Any:
+        v = self._values
+        if section == "identity":
+            return {"device_type": self.device_type, "profile": v["profile"],
+                    "keys": {k: p.to_json() for k, p in v["keys"].items()}}
+        if section == "anchors":
+            return [a.to_json() for a in sorted(v["anchors"].values(), key=lambda a: a.cell.sort_key())]
+        if section == "counters":
+            return {"counters": {str(k): n for k, n in v["counters"].items()},
+                    "specialist_counters": {str(k): n for k, n in v["specialist_counters"].items()},
+                    "alert_counter": v["alert_counter"], "lifecycle": v["lifecycle"]}
+        if section == "logs":
+            return {"device_log": v["device_log"], "historic_log": v["historic_log"]}
+        return v[section]  # firmware, pending, objects
+
+    def section_body(self, section: str) -> str:
+        """The stored JSON text of one section."""
+        return json.dumps(self._section_json(section), separators=(",", ":"))
+
+    @classmethod
+    def from_sections(
+        cls, eui: bytes, bodies: dict[str, str], security: list[tuple[int, str]], *, home: int | None = None
+    ) -> DeviceState:
+        """Inverse of :meth:`section_body` over every section, with the security log rows ``(seq, entry)``."""
+        identity = json.loads(bodies["identity"])
+        obj: dict[str, Any] = {"eui": eui.hex(), "device_type": identity["device_type"],
+                               "profile": identity.get("profile", "default"), "keys": identity.get("keys", {})}
+        if "anchors" in bodies:
+            obj["anchors"] = json.loads(bodies["anchors"])
+        if "counters" in bodies:
+            obj.update(json.loads(bodies["counters"]))
+        if "logs" in bodies:
+            obj.update(json.loads(bodies["logs"]))
+        for name in ("firmware", "pending", "objects"):
+            if name in bodies:
+                obj[name] = json.loads(bodies[name])
+        obj["security_log"] = [json.loads(entry) for _, entry in security]
+        state = cls.from_json(obj)
+        state.security_seq = security[-1][0] if security else 0
+        if home is not None:
+            state.saved(home)
+        return state
 
     def to_json(self) -> dict[str, Any]:
-        """JSON form for the state store."""
-        return {
-            "eui": self.eui.hex().upper(),
-            "device_type": self.device_type,
-            "profile": self.profile,
-            "keys": {k: v.to_json() for k, v in self.keys.items()},
-            "anchors": [a.to_json() for a in sorted(self.anchors.values(), key=lambda a: a.cell.sort_key())],
-            "counters": {str(k): v for k, v in self.counters.items()},
-            "specialist_counters": {str(k): v for k, v in self.specialist_counters.items()},
-            "alert_counter": self.alert_counter,
-            "lifecycle": self.lifecycle,
-            "pending": self.pending,
-            "device_log": self.device_log,
-            "historic_log": self.historic_log,
-            "firmware": self.firmware,
-            "objects": self.objects,
-            "security_log": self.security_log,
-        }
+        """The whole state as one JSON object (export, views; the store keeps sections)."""
+        obj: dict[str, Any] = {"eui": self.eui.hex().upper()}
+        identity = self._section_json("identity")
+        obj.update(identity)
+        obj["anchors"] = self._section_json("anchors")
+        obj.update(self._section_json("counters"))
+        v = self._values
+        for name in ("pending", "device_log", "historic_log", "firmware", "objects"):
+            obj[name] = v[name]
+        obj["security_log"] = self.security_log
+        return obj
 
     def dumps(self) -> str:
-        """Compact JSON text."""
+        """Compact JSON text of the whole state."""
         return json.dumps(self.to_json(), separators=(",", ":"), sort_keys=True)
 
     @classmethod
@@ -149,3 +384,16 @@ class DeviceState:
     def loads(cls, text: str) -> DeviceState:
         """Inverse of :meth:`dumps`."""
         return cls.from_json(json.loads(text))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DeviceState):
+            return NotImplemented
+        return (self.eui, self.device_type, self._values, self.security_log) == (
+            other.eui, other.device_type, other._values, other.security_log)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        v = self._values
+        return (f"DeviceState(eui={self.eui.hex().upper()}, device_type={self.device_type}, "
+                f"lifecycle={v['lifecycle']}, counters={v['counters']}, alert_counter={v['alert_counter']})")

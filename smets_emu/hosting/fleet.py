@@ -1,9 +1,12 @@
-"""A fleet of devices bound to one state store (sans-IO).
+"""A fleet of devices bound to one state store (sans-IO): the one owner of device state.
 
-``Fleet.deliver(data, now)`` routes an inbound message by its recipient system title, lets the
-device handle it and commits the device's new state together with everything it sends in one
-SQLite transaction (GBCS anti-replay state must never roll back). ``Fleet.tick(now)`` runs
-timers and future-dated commands. The asyncio runtime drives these two calls.
+``Fleet.deliver(message, now)`` parses an inbound message once, routes it by its recipient
+system title, lets the device process it and commits the device's new state together with
+everything it sends in one SQLite transaction (GBCS anti-replay state must never roll back,
+GBCS 4.3.1.5). ``Fleet.tick(now)`` runs timers and future-dated commands. The asyncio runtime
+drives these two calls. :meth:`Fleet.commit` is the only way a device's state reaches the
+store, and the device adopts a state only after the store holds it; the HAN network commits
+each firmware transfer step through it too.
 
 Devices attached to a premises reach the WAN through their Communications Hub: a message for a
 HAN device whose entity ID is not in its CHF's device log (the HAN whitelist, GBCS CCS01) is not
@@ -20,12 +23,14 @@ from collections.abc import Iterable
 
 from smets_emu.emulator.device import AlertSpec, Device, Outbound, Outcome
 from smets_emu.emulator.devices import device_for
+from smets_emu.emulator.firmware import FirmwareUseCases
 from smets_emu.emulator.firmware.slots import ImageStore
+from smets_emu.emulator.kernel.messages import Inbound
 from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import SmetsError
 from smets_emu.hosting.images import StateStoreImages
 from smets_emu.hosting.store import StateStore
-from smets_emu.protocols.envelope import decode_envelope
+from smets_emu.protocols.envelope import GroupingHeader
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +51,9 @@ class Fleet:
 
     def _bind(self, device: Device) -> Device:
         """Give a device the fleet's shared, content-addressed firmware image store (digest 7.3)."""
-        attach = getattr(device, "attach_image_store", None)
-        if attach is not None:
-            attach(self.image_store)
+        firmware = device.find(FirmwareUseCases)
+        if firmware is not None:
+            firmware.attach_image_store(self.image_store)
         return device
 
     def reload(self, eui: bytes) -> Device | None:
@@ -73,8 +78,7 @@ class Fleet:
             if find_entry(chf.state, device_eui) is None:
                 work = chf.state.clone()
                 record_entry(work, device_eui, int(OtherDeviceType[device.device_type]), now)
-                self.store.commit(work)
-                chf.state = work
+                self.commit(chf, Outcome(work, accepted=True, reason="joined"), now)
 
     def add(self, state: DeviceState) -> Device:
         """Provision a new device and commit its initial state."""
@@ -83,48 +87,50 @@ class Fleet:
         return device
 
     def extend(self, states: Iterable[DeviceState]) -> None:
-        """Provision several devices."""
-        for state in states:
-            self.add(state)
+        """Provision several devices, their states committed in one transaction."""
+        batch = list(states)
+        self.store.add_all(batch)
+        for state in batch:
+            self.devices[state.eui] = self._bind(device_for(state))
 
     def device(self, eui: bytes) -> Device | None:
         """The device with this system title."""
         return self.devices.get(eui)
 
-    def _commit(self, device: Device, before: DeviceState, outcome: Outcome, now: dt.datetime) -> list[Outbound]:
-        if outcome.state is before and not outcome.outbound:
-            return []
-        try:
-            self.store.commit(
-                outcome.state,
-                [(o.kind, o.recipient, o.message) for o in outcome.outbound],
-                created=now.isoformat(),
-            )
-        except SmetsError:
-            device.state = before  # nothing was committed: the device forgets the command too
-            raise
+    def commit(self, device: Device, outcome: Outcome, now: dt.datetime | None = None) -> list[Outbound]:
+        """Store *outcome* (what changed in its state, and what it sends) in one transaction, then adopt it.
+
+        The one commit path: commands, timers, HAN transfer steps and provisioning changes all
+        pass here. When the store fails nothing was committed and the device keeps its state
+        (it forgets the command too); with nothing changed and nothing sent there is no write.
+        """
+        self.store.commit(
+            outcome.state,
+            [(o.kind, o.recipient, o.message) for o in outcome.outbound],
+            created="" if now is None else now.isoformat(),
+        )
+        device.adopt(outcome)
         return outcome.outbound
 
-    def deliver(self, data: bytes, now: dt.datetime) -> list[Outbound]:
-        """Hand a message to the device it is addressed to; returns what the device sent."""
-        try:
-            recipient = decode_envelope(data).header.recipient
-        except SmetsError as exc:
-            log.info("dropping undecodable message: %s", exc)
+    def deliver(self, message: bytes | Inbound, now: dt.datetime) -> list[Outbound]:
+        """Hand a message (wire bytes, or already parsed) to the device it is addressed to; returns what it sent."""
+        inbound = Inbound.of(message)
+        if inbound.envelope is None:
+            log.info("dropping undecodable message: %s", inbound.error)
             return []
-        device = self.devices.get(recipient)
+        header = inbound.envelope.header
+        device = self.devices.get(header.recipient)
         if device is None:
-            log.info("no device %s in the fleet", recipient.hex().upper())
+            log.info("no device %s in the fleet", header.recipient.hex().upper())
             return []
-        refused = self._han_refusal(recipient, data, now)
+        refused = self._han_refusal(header, now)
         if refused is not None:
             return refused
-        before = device.state
-        outcome = device.handle(data, now)
-        return self._commit(device, before, outcome, now)
+        return self.commit(device, device.process(device.state, inbound, now), now)
 
-    def _han_refusal(self, recipient: bytes, data: bytes, now: dt.datetime) -> list[Outbound] | None:
-        """The CHF's failure-to-deliver alert when *recipient* is not on its HAN whitelist, else None."""
+    def _han_refusal(self, header: GroupingHeader, now: dt.datetime) -> list[Outbound] | None:
+        """The CHF's failure-to-deliver alert when the recipient is not on its HAN whitelist, else None."""
+        recipient = header.recipient
         chf = self.devices.get(self.premises.get(recipient, b""))
         if chf is None:
             return None
@@ -132,7 +138,6 @@ class Fleet:
 
         if find_entry(chf.state, recipient) is not None:
             return None
-        header = decode_envelope(data).header
         from smets_emu.protocols.payloads.asn1 import Asn1Payload
         from smets_emu.protocols.timestamps import DlmsDateTime
 
@@ -152,17 +157,13 @@ class Fleet:
             },
         })
         log.info("CHF %s: %s is not on the HAN whitelist", chf.eui.hex().upper(), recipient.hex().upper())
-        work = chf.state.clone()
-        before = chf.state
-        alert = chf.build_alert(work, AlertSpec(0x00D5, payload, critical=False), now)
-        chf.state = work
-        return self._commit(chf, before, Outcome(work, [alert], accepted=False, reason="not whitelisted"), now)
+        outcome = chf.raise_alert(AlertSpec(0x00D5, payload, critical=False), now)
+        outcome.accepted, outcome.reason = False, "not whitelisted"
+        return self.commit(chf, outcome, now)
 
     def tick(self, now: dt.datetime) -> list[Outbound]:
         """Run due timers and future-dated commands on every device."""
         sent: list[Outbound] = []
-        for device in self.devices.values():
-            before = device.state
-            outcome = device.due(now)
-            sent.extend(self._commit(device, before, outcome, now))
+        for device in list(self.devices.values()):
+            sent.extend(self.commit(device, device.timers(device.state, now), now))
         return sent

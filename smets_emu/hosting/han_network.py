@@ -10,8 +10,9 @@ transfer fails (CCS08 fileTransferFailure) and the bytes the device holds are ke
 does not detect: the device finds it when it checks the supplier signature at the end.
 
 The network is sans-IO: every step changes one device's state through the device model and is
-handed to the ``commit`` callback (the receiving device before the CHF), so a fleet persists
-each step in its own transaction. The receiving device commits its download at every
+handed to the ``commit`` callback (the receiving device before the CHF; a fleet's
+:meth:`~smets_emu.hosting.fleet.Fleet.commit`), so a fleet persists each step in its own
+transaction before the device adopts it. The receiving device commits its download at every
 checkpoint boundary (each block for images up to the inline limit, every 256 KiB for larger
 ones, which keep their bytes as chunks in the image store) and whenever a transfer stops, so
 after a crash a transfer resumes from the last checkpoint.
@@ -28,10 +29,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smets_emu.emulator.device import Device, Outbound, Outcome
+from smets_emu.emulator.firmware import FirmwareDistributor, FirmwareUseCases, ImageCheck, TransferCode
 from smets_emu.emulator.firmware.slots import INLINE_LIMIT
-from smets_emu.emulator.firmware.use_cases import FirmwareDistributor, ImageCheck, TransferCode
 from smets_emu.errors import FrameError
-from smets_emu.hosting.store import StateStore
 from smets_emu.protocols.firmware import UpgradeImage, decode_image
 
 log = logging.getLogger(__name__)
@@ -77,15 +77,6 @@ class HanLink:
         return block
 
 
-def store_commit(store: StateStore) -> Commit:
-    """A commit callback persisting each step in *store* (state and alerts in one transaction)."""
-
-    def commit(device: Device, outcome: Outcome) -> None:
-        store.commit(outcome.state, [(o.kind, o.recipient, o.message) for o in outcome.outbound])
-
-    return commit
-
-
 @dataclass
 class HanNetwork:
     """A CHF and the devices on its HAN; moves images and reports what devices and the CHF send."""
@@ -106,13 +97,16 @@ class HanNetwork:
 
     @property
     def distributor(self) -> FirmwareDistributor:
-        if not isinstance(self.chf, FirmwareDistributor):
+        found = self.chf.find(FirmwareDistributor)
+        if found is None:
             raise TypeError("the CHF model does not distribute firmware")
-        return self.chf
+        return found
 
     def _apply(self, device: Device, outcome: Outcome, sent: list[Outbound]) -> None:
-        if self.commit is not None and (outcome.outbound or outcome.state is not None):
-            self.commit(device, outcome)
+        if self.commit is not None:
+            self.commit(device, outcome)  # the fleet's one commit path: stores the step, then the device adopts it
+        else:
+            device.adopt(outcome)  # no store: the one place a HAN step's state is adopted
         sent.extend(outcome.outbound)
 
     # -- API -------------------------------------------------------------------------------
@@ -120,26 +114,26 @@ class HanNetwork:
     def update_firmware(self, data: bytes, targets: Iterable[bytes], now: dt.datetime) -> list[Outbound]:
         """SRV 11.1: hand *data* to the CHF for *targets*, then run the transfers up to *now*."""
         sent: list[Outbound] = []
-        self._apply(self.chf, self.distributor.update_firmware(data, list(targets), now), sent)
+        self._apply(self.chf, self.distributor.update_firmware(self.chf.state, data, list(targets), now), sent)
         return sent + self.run(now)
 
     def resume(self, target: bytes, now: dt.datetime) -> list[Outbound]:
         """Restart a failed or interrupted transfer to *target* from the device's offset."""
         sent: list[Outbound] = []
-        self._apply(self.chf, self.distributor.resume_transfer(target, now), sent)
+        self._apply(self.chf, self.distributor.resume_transfer(self.chf.state, target, now), sent)
         return sent + self.run(now)
 
     def run(self, now: dt.datetime) -> list[Outbound]:
         """Advance every active transfer to virtual time *now*; returns the alerts raised."""
         sent: list[Outbound] = []
-        for target_hex, entry in sorted(self.distributor.transfers().items()):
+        for target_hex, entry in sorted(self.distributor.transfers(self.chf.state).items()):
             if entry["status"] in ("queued", "transferring"):
                 self._advance(bytes.fromhex(target_hex), now, sent)
         return sent
 
     def status(self, target: bytes) -> dict[str, object] | None:
         """The CHF's record of the transfer to *target*."""
-        entry = self.distributor.transfers().get(target.hex().upper())
+        entry = self.distributor.transfers(self.chf.state).get(target.hex().upper())
         return None if entry is None else dict(entry)
 
     # -- the transfer state machine --------------------------------------------------------
@@ -148,7 +142,7 @@ class HanNetwork:
         """The CHF's image file *ref* and its decoding, read once per network (not per transfer)."""
         cached = self._images.get(ref)
         if cached is None:
-            data = self.distributor.distribution_image(ref)
+            data = self.distributor.distribution_image(self.chf.state, ref)
             if data is None:
                 return None
             try:
@@ -192,44 +186,45 @@ class HanNetwork:
         transfer stops, so each block costs O(block), not O(image).
         """
         chf = self.distributor
-        entry = dict(chf.transfers()[target.hex().upper()])
+        entry = dict(chf.transfers(self.chf.state)[target.hex().upper()])
         clock = dt.datetime.fromisoformat(entry["clock"])
         held = self._image(entry["file"])
         device = self.devices.get(target)
         link = self.links.get(target, self.link)
-        if device is None or held is None or not hasattr(device, "ota_begin"):
+        receiver = None if device is None else device.find(FirmwareUseCases)
+        if device is None or held is None or receiver is None:
             why = "device not on the HAN" if device is None else "image not held"
             log.info("transfer to %s fails: %s", target.hex().upper(), why)
-            self._apply(self.chf, chf.record_transfer(target, {}, clock, TransferCode.FILE_TRANSFER_FAILURE), sent)
+            self._apply(self.chf, chf.record_transfer(self.chf.state, target, {}, clock,
+                                                      TransferCode.FILE_TRANSFER_FAILURE), sent)
             return
         data, image = held
-        receiver: Any = device
         if entry["status"] == "queued":
-            check = ImageCheck.WRONG_IMAGE_TYPE if image is None else receiver.check_image(image)
+            check = ImageCheck.WRONG_IMAGE_TYPE if image is None else receiver.check_image(image, device.state)
             if check is not ImageCheck.ACCEPTED:
                 log.info("device %s refuses image: %s", target.hex().upper(), check.value)
-                self._apply(self.chf, chf.record_transfer(target, {}, clock, check.transfer_code), sent)
+                self._apply(self.chf, chf.record_transfer(self.chf.state, target, {}, clock, check.transfer_code), sent)
                 return
-            self._apply(device, receiver.ota_begin(entry["file"], len(data), clock), sent)
+            self._apply(device, receiver.ota_begin(device.state, entry["file"], len(data), clock), sent)
             entry["status"] = "transferring"
         finish: TransferCode | None = None
         size = len(data)
         view = memoryview(data)
         full_step = link.block_time(link.block_size)
         faults = sorted(link.lost_blocks | link.corrupt_blocks)
-        checkpointed = receiver.ota_offset(entry["file"])
+        checkpointed = receiver.ota_offset(device.state, entry["file"])
         interval = self._checkpoint_interval(size, link)
         while True:
-            offset = receiver.ota_offset(entry["file"])
+            offset = receiver.ota_offset(device.state, entry["file"])
             if offset >= size:
-                end = receiver.ota_end(clock)
+                end = receiver.ota_end(device.state, clock)
                 self._apply(device, end, sent)
                 finish = TransferCode.SUCCESS if end.accepted else TransferCode.FILE_TRANSFER_FAILURE
                 break
             index = offset // link.block_size
             run = self._clean_run(link, faults, entry, offset, size, now - clock, full_step, interval)
             if run > 0:
-                receiver.ota_receive(offset, view[offset:offset + run * link.block_size])
+                receiver.ota_receive(device.state, offset, view[offset:offset + run * link.block_size])
                 clock += full_step * run
                 entry["attempt"] = 0
                 entry["delivered"] += run
@@ -246,22 +241,23 @@ class HanNetwork:
                         finish = TransferCode.FILE_TRANSFER_FAILURE
                         break
                     continue
-                if not receiver.ota_receive(offset, link.damage(index, block)):
+                if not receiver.ota_receive(device.state, offset, link.damage(index, block)):
                     finish = TransferCode.FILE_TRANSFER_FAILURE  # the device does not take the block
                     break
                 entry["attempt"] = 0
                 entry["delivered"] += 1
-            reached = receiver.ota_offset(entry["file"])
+            reached = receiver.ota_offset(device.state, entry["file"])
             if reached // interval != checkpointed // interval:
-                self._checkpoint(device, clock, sent)
+                self._checkpoint(device, receiver, clock, sent)
                 checkpointed = reached
         if finish is not TransferCode.SUCCESS:
-            self._checkpoint(device, clock, sent)
+            self._checkpoint(device, receiver, clock, sent)
         changes = {k: entry[k] for k in ("status", "attempt", "delivered", "lost")}
         changes["clock"] = clock.isoformat()
-        self._apply(self.chf, chf.record_transfer(target, changes, clock, finish), sent)
+        self._apply(self.chf, chf.record_transfer(self.chf.state, target, changes, clock, finish), sent)
 
-    def _checkpoint(self, device: Device, clock: dt.datetime, sent: list[Outbound]) -> None:
-        outcome = device.ota_checkpoint(clock)  # type: ignore[attr-defined]
+    def _checkpoint(self, device: Device, receiver: FirmwareUseCases, clock: dt.datetime,
+                    sent: list[Outbound]) -> None:
+        outcome = receiver.ota_checkpoint(device.state, clock)
         if outcome.accepted:
             self._apply(device, outcome, sent)

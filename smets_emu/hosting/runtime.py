@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from smets_emu.emulator.device import Outbound
+from smets_emu.emulator.device import Inbound, Outbound
 from smets_emu.errors import SmetsError
 from smets_emu.hosting.fleet import Fleet
 from smets_emu.protocols.timestamps import GBCS_EPOCH
@@ -144,22 +144,34 @@ class Runtime:
         self._listeners.append(listener)
         return Subscription(self, listener)
 
-    def _publish(self, sent: list[Outbound]) -> None:
+    def _publish(self, sent: list[Outbound], exclude: AlertListener | None = None) -> None:
+        listeners = [listener for listener in self._listeners if exclude is None or listener != exclude]
         for item in sent:
             if item.kind != "alert":
                 continue
-            for listener in list(self._listeners):
+            for listener in listeners:
                 try:
                     listener(item)
                 except Exception:  # a faulty subscriber must not stop the fleet
                     log.exception("alert listener failed")
 
-    async def submit(self, data: bytes) -> list[Outbound]:
-        """Deliver one inbound message; returns the responses (alerts go to subscribers too)."""
+    async def exchange(self, data: bytes | Inbound, *, exclude: AlertListener | None = None) -> list[Outbound]:
+        """Deliver one inbound message (bytes, or as a transport parsed it); returns all it produced, alerts beside
+        responses.
+
+        The alerts also go to every subscriber but *exclude* (the caller, which gets them here). The
+        fleet runs on the loop's thread: a command is a short, CPU-bound step and handing it to a
+        worker thread costs more than it holds the loop (ticks and :meth:`call` still use a thread).
+        """
         async with self._lock:
-            sent = await asyncio.to_thread(self.fleet.deliver, data, self.clock.now())
-        self._publish(sent)
-        return [o for o in sent if o.kind == "response"]
+            sent = self.fleet.deliver(data, self.clock.now())
+        if sent:
+            self._publish(sent, exclude)
+        return sent
+
+    async def submit(self, data: bytes | Inbound) -> list[Outbound]:
+        """Deliver one inbound message; returns the responses (alerts go to subscribers)."""
+        return [o for o in await self.exchange(data) if o.kind == "response"]
 
     async def call(self, fn: Callable[[], _T]) -> _T:
         """Run *fn* serialised with deliveries and ticks (e.g. reloading a device after a power cycle)."""

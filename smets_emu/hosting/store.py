@@ -2,7 +2,13 @@
 
 A device's new state and the messages it sends commit together or not at all, so a restart
 (even after SIGKILL) finds every device in the state reached by a prefix of its committed
-commands, and never forgets an accepted originator counter.
+commands, and never forgets an accepted originator counter (GBCS 4.3.1.5).
+
+A device is stored as sections (``device_sections``: identity and keys, anchors, counters,
+firmware, logs, pending commands, object model; see :mod:`smets_emu.emulator.state`) plus
+its security log as rows; a commit writes only the sections the command changed and the new
+security log entries. A store written with one JSON document per device (the ``devices``
+table) is converted when it is opened, in one transaction.
 
 The outbox is a bounded delivery log (see :class:`OutboxRetention`): the newest alerts and
 responses of every device are kept, older rows are deleted in the commit that pushes a device
@@ -13,6 +19,7 @@ its ``-wal``/``-shm`` files are owner-only (0600): they hold device private keys
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sqlite3
 import threading
@@ -22,17 +29,12 @@ from pathlib import Path
 
 from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import SmetsError
+from smets_emu.hosting import device_rows
 from smets_emu.secure_files import create_private_file, tighten
 
 log = logging.getLogger(__name__)
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS devices (
-    eui TEXT PRIMARY KEY,
-    device_type TEXT NOT NULL,
-    state TEXT NOT NULL,
-    version INTEGER NOT NULL DEFAULT 0
-);
+SCHEMA = device_rows.SCHEMA + """
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     eui TEXT NOT NULL,
@@ -96,6 +98,20 @@ def _message(row: tuple) -> StoredMessage:  # type: ignore[type-arg]
     return StoredMessage(row[0], bytes.fromhex(row[1]), row[2], bytes.fromhex(row[3]), bytes(row[4]), row[5])
 
 
+@dataclass
+class StoreStats:
+    """What commits wrote since the store was opened (bytes of section bodies, log entries, messages)."""
+
+    commits: int = 0
+    state_bytes: int = 0
+    sections: int = 0
+    outbox_bytes: int = 0
+
+
+_HOMES = itertools.count(1)
+"""Numbers telling store instances apart: a state knows which one holds its sections."""
+
+
 class StateStore:
     """Device states and outboxes in one SQLite file (or ``:memory:``)."""
 
@@ -111,6 +127,8 @@ class StateStore:
         self._lock = threading.RLock()
         self._added: dict[tuple[str, str], int] = {}  # (eui, kind) -> rows added since its last trim
         self._added_total = 0
+        self.home = next(_HOMES)
+        self.stats = StoreStats()
         try:
             if self.path != ":memory:":
                 create_private_file(self.path)  # -wal and -shm take the database file's mode
@@ -124,9 +142,25 @@ class StateStore:
                 self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={synchronous}")
             self._db.executescript(SCHEMA)
+            self._migrate()
             self._trim_all()
+        except StoreError:
+            self._db.close()
+            raise
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open state store {self.path}: {exc}") from exc
+
+    def _migrate(self) -> None:
+        """Convert a store holding one JSON document per device (``devices``) to sections, in one transaction."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            count = device_rows.convert_documents(self._db, self.home)
+            self._db.execute("COMMIT")
+        except (sqlite3.Error, SmetsError, ValueError, KeyError, TypeError) as exc:
+            self._db.execute("ROLLBACK")
+            raise StoreError(f"cannot convert state store {self.path}: {exc}") from exc
+        if count is not None:
+            log.info("state store %s: %d devices converted to sections", self.path, count)
 
     def close(self) -> None:
         """Close the database."""
@@ -142,21 +176,25 @@ class StateStore:
     def load(self, eui: bytes) -> DeviceState | None:
         """The committed state of one device, or None."""
         with self._lock:
-            row = self._db.execute("SELECT state FROM devices WHERE eui = ?", (eui.hex().upper(),)).fetchone()
-        return None if row is None else DeviceState.loads(row[0])
+            try:
+                return device_rows.read_one(self._db, eui, self.home)
+            except (ValueError, KeyError, TypeError, SmetsError) as exc:
+                raise StoreError(f"stored state of {eui.hex().upper()} is unreadable: {exc}") from exc
 
     def euis(self) -> list[bytes]:
         """Every stored device."""
         with self._lock:
-            rows = self._db.execute("SELECT eui FROM devices ORDER BY eui").fetchall()
+            rows = self._db.execute(
+                "SELECT eui FROM device_sections WHERE section = 'identity' ORDER BY eui").fetchall()
         return [bytes.fromhex(r[0]) for r in rows]
 
     def load_all(self) -> Iterator[DeviceState]:
         """Every committed device state."""
         with self._lock:
-            rows = self._db.execute("SELECT state FROM devices ORDER BY eui").fetchall()
-        for (text,) in rows:
-            yield DeviceState.loads(text)
+            try:
+                yield from list(device_rows.read_all(self._db, self.home))
+            except (ValueError, KeyError, TypeError, SmetsError) as exc:
+                raise StoreError(f"stored device state is unreadable: {exc}") from exc
 
     def commit(
         self,
@@ -165,37 +203,66 @@ class StateStore:
         *,
         created: str = "",
     ) -> list[int]:
-        """Atomically store *state* and append *outbound* ``(kind, recipient, message)`` rows."""
+        """Atomically store what changed in *state* and append *outbound* ``(kind, recipient, message)`` rows.
+
+        Only the sections that differ from what this store holds for the device are written
+        (all of them the first time), with the security log entries added since; with nothing
+        to write there is no transaction.
+        """
         eui = state.eui.hex().upper()
-        text = state.dumps()
+        messages = list(outbound)
         with self._lock:
+            delta = state.delta(self.home)
+            if not (delta.sections or delta.security_rows or messages):
+                state.saved(self.home)
+                return []
             try:
                 self._db.execute("BEGIN IMMEDIATE")
-                self._db.execute(
-                    "INSERT INTO devices (eui, device_type, state, version) VALUES (?, ?, ?, 1) "
-                    "ON CONFLICT(eui) DO UPDATE SET state = excluded.state, version = devices.version + 1",
-                    (eui, state.device_type, text),
-                )
+                written = device_rows.write_delta(self._db, eui, delta)
                 seqs = []
                 added: dict[tuple[str, str], int] = {}
-                for kind, recipient, message in outbound:
+                sent = 0
+                for kind, recipient, message in messages:
                     cur = self._db.execute(
                         "INSERT INTO outbox (eui, kind, recipient, message, created) VALUES (?, ?, ?, ?, ?)",
                         (eui, kind, recipient.hex().upper(), message, created),
                     )
                     seqs.append(int(cur.lastrowid or 0))
                     added[(eui, kind)] = added.get((eui, kind), 0) + 1
+                    sent += len(message)
                 trimmed = self._trim_after(added)
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._db.execute("ROLLBACK")
                 raise StoreError(f"commit failed for {eui}: {exc}") from exc
+            state.saved(self.home)
+            stats = self.stats
+            stats.commits += 1
+            stats.state_bytes += written
+            stats.sections += len(delta.sections)
+            stats.outbox_bytes += sent
             for key in trimmed:
                 if key is None:
                     self._added_total = 0
                 else:
                     self._added[key] = 0
             return seqs
+
+    def add_all(self, states: Iterable[DeviceState]) -> int:
+        """Store new devices' whole states in one transaction (bulk provisioning); returns how many."""
+        batch = list(states)
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                for state in batch:
+                    device_rows.write_delta(self._db, state.eui.hex().upper(), state.delta(self.home))
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise StoreError(f"provisioning {len(batch)} devices failed: {exc}") from exc
+            for state in batch:
+                state.saved(self.home)
+        return len(batch)
 
     # --- outbox retention ------------------------------------------------------------------------------
 
@@ -319,6 +386,15 @@ class StateStore:
         with self._lock:
             self._db.execute(IMAGE_TABLE)
             self._db.execute("INSERT OR IGNORE INTO firmware_images (ref, data) VALUES (?, ?)", (ref, data))
+
+    def has_image(self, ref: str) -> bool:
+        """True when the firmware image file *ref* is kept (without reading it)."""
+        with self._lock:
+            try:
+                row = self._db.execute("SELECT 1 FROM firmware_images WHERE ref = ?", (ref,)).fetchone()
+            except sqlite3.OperationalError:  # no image table yet
+                return False
+        return row is not None
 
     def get_image(self, ref: str) -> bytes | None:
         """A firmware image file kept with :meth:`put_image`, or None."""

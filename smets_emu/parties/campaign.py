@@ -28,8 +28,8 @@ from typing import Any
 
 from smets_emu.emulator.anchors import Role
 from smets_emu.emulator.device import Device, Outbound
-from smets_emu.emulator.firmware.slots import FirmwareSlots
-from smets_emu.emulator.firmware.use_cases import (
+from smets_emu.emulator.firmware import FirmwareDistributor, FirmwareUseCases, transfers
+from smets_emu.emulator.firmware.codes import (
     FDRA_DLMS,
     FDRA_GBZ,
     FIRMWARE_TRANSFER_ALERT,
@@ -40,9 +40,10 @@ from smets_emu.emulator.firmware.use_cases import (
     file_reference,
     payload_of,
 )
+from smets_emu.emulator.firmware.slots import FirmwareSlots, ImageStore
 from smets_emu.errors import FrameError, SmetsError
 from smets_emu.hosting.fleet import Fleet
-from smets_emu.hosting.han_network import HanLink, HanNetwork, store_commit
+from smets_emu.hosting.han_network import HanLink, HanNetwork
 from smets_emu.parties.firmware_commands import activation_command
 from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.firmware import decode_image
@@ -95,6 +96,13 @@ def parse_stages(text: str) -> tuple[float, ...]:
 
 def _stage_name(fraction: float) -> str:
     return f"{fraction * 100:g}%"
+
+
+def _attach_store(device: Device, store: ImageStore) -> None:
+    """Give a device's firmware component *store* unless it keeps images elsewhere already."""
+    firmware = device.find(FirmwareUseCases)
+    if firmware is not None and firmware.image_store is None:
+        firmware.attach_image_store(store)
 
 
 def _reason(code: int | None) -> str:
@@ -251,7 +259,7 @@ class Campaign:
         chf = self.fleet.devices.get(self.fleet.premises.get(eui, b""))
         if chf is None:
             return "failed", "no CHF"
-        entry = chf.transfers().get(eui.hex().upper()) if hasattr(chf, "transfers") else None  # type: ignore[attr-defined]
+        entry = transfers(chf.state).get(eui.hex().upper()) if chf.find(FirmwareDistributor) else None
         if entry is None or entry.get("file") != self.record["file"]:
             return "waiting", ""
         if entry["status"] in ("queued", "transferring"):
@@ -357,7 +365,7 @@ class Campaign:
                           deadline: dt.datetime, *, retry_failed: bool) -> dt.datetime:
         """Hand the image to one CHF for *members* (or continue its transfers); the virtual time it ended."""
         chf = None if chf_eui is None else self.fleet.devices.get(chf_eui)
-        if chf is None or not hasattr(chf, "update_firmware"):
+        if chf is None or chf.find(FirmwareDistributor) is None:
             return start
         store = self.fleet.image_store
         devices: list[Device] = []
@@ -365,12 +373,10 @@ class Campaign:
             device = self.fleet.devices.get(eui)
             if device is None:
                 continue
-            if getattr(device, "image_store", None) is None and hasattr(device, "attach_image_store"):
-                device.attach_image_store(store)  # type: ignore[attr-defined]
+            _attach_store(device, store)
             devices.append(device)
-        if getattr(chf, "image_store", None) is None:
-            chf.attach_image_store(store)  # type: ignore[attr-defined]
-        net = HanNetwork.of(chf, devices, link=self.link, links=self.links, commit=store_commit(self.fleet.store))
+        _attach_store(chf, store)
+        net = HanNetwork.of(chf, devices, link=self.link, links=self.links, commit=self.fleet.commit)
         fresh, continuing = [], []
         for eui in members:
             state, _ = self.device_result(eui)
@@ -396,9 +402,9 @@ class Campaign:
         return end
 
     def _apply_chf(self, net: HanNetwork, target: bytes, now: dt.datetime) -> None:
-        outcome = net.distributor.record_transfer(target, {"clock": now.isoformat()}, now,
+        outcome = net.distributor.record_transfer(net.chf.state, target, {"clock": now.isoformat()}, now,
                                                   TransferCode.FILE_TRANSFER_FAILURE)
-        store_commit(self.fleet.store)(net.chf, outcome)
+        self.fleet.commit(net.chf, outcome, now)
         self._count(outcome.outbound)
 
     def _count(self, sent: Iterable[Outbound]) -> None:
@@ -485,7 +491,8 @@ class Campaign:
             if state == "failed":
                 failures.setdefault(detail, []).append(eui.hex().upper())
             chf = self.fleet.devices.get(self.fleet.premises.get(eui, b""))
-            entry = chf.transfers().get(eui.hex().upper()) if chf is not None and hasattr(chf, "transfers") else None  # type: ignore[attr-defined]
+            held = transfers(chf.state) if chf is not None and chf.find(FirmwareDistributor) else {}
+            entry = held.get(eui.hex().upper())
             if entry is not None and entry.get("file") == self.record["file"]:
                 blocks += int(entry.get("delivered", 0))
                 lost += int(entry.get("lost", 0))
@@ -516,9 +523,9 @@ class Campaign:
             for position, (chf_eui, members) in enumerate(self._groups(self.stage_targets(stage))):
                 began = next((at for index, at in reversed(segments) if index <= position), None)
                 chf = None if chf_eui is None else self.fleet.devices.get(chf_eui)
-                transfers = chf.transfers() if chf is not None and hasattr(chf, "transfers") else {}  # type: ignore[attr-defined]
+                held = transfers(chf.state) if chf is not None and chf.find(FirmwareDistributor) else {}
                 for eui in members:
-                    yield self._device_row(eui, stage, spec["name"], began, transfers, before)
+                    yield self._device_row(eui, stage, spec["name"], began, held, before)
 
     def _device_row(self, eui: bytes, stage: int, stage_name: str, began: str | None,
                     transfers: dict[str, dict[str, Any]], before: dict[str, str]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from smets_emu.emulator.anchors import Role
-from smets_emu.emulator.firmware.use_cases import ACTIVATE_FIRMWARE, CANCELLATION_TIME, TIME_FORMAT
+from smets_emu.emulator.firmware.codes import ACTIVATE_FIRMWARE, CANCELLATION_TIME, TIME_FORMAT
 from smets_emu.emulator.provision import DEFAULT_PARTIES
 from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.payloads.asn1 import Asn1Payload

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives.serialization import load_der_private_key
 
-from smets_emu.emulator import rules
 from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import KeyMaterialError
+from smets_emu.protocols import usecases
 from smets_emu.protocols.envelope import CraFlag, Envelope, GroupingHeader, OtherInfo, encode_envelope
 from smets_emu.protocols.keystore import Keystore, KeyUsage
 from smets_emu.protocols.message import Message, decode_message
@@ -73,7 +73,7 @@ class HeadEnd:
             payload = _replace(payload, invoke=_replace(invoke, invoke_id=counter & 0xFFFFFF))  # type: ignore[type-var]
         content = payload if isinstance(payload, bytes) else payload.encode()
         env = Envelope(header, content)
-        do_sign = rules.is_critical(message_code) if sign is None else sign
+        do_sign = usecases.is_critical(message_code) if sign is None else sign
         if not do_sign and not mac:
             raise KeyMaterialError("a command needs a MAC or a signature")
         return encode_envelope(seal(env, self._keys, sign=do_sign, mac=mac))

@@ -187,7 +187,7 @@ class FleetGateway:
 
     def distribute(self, request: DuisRequest, target: bytes, now: dt.datetime) -> DuisResponse:
         """SRV 11.1 for one SMETS2 device: hand the image to its CHF and run the HAN transfer (digest 7.3)."""
-        from smets_emu.hosting.han_network import HanNetwork, store_commit
+        from smets_emu.hosting.han_network import HanNetwork
 
         assert isinstance(request.body, UpdateFirmware)
         chf = self.fleet.device(self.fleet.premises.get(target, b""))
@@ -195,7 +195,7 @@ class FleetGateway:
         if chf is None or device is None:
             return self._answer(request, ResponseCode.NOT_SUPPORTED_FOR_SMETS2, now,
                                 "no Communications Hub for this device in the emulated fleet")
-        net = HanNetwork.of(chf, [device], commit=store_commit(self.fleet.store))
+        net = HanNetwork.of(chf, [device], commit=self.fleet.commit)
         sent = net.update_firmware(request.body.firmware_image, [target], now)
         sent += net.run(now + dt.timedelta(days=1))
         receipts = [o for o in sent if o.message_code in (0x00CE, 0x00CF)]

@@ -27,8 +27,10 @@ from smets_emu.protocols.envelope import (
     Envelope,
     GroupingHeader,
     WireSpans,
+    append_signature,
     decode_envelope_with_spans,
     encode_envelope,
+    encode_maced,
     encode_signed_span,
 )
 from smets_emu.protocols.keystore import KeyUsage
@@ -126,13 +128,7 @@ class GbcsKeys:
             z = self.shared_secret(header.originator, header.recipient)
         if z is None:
             return None
-        return crypto.derive_key(
-            shared_secret=z,
-            mode=int(header.cra_flag),
-            originator=header.originator,
-            counter=header.originator_counter,
-            recipient=header.recipient,
-        )
+        return message_key(z, header)
 
     def payload_key(self, header: GroupingHeader) -> bytes | None:
         """The AES key protecting encrypted content of a message with this header (GBCS 7.3.3)."""
@@ -247,11 +243,44 @@ def sign_envelope(env: Envelope, private_key: ec.EllipticCurvePrivateKey) -> Env
 
 
 def mac_envelope(env: Envelope, key: bytes) -> Envelope:
-    """Return *env* in MACed form with a MAC computed from its fields."""
-    placeholder = replace(env, mac=bytes(crypto.TAG_LENGTH), signature_field=True)
-    _, spans = decode_envelope_with_spans(encode_envelope(placeholder))
-    mac = crypto.compute_mac(key=key, originator=env.header.originator, signing_apdu=spans.signing_apdu)
-    return replace(placeholder, mac=mac)
+    """Return *env* in MACed form with a MAC computed from its fields (GBCS 7.2.7)."""
+    apdu = encode_envelope(replace(env, mac=None, signature_field=True))
+    return replace(env, mac=crypto.compute_mac(key=key, originator=env.header.originator, signing_apdu=apdu),
+                   signature_field=True)
+
+
+def signed_wire(env: Envelope, private_key: ec.EllipticCurvePrivateKey) -> bytes:
+    """The signed-only wire form of *env* (no MAC), encoded once and signed in place (GBCS 6.2.4).
+
+    The General-Signing APDU is built without its signature field; the signature covers it from
+    the byte after the ``DF`` tag, then the field is appended (GBCS 7.2.9).
+    """
+    if env.signature is not None or env.mac is not None or env.signature_field:
+        env = Envelope(env.header, env.content, signature=None, mac=None, signature_field=False)
+    unsigned = encode_envelope(env)
+    return append_signature(unsigned, crypto.sign(private_key=private_key, data=unsigned[1:]))
+
+
+def maced_wire(env: Envelope, key: bytes) -> bytes:
+    """The MACed wire form of *env* (empty signature field), encoded once (GBCS 6.2.4, 7.2.7).
+
+    *key* is the KDF output for the message (:func:`smets_emu.protocols.crypto.derive_key`).
+    """
+    if env.signature is not None or env.mac is not None or not env.signature_field:
+        env = Envelope(env.header, env.content, signature=None, mac=None, signature_field=True)
+    apdu = encode_envelope(env)
+    return encode_maced(apdu, crypto.compute_mac(key=key, originator=env.header.originator, signing_apdu=apdu))
+
+
+def message_key(shared_secret: bytes, header: GroupingHeader) -> bytes:
+    """The AES key that MACs a message with *header*: KDF mode from its CRA flag (GBCS 6.3.2)."""
+    return crypto.derive_key(
+        shared_secret=shared_secret,
+        mode=int(header.cra_flag),
+        originator=header.originator,
+        counter=header.originator_counter,
+        recipient=header.recipient,
+    )
 
 
 def seal(env: Envelope, keys: GbcsKeys, *, sign: bool | None = None, mac: bool | None = None) -> Envelope:
@@ -285,7 +314,10 @@ __all__ = [
     "check_mac",
     "check_signature",
     "mac_envelope",
+    "maced_wire",
+    "message_key",
     "seal",
+    "signed_wire",
     "sign_envelope",
     "verify_message",
     "verify_received",

@@ -267,7 +267,7 @@ def cfl_image(governance: Any, lab: Lab, spec: str, party_id: str, signer: str) 
 
 
 def _file_ref(data: bytes) -> str:
-    from smets_emu.emulator.firmware.use_cases import file_reference
+    from smets_emu.emulator.firmware.codes import file_reference
 
     return file_reference(data)
 

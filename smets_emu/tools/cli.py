@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "decode": ("codec_cli", "decode GBCS messages (files, folders or hex) into readable trees"),
     "encode": ("codec_cli", "rebuild GBCS messages from what decode printed, one hex line each"),
     "corpus": ("corpus", "generate and check a GBCS corpus with the project's own test PKI"),
+    "use-cases": ("usecases_doc", "print the GBCS use-case table as Markdown"),
     "hw": ("hw_cli", "serial lines and rigs: self-test, bridge, forward"),
     "duis": ("duis_cli", "DUIS service requests to the DSP and SMETS1 Service Provider"),
     "firmware": ("firmware_cli", "build and inspect GBCS firmware Upgrade Images"),

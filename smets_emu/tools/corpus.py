@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from smets_emu.errors import SmetsError
-from smets_emu.protocols import gbt
+from smets_emu.protocols import gbt, usecases
 from smets_emu.protocols.envelope import CraFlag, Envelope, GroupingHeader, OtherInfo, encode_envelope
-from smets_emu.protocols.message_codes import lookup
 from smets_emu.protocols.payloads.base import Payload
 from smets_emu.protocols.pki import TestPki, generate_test_pki
 from smets_emu.protocols.security import GbcsKeys, seal
@@ -35,8 +34,6 @@ ESME = bytes.fromhex("00DB1234567890A0")
 GSME = bytes.fromhex("00DB1234567890A1")
 CHF = bytes.fromhex("00DB1234567890A2")
 GPF = bytes.fromhex("00DB1234567890A3")
-
-CRITICAL_ALERT_CODES = frozenset({0x00CA, 0x00CB, 0x00CC, 0x00CD, 0x00CE, 0x00CF, 0x0124, 0x0128, 0x012B, 0x1000})
 
 
 @dataclass(frozen=True)
@@ -70,30 +67,22 @@ def _samplers() -> list[tuple[frozenset[int], Callable[..., Payload], str]]:
 
 
 def _device_for(code: int, family: str) -> bytes:
-    use_case = (lookup(code).use_case if lookup(code) else "") or ""
-    if use_case.startswith(("CCS", "DBCH")) or code in (0x0018, 0x0128, 0x0092, 0x00FA, 0x0093, 0x0094, 0x0105):
+    """The corpus device a message code is addressed to (or raised by), from the use-case table."""
+    row = usecases.use_case(code)
+    devices = row.devices if row else frozenset()
+    if devices == {usecases.DeviceType.CHF} or code == 0x0105:  # wanProviderByWanProvider: the CHF's WAN anchor
         return CHF
-    if code in (0x008C, 0x00B2):
+    if devices == {usecases.DeviceType.GPF} or code == 0x008C:  # GCS59 restores a GPF's device log
         return GPF
     if family == "gbz":
         return GSME
     return ESME
 
 
-def _is_alert_code(code: int) -> bool:
-    info = lookup(code)
-    category = info.category if info else ""
-    return category.startswith("SME.A") or code in CRITICAL_ALERT_CODES or code in (
-        0x0018, 0x00B2, 0x00D5, 0x00F0, 0x00F2, 0x1001
-    )
-
-
-def _is_critical(code: int, cra: CraFlag) -> bool:
-    info = lookup(code)
-    category = info.category if info else ""
-    if cra is CraFlag.ALERT:
-        return category == "SME.A.C" or code in CRITICAL_ALERT_CODES
-    return category in ("SME.C.C", "see GBCS") and code not in (0x0104, 0x0129)
+def _response_date_time(code: int, critical: bool) -> bool:
+    """Whether the response header carries a date-time (GBCS 7.2.8): as the table says, else when signed."""
+    declared = usecases.response_date_time(code)
+    return critical if declared is None else declared
 
 
 def _envelope(header: GroupingHeader, payload: Payload) -> Envelope:
@@ -112,18 +101,19 @@ def build_corpus(pki: TestPki | None = None) -> Corpus:
         for code in sorted(codes):
             counter += 1
             device = _device_for(code, family)
-            info = lookup(code)
+            info = usecases.use_case(code)
             use_case = info.use_case if info else f"0x{code:04X}"
             originator = ACB if device in (CHF, GPF) else SUPPLIER
-            kinds = [CraFlag.ALERT] if _is_alert_code(code) else [CraFlag.COMMAND, CraFlag.RESPONSE]
+            kinds = [CraFlag.ALERT] if usecases.is_alert(code) else [CraFlag.COMMAND, CraFlag.RESPONSE]
+            critical = usecases.is_critical(code)
             for cra in kinds:
-                critical = _is_critical(code, cra)
                 if cra is CraFlag.COMMAND:
                     header = GroupingHeader(cra, counter, originator, device, OtherInfo(code))
                 elif cra is CraFlag.RESPONSE:
                     header = GroupingHeader(
                         cra, counter, device, originator, OtherInfo(code),
-                        date_time=DlmsDateTime(2026, 1, 1, 4, 12, 0, 0, 0) if critical else None,
+                        date_time=DlmsDateTime(2026, 1, 1, 4, 12, 0, 0, 0) if _response_date_time(code, critical)
+                        else None,
                     )
                 else:
                     recipient = ACB if device in (CHF, GPF) else SUPPLIER

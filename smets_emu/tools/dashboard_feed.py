@@ -57,11 +57,13 @@ def traffic_record(event: WireEvent) -> dict[str, Any]:
         "device": None, "party": None, "message_code": None, "counter": None,
     }
     if event.message:
-        try:
-            header = decode_envelope(event.message).header
-        except SmetsError:
-            record["kind"] = "undecodable" if event.kind == "command" else event.kind
-            return record
+        header = event.header
+        if header is None:
+            try:
+                header = decode_envelope(event.message).header
+            except SmetsError:
+                record["kind"] = "undecodable" if event.kind == "command" else event.kind
+                return record
         inbound = event.direction == "in"
         record["device"] = (header.recipient if inbound else header.originator).hex().upper()
         record["party"] = (header.originator if inbound else header.recipient).hex().upper()

@@ -134,7 +134,10 @@ class WireMetrics:
                 self._command(event)
             return
         if event.kind == "alert":
-            self._alert_sent(event.message)
+            if event.header is not None:
+                self.alerts.labels(*_code_labels(event.header.message_code)).inc()
+            else:
+                self._alert_sent(event.message)
         if not event.seq:
             return
         key = (event.connection, event.seq)
@@ -168,10 +171,12 @@ class WireMetrics:
         return label
 
     def _command(self, event: WireEvent) -> None:
-        try:
-            header = decode_envelope(event.message).header
-        except SmetsError:
-            return  # the front counts it as undecodable
+        header = event.header
+        if header is None:
+            try:
+                header = decode_envelope(event.message).header
+            except SmetsError:
+                return  # the front counts it as undecodable
         if header.recipient not in self._devices:
             return  # the front counts it as for an unknown recipient
         use_case, code = _code_labels(header.message_code)

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from smets_emu.emulator.device import Device, Outbound
+from smets_emu.emulator.device import Device, Outbound, Outcome
 from smets_emu.emulator.devices import device_for
 from smets_emu.emulator.provision import RTDS_ROOT_SKI, new_device_state
 from smets_emu.errors import SmetsError
@@ -350,7 +350,7 @@ class FolderReplay:
         next(e for e in work.device_log if e["eui"] == peer.hex().upper())["ka_certificate"] = (
             cert.public_bytes(Encoding.DER).hex().upper()
         )
-        device.state = work
+        device.adopt(Outcome(work, accepted=True, reason="HAN peer joined"))
         self.keystore.remove(peer, KeyUsage.KA)
         self.keystore.add(peer, KeyUsage.KA, certificate=cert, private_key=key)
         self.headend.register_device(device.state)
@@ -360,8 +360,8 @@ class FolderReplay:
         originator = decode_envelope(data).header.originator
         if self.preconditions and originator in DEVICE_TYPES and originator != device.eui:
             self.han_peer(device, originator)
-        outcome = device.handle(self.headend.reseal(data), self.now)
-        device.commit(outcome)
+        outcome = device.process(device.state, self.headend.reseal(data), self.now)
+        device.adopt(outcome)  # no store in a replay: adopting is the whole commit
         self.now += dt.timedelta(minutes=1)
         self.keep_alerts(outcome.alerts)
         if not outcome.outbound:
@@ -525,8 +525,8 @@ def _run_due(run: FolderReplay) -> None:
     """Advance the virtual clock so that every future-dated command comes due (GBCS 5.9 / digest 5.9)."""
     for device in list(run.devices.values()):
         for when in DUE_TIMES:
-            outcome = device.due(when)
-            device.commit(outcome)
+            outcome = device.timers(device.state, when)
+            device.adopt(outcome)
             run.keep_alerts(outcome.alerts)
 
 
@@ -549,7 +549,7 @@ def _trigger_alerts(run: FolderReplay, alert_files: list[RtdsFile], result: Fold
             run.deliver(device, run.corpus[trigger.command].read())
         elif trigger.event is not None:
             outcome = trigger.event(device, alert, run.now, scenarios.Site(run.device, run.rtds_headend.keystore))
-            device.commit(outcome)
+            device.adopt(outcome)
             run.keep_alerts(outcome.alerts)
         else:
             untriggered.append(alert_file)

@@ -81,8 +81,10 @@ from cryptography.hazmat.primitives.serialization import Encoding, load_der_priv
 from smets_emu.emulator.anchors import CellId, CellKeyUsage, CellUsage, Role
 from smets_emu.emulator.cosem import CosemModel
 from smets_emu.emulator.device import Device, Outcome
+from smets_emu.emulator.devices.type1 import Type1Firmware
+from smets_emu.emulator.firmware import FirmwareUseCases
+from smets_emu.emulator.firmware.codes import FIRMWARE_TRANSFER_ALERT
 from smets_emu.emulator.firmware.slots import FirmwareSlots, held_image_slot
-from smets_emu.emulator.firmware.use_cases import FIRMWARE_TRANSFER_ALERT
 from smets_emu.emulator.security_credentials import clear_credential_faults, inject_credential_fault
 from smets_emu.emulator.state import DeviceState
 from smets_emu.emulator.zcl import utrn
@@ -369,9 +371,7 @@ def run_join(device: Device, headend: HeadEnd, join: Join, counter: int, now: dt
     payload = Asn1Payload("CS03Command", value, join.message_code, 1)
     data = headend.command(originator=SUPPLIER, recipient=device.eui, message_code=join.message_code,
                            payload=payload, counter=counter)
-    outcome = device.handle(data, now)
-    device.state = outcome.state
-    return outcome
+    return device.handle(data, now)
 
 
 # --- per-command preconditions -------------------------------------------------------------------
@@ -623,7 +623,7 @@ def prepare_command(device: Device, name: str, data: bytes, expected: Message | 
         def restore_tables(s: DeviceState, saved: Any = saved) -> None:
             ZclModel(s).objects["tables"] = saved
         undo_steps.append(restore_tables)
-    device.state = work
+    device.adopt(Outcome(work, reason="command precondition"))
 
     def undo(dev: Device) -> None:
         if not undo_steps:
@@ -631,7 +631,7 @@ def prepare_command(device: Device, name: str, data: bytes, expected: Message | 
         after = dev.state.clone()
         for step in undo_steps:
             step(after)
-        dev.state = after
+        dev.adopt(Outcome(after, reason="command precondition undone"))
 
     return Prepared(data, notes, undo)
 
@@ -778,7 +778,7 @@ def _esme_supply_restored(device: Device, alert: Message, now: dt.datetime, site
 def _type1_activation(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
     value = alert.payload.to_json().get("value") or {}
     version = str(value.get("firmwareVersion") or "01000001")
-    return device.activate_firmware(version, now)  # type: ignore[attr-defined,no-any-return]
+    return device.component(Type1Firmware).activate_firmware(device.state, version, now)
 
 
 def supplier_signed_image(device: Device, keystore: Keystore, version: str | None = None) -> bytes:
@@ -799,7 +799,8 @@ def supplier_signed_image(device: Device, keystore: Keystore, version: str | Non
 
 def _image_receipt(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
     """A supplier-signed image reaches the device: it verifies, holds it and raises the FDRA (0x00CE/0x00CF)."""
-    return device.receive_image(supplier_signed_image(device, site.keystore), now)  # type: ignore[attr-defined,no-any-return]
+    firmware = device.component(FirmwareUseCases)
+    return firmware.receive_image(device.state, supplier_signed_image(device, site.keystore), now)
 
 
 def _han_transfer(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
@@ -811,7 +812,7 @@ def _han_transfer(device: Device, alert: Message, now: dt.datetime, site: Site) 
     value = alert.payload.value if isinstance(alert.payload, Asn1Payload) else {}
     named = bytes.fromhex(str(value.get("entityId", ""))) if isinstance(value, dict) else b""
     target = site.device(named) if named in DEVICE_TYPES else None
-    if target is None or not hasattr(target, "ota_begin"):
+    if target is None or target.find(FirmwareUseCases) is None:
         target = site.device(next(e for e, kind in DEVICE_TYPES.items() if kind == "ESME"))
     version = value.get("firmwareVersion") if isinstance(value, dict) else None
     data = supplier_signed_image(target, site.keystore, version)

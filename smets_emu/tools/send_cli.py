@@ -18,11 +18,11 @@ import json
 import sys
 from typing import Any
 
-from smets_emu.emulator import rules
 from smets_emu.emulator.anchors import Role
 from smets_emu.emulator.provision import DEFAULT_PARTIES
 from smets_emu.errors import InputError, SmetsError
 from smets_emu.inputs import MAX_JSON_BYTES, read_file, read_stream
+from smets_emu.protocols import usecases
 from smets_emu.protocols.keystore import Keystore, KeyUsage
 from smets_emu.protocols.message import Message
 from smets_emu.protocols.payloads.dlms import AccessRequest
@@ -217,7 +217,7 @@ def send_command(args: argparse.Namespace) -> int:
         if args.code is not None:  # read-firmware is ECS52 on an ESME or CHF, GCS38 on a GSME, CS08 on a PPMID
             code = message_code(args.code, inventory.get(to))
         as_party = originator(keystore, getattr(args, "as"), code)
-        if raw is None and as_party is not None and rules.is_critical(code):
+        if raw is None and as_party is not None and usecases.is_critical(code):
             _check_signer(keystore, as_party, args.keystore)
         result = asyncio.run(send(
             keystore=keystore, host=args.host, port=args.port, framing=args.framing, to=to,

@@ -9,18 +9,14 @@ binary ``SEQ``; the framings of :mod:`smets_emu.hw.framing`, byte for byte those
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from smets_emu.emulator.device import Outbound
 from smets_emu.hosting.runtime import Runtime
 from smets_emu.hw import FrameLink, framing_for, open_port, serve_link
 
 log = logging.getLogger(__name__)
-
-_CAUSED: contextvars.ContextVar[list[Outbound] | None] = contextvars.ContextVar("smets_serial_caused", default=None)
 
 
 def parse_serial(spec: str) -> tuple[str, str]:
@@ -37,10 +33,8 @@ class SerialBridge:
 
     url: str
     task: asyncio.Task[object]
-    subscription: object
 
     async def close(self) -> None:
-        self.subscription.cancel()  # type: ignore[attr-defined]
         self.task.cancel()
         try:
             await self.task
@@ -52,27 +46,11 @@ async def start_serial_bridge(spec: str, runtime: Runtime) -> SerialBridge:
     """Serve the fleet on the serial line *spec*."""
     framing_name, url = parse_serial(spec)
 
-    def on_alert(alert: Outbound) -> None:
-        caused = _CAUSED.get()
-        if caused is not None:
-            caused.append(alert)
-
-    subscription = runtime.subscribe(on_alert)
-
     async def handler(message: bytes) -> Sequence[bytes]:
-        caused: list[Outbound] = []
-        token = _CAUSED.set(caused)
-        try:
-            responses = await runtime.submit(message)
-        finally:
-            _CAUSED.reset(token)
-        return [a.message for a in caused] + [r.message for r in responses]
+        sent = await runtime.exchange(message)  # the alerts it raised come back beside its response
+        return [o.message for o in sent if o.kind == "alert"] + [o.message for o in sent if o.kind == "response"]
 
-    try:
-        reader, writer = await open_port(url)  # open (and configure) the line before serving starts
-    except BaseException:
-        subscription.cancel()
-        raise
+    reader, writer = await open_port(url)  # open (and configure) the line before serving starts
     link = FrameLink(reader, writer, framing_for(framing_name), name=url)
 
     async def run() -> object:
@@ -87,4 +65,4 @@ async def start_serial_bridge(spec: str, runtime: Runtime) -> SerialBridge:
             except Exception:  # closing a line that already failed
                 log.debug("closing %s failed", url, exc_info=True)
 
-    return SerialBridge(spec, asyncio.create_task(run()), subscription)
+    return SerialBridge(spec, asyncio.create_task(run()))

@@ -15,12 +15,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from smets_emu.emulator import rules
 from smets_emu.emulator.anchors import Role
 from smets_emu.emulator.provision import DEFAULT_PARTIES
 from smets_emu.errors import LinkClosed, SmetsError
 from smets_emu.hw import Frame, FrameLink
 from smets_emu.parties.headend import HeadEnd
+from smets_emu.protocols import usecases
 from smets_emu.protocols.envelope import CraFlag, decode_envelope
 from smets_emu.protocols.keystore import Keystore
 from smets_emu.protocols.message import Message, message_to_json
@@ -212,8 +212,8 @@ def party_eui(name: str) -> bytes:
 def default_party(code: int, device_type: str | None = None) -> bytes:
     """The party that sends *code* (to a *device_type*) by default: the supplier when allowed, else another
     allowed role (the ACB for a CHF)."""
-    allowed = rules.allowed_roles(code, device_type)
-    if code in rules.VARIANT_CODES and Role.ACCESS_CONTROL_BROKER in allowed:
+    allowed = usecases.allowed_roles(code, device_type)
+    if usecases.variant(code) and Role.ACCESS_CONTROL_BROKER in allowed:
         return DEFAULT_PARTIES[Role.ACCESS_CONTROL_BROKER]  # CS02a/CS02f: the MAC-only variant is the ACB's
     for role in (Role.SUPPLIER, Role.NETWORK_OPERATOR, Role.ACCESS_CONTROL_BROKER, Role.RECOVERY,
                  Role.TRANSITIONAL_COS, Role.WAN_PROVIDER, Role.LOAD_CONTROLLER):

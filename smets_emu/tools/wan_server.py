@@ -41,20 +41,19 @@ or sent, as it crosses the front (``run --capture`` records them).
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import datetime as dt
 import itertools
 import logging
 import socket
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from smets_emu.emulator.device import Outbound
+from smets_emu.emulator.device import Inbound, Outbound
 from smets_emu.errors import LinkClosed, SmetsError
 from smets_emu.hosting.runtime import Runtime
 from smets_emu.hw import Frame, FrameLink, Framing, framing_for
 from smets_emu.hw.link import ReceiveBudget
-from smets_emu.protocols.envelope import decode_envelope
+from smets_emu.protocols.envelope import GroupingHeader
 from smets_emu.tools.faults import FaultTable, corrupt
 from smets_emu.tools.wan_limits import MAX_MESSAGE as MAX_MESSAGE
 from smets_emu.tools.wan_limits import FrontStats as FrontStats
@@ -71,17 +70,6 @@ which many connections sending at once turn into a memory peak)."""
 def wan_framing(name: str, max_message: int = MAX_MESSAGE) -> Framing:
     """The framing *name* (``gfi`` or ``binary``) as the WAN front and its clients use it."""
     return framing_for(name, max_length=max_message)
-
-
-@dataclass
-class _Exchange:
-    """The command being handled for a connection, collecting the alerts it causes."""
-
-    connection: _Connection
-    alerts: list[Outbound] = field(default_factory=list)
-
-
-_CURRENT: contextvars.ContextVar[_Exchange | None] = contextvars.ContextVar("smets_wan_exchange", default=None)
 
 
 class _SourceLog:
@@ -125,7 +113,7 @@ class _Connection:
         self.link: FrameLink | None = None
         self.seen = _LinkCounts()
 
-    def send(self, message: bytes, number: int, kind: FrameKind) -> None:
+    def send(self, message: bytes, number: int, kind: FrameKind, header: GroupingHeader | None = None) -> None:
         if self.writer.is_closing():
             return
         transport = self.writer.transport
@@ -138,7 +126,7 @@ class _Connection:
             log.info("connection %s: write failed: %s", self.peer, exc)
             return
         if self.front._observers:
-            self.front._emit(self, "out", number, message, kind if message else "empty")
+            self.front._emit(self, "out", number, message, kind if message else "empty", header)
 
 
 class WanFront:
@@ -169,7 +157,8 @@ class WanFront:
         """
         return self._observers.add(callback)
 
-    def _emit(self, conn: _Connection, direction: str, seq: int, message: bytes, kind: FrameKind) -> None:
+    def _emit(self, conn: _Connection, direction: str, seq: int, message: bytes, kind: FrameKind,
+              header: GroupingHeader | None = None) -> None:
         try:
             virtual = self.runtime.clock.now()
         except Exception:  # a clock past its range must not stop the frames
@@ -177,7 +166,7 @@ class WanFront:
         self._observers.emit(WireEvent(
             time=dt.datetime.now(dt.UTC), virtual_time=virtual, direction=direction,  # type: ignore[arg-type]
             connection=conn.number, peer=conn.peer_text, framing=conn.framing.name,  # type: ignore[arg-type]
-            seq=seq, message=message, kind=kind))
+            seq=seq, message=message, kind=kind, header=header))
 
     @property
     def stats(self) -> FrontStats:
@@ -264,6 +253,8 @@ class WanFront:
                 frame = await link.receive_frame()
                 self._count_link(conn, link, seen)
                 await self._handle(conn, frame)
+                if transport.get_write_buffer_size() == 0:
+                    continue  # all sent: no drain to wait for (and no timer task to make for it)
                 try:
                     await asyncio.wait_for(writer.drain(), limits.send_timeout)
                 except TimeoutError:
@@ -318,46 +309,53 @@ class WanFront:
 
     async def _handle(self, conn: _Connection, frame: Frame) -> None:
         message = frame.payload
-        if self._observers:
-            self._emit(conn, "in", frame.seq, message, "command" if message else "empty")
         if not message:
+            if self._observers:
+                self._emit(conn, "in", frame.seq, message, "empty")
             conn.send(b"", frame.seq, "empty")  # an empty frame is a ping
             return
         self._stats.commands += 1
-        if not self._addressed_to_fleet(conn, message):
+        inbound = Inbound.parse(message)  # the one decode: routing, observers, faults and the device use it
+        if self._observers:
+            self._emit(conn, "in", frame.seq, message, "command",
+                       None if inbound.envelope is None else inbound.envelope.header)
+        if not self._addressed_to_fleet(conn, inbound):
             self._stats.no_response += 1
             conn.send(b"", frame.seq, "empty")
             return
         if self.faults.faults:
-            message = await self._inbound_faults(message)
-            if message is None:
+            faulted = await self._inbound_faults(inbound)
+            if faulted is None:
                 return
-        exchange = _Exchange(conn)
-        token = _CURRENT.set(exchange)
+            inbound = faulted
         try:
-            responses = await self.runtime.submit(message)
+            sent = await self.runtime.exchange(inbound, exclude=self._on_alert)
         except SmetsError as exc:  # e.g. the store failed: nothing committed, nothing sent
             log.warning("command not handled: %s", exc)
-            responses = []
-        finally:
-            _CURRENT.reset(token)
-        for alert in exchange.alerts:
-            conn.send(self._outbound_faults(alert.message), frame.seq, "alert")
-            self._stats.alerts_sent += 1
-        for response in responses:
-            conn.send(self._outbound_faults(response.message), frame.seq, "response")
-            self._stats.responses += 1
-        if not responses:
-            self._stats.no_response += 1
+            sent = []
+        stats = self._stats
+        alerts = [o for o in sent if o.kind == "alert"]
+        for alert in alerts:  # the alerts first, then the response (the order of the module docstring)
+            self._send(conn, alert, frame.seq)
+            stats.alerts_sent += 1
+        if alerts:
+            self._broadcast(alerts, conn)
+        answered = False
+        for response in sent:
+            if response.kind == "response":
+                self._send(conn, response, frame.seq)
+                stats.responses += 1
+                answered = True
+        if not answered:
+            stats.no_response += 1
             conn.send(b"", frame.seq, "empty")
 
-    def _addressed_to_fleet(self, conn: _Connection, message: bytes) -> bool:
+    def _addressed_to_fleet(self, conn: _Connection, inbound: Inbound) -> bool:
         """True for a GBCS message to a device of the fleet; counts and logs (once per source) the rest."""
-        try:
-            recipient = decode_envelope(message).header.recipient
-        except SmetsError as exc:
+        recipient = inbound.recipient
+        if recipient is None:
             self._stats.undecodable += 1
-            self._sources.once(conn.host, "undecodable", "sent a message that is not GBCS (%s)", exc)
+            self._sources.once(conn.host, "undecodable", "sent a message that is not GBCS (%s)", inbound.error)
             return False
         if recipient not in self.runtime.fleet.devices:
             self._stats.unknown_recipient += 1
@@ -367,22 +365,31 @@ class WanFront:
         return True
 
     def _on_alert(self, alert: Outbound) -> None:
-        exchange = _CURRENT.get()
-        if exchange is not None:
-            exchange.alerts.append(alert)
-        message = self._outbound_faults(alert.message) if self.faults.faults else alert.message
-        for conn in list(self._connections):
-            if exchange is None or conn is not exchange.connection:
-                conn.send(message, 0, "alert")
-                self._stats.alerts_sent += 1
+        """An alert not caused by a command of this front (timers, future-dated commands, another front)."""
+        self._broadcast([alert], None)
+
+    def _broadcast(self, alerts: list[Outbound], cause: _Connection | None) -> None:
+        """Send *alerts* with number 0 to every connection but *cause* (which got them with its command's number)."""
+        for alert in alerts:
+            message = self._outbound_faults(alert)
+            header = alert.header if message is alert.message else None
+            for conn in list(self._connections):
+                if conn is not cause:
+                    conn.send(message, 0, "alert", header)
+                    self._stats.alerts_sent += 1
+
+    def _send(self, conn: _Connection, sent: Outbound, number: int) -> None:
+        """Send a device's response or alert with the header it was built with (none when a fault changed it)."""
+        message = self._outbound_faults(sent)
+        conn.send(message, number, "response" if sent.kind == "response" else "alert",
+                  sent.header if message is sent.message else None)
 
     # -- faults -------------------------------------------------------------------------------
 
-    async def _inbound_faults(self, message: bytes) -> bytes | None:
-        try:
-            eui = decode_envelope(message).header.recipient
-        except SmetsError:
-            return message
+    async def _inbound_faults(self, inbound: Inbound) -> Inbound | None:
+        eui = inbound.recipient
+        if eui is None:
+            return inbound
         if self.faults.take(eui, "drop") is not None:
             self._stats.faults_applied += 1
             log.info("fault: dropped a command to %s", eui.hex().upper())
@@ -393,17 +400,14 @@ class WanFront:
             await asyncio.sleep(delay.seconds)
         if self.faults.take(eui, "corrupt", "command") is not None:
             self._stats.faults_applied += 1
-            message = corrupt(message)
-        return message
+            return Inbound.parse(corrupt(inbound.data))  # new bytes: parsed again, once
+        return inbound
 
-    def _outbound_faults(self, message: bytes) -> bytes:
+    def _outbound_faults(self, sent: Outbound) -> bytes:
+        """The bytes to send for *sent* (its originator from the header it was built with, never re-decoded)."""
         if not self.faults.faults:
-            return message
-        try:
-            eui = decode_envelope(message).header.originator
-        except SmetsError:
-            return message
-        if self.faults.take(eui, "corrupt", "reply") is not None:
+            return sent.message
+        if self.faults.take(sent.header.originator, "corrupt", "reply") is not None:
             self._stats.faults_applied += 1
-            return corrupt(message)
-        return message
+            return corrupt(sent.message)
+        return sent.message

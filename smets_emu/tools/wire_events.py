@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from smets_emu.errors import SmetsError
+from smets_emu.protocols.envelope import GroupingHeader
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,10 @@ class WireEvent:
     seq: int
     message: bytes
     kind: FrameKind
+    header: GroupingHeader | None = None
+    """The message's grouping header as the front parsed it (in) or the device built it (out), so observers
+    need not decode the message again; None for empty frames, messages that are not GBCS and bytes an
+    injected fault changed."""
 
 
 WireObserver = Callable[[WireEvent], None]

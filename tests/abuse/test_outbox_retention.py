@@ -60,17 +60,19 @@ def _file_size(path: Path) -> int:
     return sum(os.path.getsize(f"{path}{s}") for s in ("", "-wal") if os.path.exists(f"{path}{s}"))
 
 
-def _flood(store: StateStore, state: DeviceState, count: int, *, kind: str = "response", start: int = 0) -> None:
+def _flood(store: StateStore, state: DeviceState, count: int, *, kind: str = "response", start: int = 0) -> DeviceState:
     for i in range(start, start + count):
+        state = state.clone()  # a committed state is changed by committing a copy
         state.counters[2] = 1000 + i
         store.commit(state, [(kind, SUPPLIER, i.to_bytes(4, "big") + ANSWER)], created=f"{i:08d}")
+    return state
 
 
 def test_answered_commands_do_not_grow_the_state_file(tmp_path: Path, esme: DeviceState) -> None:
     path = tmp_path / "state.sqlite"
     work = esme.clone()
     with StateStore(path, synchronous="OFF") as store:
-        _flood(store, work, 2000)
+        work = _flood(store, work, 2000)
         rows_at_bound = _rows(path)
         size_at_bound = _file_size(path)
         _flood(store, work, 4000, start=2000)

@@ -103,9 +103,9 @@ def lab_for(pki: TestPki, device_type: str) -> Lab:
 # --- behaviour on the project's own PKI --------------------------------------------------------
 
 
-def test_every_device_class_has_the_mixin() -> None:
+def test_every_device_class_has_the_component() -> None:
     for cls in DEVICE_CLASSES.values():
-        assert issubclass(cls, DeviceLogUseCases)
+        assert DeviceLogUseCases in cls.component_types
         assert cls._routes[0x000D][1] == "join_device"
 
 

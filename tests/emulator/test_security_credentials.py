@@ -587,7 +587,7 @@ def test_injected_issue_fault_answers_its_code_and_keeps_no_pending_key() -> Non
     assert lab.value(out.responses[0]) == {"responseCode": "crProductionFailed(3)"}
     assert out.state.keys["ka"].pending_private_key is None
     json.dumps(out.state.to_json())
-    lab.device.commit(out)
+    lab.device.adopt(out)
     clear_credential_faults(lab.device.state)
     assert "faults" not in lab.device.state.objects
     out = lab.send(SUPPLIER, 0x000A, {"keyUsage": KA})
@@ -626,7 +626,7 @@ def test_injected_update_fault_applies_when_a_future_dated_update_comes_due() ->
     lab = Lab()
     certs, _ = issue_with_keys(lab, SUPPLIER, 2, SUPPLIER_USAGES)
     out = lab.update(SUPPLIER, 0x0102, SBS_CONTROL, supplier_replacements(certs), when="20260701000000Z")
-    lab.device.commit(out)
+    lab.device.adopt(out)
     inject_credential_fault(lab.device.state, "update", {"*": 10})
     (alert,) = lab.device.due(dt.datetime(2026, 7, 1, tzinfo=dt.UTC)).outbound
     body = lab.value(alert)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from smets_emu.emulator.device_log import eui_text
 from smets_emu.emulator.provision import new_device_state
 from smets_emu.hosting.fleet import Fleet
@@ -56,3 +58,24 @@ def test_device_missing_from_chf_log_is_not_reached(tmp_path: Path) -> None:
     assert alert["remotePartyMessage"]["businessTargetId"] == ESME.hex().upper()
     assert alert["remotePartyMessage"]["originatorCounter"] == 11
     assert fleet.devices[ESME].state.dumps() == before
+
+
+def test_one_parse_one_commit_and_the_device_adopts_only_what_was_stored(tmp_path: Path) -> None:
+    from smets_emu.emulator.kernel.messages import Inbound
+    from smets_emu.hosting.store import StoreError
+
+    fleet, headend = _fleet(tmp_path)
+    device = fleet.devices[ESME]
+    sent = fleet.deliver(Inbound.parse(_read_firmware(headend, 20)), NOW)
+    assert [o.kind for o in sent] == ["response"] and device.state.counters[2] == 20
+    commits = fleet.store.stats.commits
+    assert fleet.tick(NOW) == [] and fleet.store.stats.commits == commits  # nothing due: nothing written
+    held = device.state
+
+    def failing(*args: object, **kwargs: object) -> list[int]:
+        raise StoreError("disk full")
+
+    fleet.store.commit = failing  # type: ignore[method-assign]
+    with pytest.raises(StoreError):
+        fleet.deliver(_read_firmware(headend, 21), NOW)
+    assert device.state is held  # not stored, so not adopted: the command is forgotten

@@ -1,4 +1,4 @@
-"""SIGKILL at random points, restart, and check state is a committed prefix (benchmarks/kill_restart.py)."""
+"""SIGKILL at random points, restart: every section of the state is a committed prefix (benchmarks/kill_restart.py)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ def test_fifty_kills_leave_committed_prefixes() -> None:
     assert summary["ok"], summary["problems"]
     assert summary["trials"] == 50
     assert summary["anchor_updates_in_script"] > 10
+    assert summary["anchors_and_counters_in_one_command"] > 10  # one command, several sections, one transaction
     assert summary["killed_mid_script"] >= 30
     assert summary["distinct_prefixes"] >= 10
     assert summary["replays_refused"] > 0

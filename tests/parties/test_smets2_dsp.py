@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from smets_emu.emulator.anchors import CellKeyUsage, Role
+from smets_emu.emulator.firmware.slots import FirmwareSlots
 from smets_emu.parties.smets1.dsp import Dsp
 from smets_emu.parties.smets1.request_ids import time_counter
 from smets_emu.parties.smets1.scenario import seed_default_scenario
@@ -139,7 +140,7 @@ def test_update_then_activate_firmware_through_the_hub(rtds_root) -> None:  # ty
     answer = dsp.submit_xml(update.encode(), now=now).decode()
     assert "<sr:ResponseCode>I0</sr:ResponseCode>" in answer, answer
     device = gateway.fleet.device(esme)
-    pending = device.firmware().pending  # type: ignore[attr-defined]
+    pending = FirmwareSlots(device.state).pending
     image = decode_image(base64.b64decode(re.search(r"<sr:FirmwareImage>([^<]+)", update).group(1)))  # type: ignore[union-attr]
     assert pending is not None and pending.image_hash == image.image_hash
 
@@ -151,7 +152,7 @@ def test_update_then_activate_firmware_through_the_hub(rtds_root) -> None:  # ty
     store.put_cpl_entries([CplEntry(entry.manufacturer, entry.model, "ACDCACDC", image.image_hash)])
     answer = dsp.submit_xml(activate.format(counter=fresh_counter(now)).encode(), now=now).decode()
     assert "<sr:ResponseCode>I0</sr:ResponseCode>" in answer, answer
-    assert device.firmware().version == image.version  # type: ignore[attr-defined]
+    assert FirmwareSlots(device.state).version == image.version
 
 
 def test_the_gateway_never_signs_a_counter_above_the_time_based_ceiling(dsp_and_gateway) -> None:  # type: ignore[no-untyped-def]

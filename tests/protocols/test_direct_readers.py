@@ -5,6 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from codec_reference import (
+    decode_asn1_in_declared_order,
+    decode_dlms_with_constructs,
+    decode_gbz_with_constructs,
+    parse_envelope_with_constructs,
+)
 from construct import FocusedSeq, Terminated
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -76,7 +82,7 @@ def _mutations(data: bytes) -> st.SearchStrategy[bytes]:
 @pytest.mark.skipif(not MESSAGES, reason="RTDS corpus not present")
 def test_envelope_reader_matches_constructs_on_rtds() -> None:
     for data in MESSAGES:
-        assert envelope._parse(data) == envelope._parse_with_constructs(data)
+        assert envelope._parse(data) == parse_envelope_with_constructs(data)
 
 
 @pytest.mark.skipif(not MESSAGES, reason="RTDS corpus not present")
@@ -84,13 +90,13 @@ def test_envelope_reader_matches_constructs_on_rtds() -> None:
 @given(index=st.integers(0, 1 << 16), data=st.data())
 def test_envelope_reader_matches_constructs_on_mutations(index: int, data: st.DataObject) -> None:
     wire = data.draw(_mutations(MESSAGES[index % len(MESSAGES)]))
-    assert _outcome(envelope._parse, wire) == _outcome(envelope._parse_with_constructs, wire)
+    assert _outcome(envelope._parse, wire) == _outcome(parse_envelope_with_constructs, wire)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=120))
 def test_envelope_reader_matches_constructs_on_random_bytes(wire: bytes) -> None:
-    assert _outcome(envelope._parse, wire) == _outcome(envelope._parse_with_constructs, wire)
+    assert _outcome(envelope._parse, wire) == _outcome(parse_envelope_with_constructs, wire)
 
 
 @pytest.mark.skipif(not MESSAGES, reason="RTDS corpus not present")
@@ -98,7 +104,7 @@ def test_dlms_reader_matches_constructs_on_rtds() -> None:
     contents = _dlms_contents()
     assert contents
     for content in contents:
-        fast, reference = dlms.decode_dlms(content), dlms._decode_dlms_with_constructs(content)
+        fast, reference = dlms.decode_dlms(content), decode_dlms_with_constructs(content)
         assert fast == reference
         assert fast.to_json() == reference.to_json()
 
@@ -110,7 +116,7 @@ def test_dlms_reader_matches_constructs_on_mutations(index: int, data: st.DataOb
     contents = _DLMS_CONTENTS
     content = data.draw(_mutations(contents[index % len(contents)]))
     fast = _outcome(dlms.decode_dlms, content)
-    reference = _outcome(dlms._decode_dlms_with_constructs, content) if content else "FrameError"
+    reference = _outcome(decode_dlms_with_constructs, content) if content else "FrameError"
     assert fast == reference
     if not isinstance(fast, str):
         assert fast.to_json() == reference.to_json()
@@ -164,7 +170,7 @@ def test_payload_contexts_do_not_change_dlms_agreement() -> None:
         if payload_family(env.content) != "dlms":
             continue
         ctx = payload_context(env.header)
-        assert dlms.decode_dlms(env.content, ctx) == dlms._decode_dlms_with_constructs(env.content, ctx)
+        assert dlms.decode_dlms(env.content, ctx) == decode_dlms_with_constructs(env.content, ctx)
 
 
 def _gbz_cases() -> list[tuple[bytes, int, int]]:
@@ -193,7 +199,7 @@ def _gbz_agree(content: bytes, code: int, cra: int, decrypt: Any = None) -> None
 
     ctx = PayloadContext(code, cra, decrypt)
     fast = _outcome(gbz.decode_gbz, content, ctx)
-    reference = _outcome(gbz._decode_gbz_with_constructs, content, ctx)
+    reference = _outcome(decode_gbz_with_constructs, content, ctx)
     assert fast == reference
     if not isinstance(fast, str):
         assert fast.to_json() == reference.to_json()
@@ -244,7 +250,7 @@ def _asn1_agree(content: bytes, code: int, cra: int) -> None:
     from smets_emu.protocols.payloads.base import PayloadContext
 
     ctx = PayloadContext(code, cra)
-    assert _outcome(asn1.decode_asn1, content, ctx) == _outcome(asn1._decode_asn1_in_declared_order, content, ctx)
+    assert _outcome(asn1.decode_asn1, content, ctx) == _outcome(decode_asn1_in_declared_order, content, ctx)
 
 
 @pytest.mark.skipif(not MESSAGES, reason="RTDS corpus not present")

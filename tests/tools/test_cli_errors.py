@@ -15,7 +15,7 @@ from smets_emu.tools.cli import main
 from smets_emu.tools.corpus import corpus_messages
 
 CLI = [sys.executable, "-m", "smets_emu.tools.cli"]
-COMMANDS = "decode, encode, corpus, hw, duis, firmware, rtds-replay, replay, run, send"
+COMMANDS = "decode, encode, corpus, use-cases, hw, duis, firmware, rtds-replay, replay, run, send"
 
 
 def _run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -1,10 +1,11 @@
 """The DLMS side of a device: every DLMS use case runs through the COSEM engine (GBCS 5.11).
 
-:class:`CosemDevice` is mixed into the ESME and CHF models. Its :meth:`execute_dlms` runs the
+:class:`CosemUseCases` is a component of the ESME and CHF models (each registers its own set of
+DLMS message codes on a subclass). Its :meth:`~CosemUseCases.execute_dlms` runs the
 access-request of any DLMS command against the device's object model, protects Data
 protection results for the requester (GBCS 3.6), raises the CHF whitelist alert when the
-device log changed (CS14, 0x0018) and keeps future-dated activations that :meth:`due` applies
-with the 0x00CC alert (GBCS 5.9 of the digest).
+device log changed (CS14, 0x0018) and keeps future-dated activations that
+:meth:`~CosemUseCases.due` applies with the 0x00CC alert (GBCS 5.9 of the digest).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from smets_emu.emulator.component import Component
 from smets_emu.emulator.cosem.engine import due_activations, execute
 from smets_emu.emulator.cosem.methods import PAN_ID_KEY, ExecContext, ProtectionContext
 from smets_emu.emulator.cosem.model import CosemModel, now_dlms
@@ -23,15 +25,14 @@ from smets_emu.emulator.device import (
     AlertSpec,
     CommandContext,
     CommandRejected,
-    Device,
     HandlerResult,
+    Outbound,
     Outcome,
 )
 from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import SmetsError
-from smets_emu.protocols import crypto
-from smets_emu.protocols.message_codes import lookup
-from smets_emu.protocols.payloads.dlms import DLMS_MESSAGE_CODES, AccessRequest, DataNotification, InvokeIdAndPriority
+from smets_emu.protocols import crypto, usecases
+from smets_emu.protocols.payloads.dlms import AccessRequest, DataNotification, InvokeIdAndPriority
 from smets_emu.protocols.payloads.dlms_data import ArrayData, DataTag, IntegerData, OctetStringData, StructureData
 
 log = logging.getLogger(__name__)
@@ -42,31 +43,16 @@ FUTURE_DATED_FAILURE = 0x8F67
 WHITELIST_ALERT = 0x0018
 WHITELIST_CHANGED = 0x8F12
 
-_DEVICE_ALERT_CODES = frozenset({0x00CC, 0x00CE, 0x00F0, 0x0120, 0x1000, 0x1001})
-
-CHF_DLMS_CODES: frozenset[int] = frozenset(
-    code for code in DLMS_MESSAGE_CODES
-    if (info := lookup(code)) is not None and info.use_case.startswith(("CCS", "DBCH"))
-    and not info.category.startswith("SME.A")
-) | frozenset({0x0059, 0x0092, 0x0093, 0x0094, 0x00FA})
-"""DLMS commands a CHF answers: CCS01-CCS07, DBCH01-DBCH05, ECS26i/n, ECS35c/d and ECS52."""
+CHF_DLMS_CODES: frozenset[int] = usecases.accepted_codes("CHF") & usecases.codes(family="dlms")
+"""DLMS commands a CHF answers (the use-case table): CCS01-CCS07, DBCH01-DBCH05, ECS26i/n, ECS35c/d and ECS52."""
 
 
-def _is_command(code: int) -> bool:
-    info = lookup(code)
-    if code in _DEVICE_ALERT_CODES or info is None:
-        return False
-    return not info.category.startswith("SME.A")
-
-
-ESME_DLMS_CODES: frozenset[int] = frozenset(
-    code for code in DLMS_MESSAGE_CODES if _is_command(code) and (code not in CHF_DLMS_CODES or code == 0x0059)
-)
+ESME_DLMS_CODES: frozenset[int] = usecases.accepted_codes("ESME") & usecases.codes(family="dlms")
 """DLMS commands an ESME answers: every ECS use case, CS01a and ECS52."""
 
 
-class CosemDevice:
-    """Mixin for DLMS devices: the generic access-request handler and future-dated activations."""
+class CosemUseCases(Component):
+    """DLMS devices' component: the generic access-request execution and future-dated activations."""
 
     def execute_dlms(self, ctx: CommandContext) -> HandlerResult:
         """Run the command's access-request against the object model and answer with its access-response."""
@@ -90,7 +76,7 @@ class CosemDevice:
 
     def _protection_context(self, ctx: CommandContext) -> ProtectionContext:
         """Transaction data and the encryptor for protected attributes (GBCS 3.6: KDF mode 04)."""
-        device: Device = ctx.device
+        device = self.device
         oi = ctx.header.other_information
         requester = oi.supplementary_remote_party_id or ctx.header.originator
         counter = (oi.supplementary_originator_counter if oi.supplementary_originator_counter is not None
@@ -112,8 +98,7 @@ class CosemDevice:
             log.info("device %s: no key to protect data for %s: %s", device.eui.hex(), requester.hex(), exc)
         return ProtectionContext(counter=counter, originator=device.eui, recipient=requester, encrypt=encrypt)
 
-    @staticmethod
-    def _requester_key(ctx: CommandContext, requester: bytes) -> ec.EllipticCurvePublicKey | None:
+    def _requester_key(self, ctx: CommandContext, requester: bytes) -> ec.EllipticCurvePublicKey | None:
         certificate = ctx.header.other_information.certificate
         if certificate:
             try:
@@ -122,8 +107,8 @@ class CosemDevice:
                 key = None
             if isinstance(key, ec.EllipticCurvePublicKey):
                 return key
-        cell = ctx.device.party_ka_cell(ctx.state, requester)
-        return None if cell is None else ctx.device.cell_public_key(cell)
+        cell = self.device.party_ka_cell(ctx.state, requester)
+        return None if cell is None else self.device.cell_public_key(cell)
 
     # -- alerts ----------------------------------------------------------------------------
 
@@ -151,12 +136,16 @@ class CosemDevice:
         """The 0x00CC alert for an activation: message code, command counter, attribute descriptor (GBCS 5.9)."""
         from smets_emu.protocols.payloads.dlms import ObisCode
 
+        def number(key: str) -> int:
+            value = entry.get(key, 0)
+            return int(value) if isinstance(value, (int, str)) else 0
+
         target = (
-            int(entry.get("message_code", 0)).to_bytes(2, "big")  # type: ignore[call-overload]
-            + int(entry.get("originator_counter", 0)).to_bytes(8, "big")  # type: ignore[call-overload]
-            + int(entry.get("class_id", 0)).to_bytes(2, "big")  # type: ignore[call-overload]
+            number("message_code").to_bytes(2, "big")
+            + number("originator_counter").to_bytes(8, "big")
+            + number("class_id").to_bytes(2, "big")
             + ObisCode.parse(str(entry.get("obis"))).to_bytes()
-            + int(entry.get("attribute_id", 0)).to_bytes(1, "big")  # type: ignore[call-overload]
+            + number("attribute_id").to_bytes(1, "big")
         )
         body = StructureData((
             IntegerData(DataTag.LONG_UNSIGNED, FUTURE_DATED_SUCCESS if applied else FUTURE_DATED_FAILURE),
@@ -165,21 +154,18 @@ class CosemDevice:
         ))
         return AlertSpec(FUTURE_DATED_ALERT, DataNotification(InvokeIdAndPriority(0), body), critical=True)
 
-    def due(self, now: dt.datetime) -> Outcome:
-        """Apply due future-dated activations, one signed 0x00CC alert per activated item."""
-        device: Device = self  # type: ignore[assignment]
-        base: Outcome = super().due(now)  # type: ignore[misc]
-        state = base.state.clone()
-        model = CosemModel(state)
+    def due(self, state: DeviceState, now: dt.datetime) -> Outcome | None:
+        """Apply due future-dated activations on a copy of *state*, one signed 0x00CC alert per activated item."""
+        work = state.clone()
+        model = CosemModel(work)
         done = due_activations(model, now)
         if not done:
-            return base
-        outbound = list(base.outbound)
+            return None
+        outbound: list[Outbound] = []
         for entry, applied in done:
             alert = self.future_dated_alert(entry, applied, model.device_time(now))
             try:
-                outbound.append(device.build_alert(state, alert, now))
+                outbound.append(self.device.build_alert(work, alert, now))
             except SmetsError as exc:
-                log.warning("device %s cannot raise 0x00CC: %s", device.eui.hex(), exc)
-        device.state = state
-        return Outcome(state, outbound, accepted=True, reason="future-dated activation")
+                log.warning("device %s cannot raise 0x00CC: %s", self.device.eui.hex(), exc)
+        return Outcome(work, outbound, accepted=True, reason="future-dated activation")

@@ -14,13 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from smets_emu.emulator import device_log
 from smets_emu.emulator.cosem.model import CosemModel, decode_obis, now_dlms, parse_date_time
 from smets_emu.errors import SmetsError
 from smets_emu.protocols.payloads.dlms import ActionResult, DataAccessResult
 from smets_emu.protocols.payloads.dlms_data import (
     ArrayData,
-    BitStringData,
     BooleanData,
     DataTag,
     DlmsData,
@@ -101,7 +99,8 @@ def reader(class_id: int, attribute_id: int) -> Callable[[ReaderFn], ReaderFn]:
 OK = int(ActionResult.SUCCESS)
 
 
-def _int(value: DlmsData) -> int | None:
+def integer_of(value: DlmsData) -> int | None:
+    """The value of a DLMS integer, else None."""
     return value.value if isinstance(value, IntegerData) else None
 
 
@@ -166,7 +165,7 @@ def _clock_preset(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) ->
     if not (isinstance(parameter, StructureData) and len(parameter.items) == 3
             and all(isinstance(i, OctetStringData) and len(i.value) == 12 for i in parameter.items)):
         return int(ActionResult.TYPE_UNMATCHED), None
-    obj["preset"] = [i.value.hex() for i in parameter.items]  # type: ignore[attr-defined]
+    obj["preset"] = [i.value.hex() for i in parameter.items if isinstance(i, OctetStringData)]
     return OK, None
 
 
@@ -197,7 +196,7 @@ def _clock_adjust_to_preset(ctx: ExecContext, obj: dict[str, Any], parameter: Dl
 
 @method(9, 1)
 def _script_execute(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int, DlmsData | None]:
-    script = _int(parameter)
+    script = integer_of(parameter)
     if script is None:
         return int(ActionResult.TYPE_UNMATCHED), None
     if obj["obis"] == "0-0:10.0.106.255" and script in LOAD_SWITCH_SCRIPTS:
@@ -231,15 +230,15 @@ def _get_protected_attributes(ctx: ExecContext, obj: dict[str, Any], parameter: 
     for entry in parameter.items[0].items:
         if not (isinstance(entry, StructureData) and len(entry.items) >= 3):
             return int(ActionResult.TYPE_UNMATCHED), None
-        class_id = _int(entry.items[0])
+        class_id = integer_of(entry.items[0])
         obis = decode_obis(entry.items[1])
-        attribute_id = _int(entry.items[2])
+        attribute_id = integer_of(entry.items[2])
         if class_id is None or obis is None or attribute_id is None:
             return int(ActionResult.TYPE_UNMATCHED), None
         selector: int | None = None
         selection: DlmsData | None = None
         if len(entry.items) >= 5 and isinstance(entry.items[4], StructureData) and len(entry.items[4].items) == 2:
-            selector = _int(entry.items[4].items[0]) or None
+            selector = integer_of(entry.items[4].items[0]) or None
             selection = entry.items[4].items[1] if selector else None
         result, value = read_attribute(ctx, class_id, obis, attribute_id, selector, selection)
         if result != int(DataAccessResult.SUCCESS) or value is None:
@@ -264,114 +263,6 @@ def protection_parameters(p: ProtectionContext) -> DlmsData:
         StructureData((IntegerData(DataTag.ENUM, 2), StructureData((OctetStringData(b"\x02"), OctetStringData(b""))))),
     ))
     return ArrayData((StructureData((IntegerData(DataTag.ENUM, 2), options)),))
-
-
-# --------------------------------------------------------------------------- ZigBee network control (104)
-
-
-@method(ZIGBEE_NETWORK_CONTROL, 1)
-def _register_device(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int, DlmsData | None]:
-    """register_device(EUI, device type, install code key, ...): add to the CHF device log (CCS01)."""
-    if not (isinstance(parameter, StructureData) and parameter.items
-            and isinstance(parameter.items[0], OctetStringData) and len(parameter.items[0].value) == 8):
-        return int(ActionResult.TYPE_UNMATCHED), None
-    eui = parameter.items[0].value
-    device_type = (_int(parameter.items[1]) if len(parameter.items) > 1 else None) or 0
-    key = parameter.items[2].value if len(parameter.items) > 2 and isinstance(parameter.items[2],
-                                                                               OctetStringData) else b""
-    if device_log.check_entry(ctx.state, eui, device_type) != device_log.JoinResponse.SUCCESS:
-        return int(ActionResult.OTHER_REASON), None
-    if device_log.find_entry(ctx.state, eui) is not None:
-        # already on the log: the key parameter is discarded unprocessed, the link key kept, and the method
-        # succeeds (GBCS CCS01)
-        return OK, None
-    device_log.record_entry(ctx.state, eui, device_type, ctx.now)
-    entry = device_log.find_entry(ctx.state, eui)
-    if entry is not None:
-        entry["link_key"] = key.hex().upper()
-    ctx.device_log_changed = True
-    return OK, None
-
-
-@method(ZIGBEE_NETWORK_CONTROL, 2)
-def _unregister_device(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int,
-                                                                                           DlmsData | None]:
-    """unregister_device(EUI): remove from the CHF device log (CCS02)."""
-    if not (isinstance(parameter, OctetStringData) and len(parameter.value) == 8):
-        return int(ActionResult.TYPE_UNMATCHED), None
-    entry = device_log.find_entry(ctx.state, parameter.value)
-    if entry is not None:
-        device_log.remove_entry(ctx.state, parameter.value)
-        ctx.state.historic_log.append({**entry, "removed": ctx.now.isoformat()})
-        del ctx.state.historic_log[:-100]
-        ctx.device_log_changed = True
-    return OK, None
-
-
-@method(ZIGBEE_NETWORK_CONTROL, 5)
-def _restore_device_log(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int,
-                                                                                            DlmsData | None]:
-    """Restore the device log from (PAN id, [(EUI, link key)]) (CCS03)."""
-    if not (isinstance(parameter, StructureData) and len(parameter.items) == 2
-            and isinstance(parameter.items[1], ArrayData)):
-        return int(ActionResult.TYPE_UNMATCHED), None
-    restored: list[dict[str, Any]] = []
-    for item in parameter.items[1].items:
-        if not (isinstance(item, StructureData) and len(item.items) == 2
-                and isinstance(item.items[0], OctetStringData) and len(item.items[0].value) == 8
-                and isinstance(item.items[1], OctetStringData)):
-            return int(ActionResult.TYPE_UNMATCHED), None
-        old = device_log.find_entry(ctx.state, item.items[0].value) or {}
-        restored.append({"eui": item.items[0].value.hex().upper(), "device_type": int(old.get("device_type", 0)),
-                         "join_method": None, "joined": ctx.now.isoformat(),
-                         "link_key": item.items[1].value.hex().upper()})
-    ctx.state.device_log[:] = restored
-    if isinstance(parameter.items[0], OctetStringData) and len(parameter.items[0].value) == 8:
-        ctx.state.objects[PAN_ID_KEY] = parameter.items[0].value.hex().upper()
-    ctx.device_log_changed = True
-    return OK, None
-
-
-@method(ZIGBEE_NETWORK_CONTROL, 4)
-def _backup_device_log(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int,
-                                                                                           DlmsData | None]:
-    """Backup: (time, extended PAN id, [(EUI, link key)]) of the device log or the historic log (CCS07)."""
-    entries = ctx.state.device_log if obj["obis"] == DEVICE_LOG_OBIS else ctx.state.historic_log
-    items = tuple(
-        StructureData((OctetStringData(bytes.fromhex(e["eui"])),
-                       OctetStringData(bytes.fromhex(e.get("link_key") or ""))))
-        for e in entries
-    )
-    return OK, StructureData((now_dlms(ctx.model.device_time(ctx.now)), OctetStringData(extended_pan_id(ctx)),
-                              ArrayData(items)))
-
-
-def extended_pan_id(ctx: ExecContext) -> bytes:
-    """The HAN's extended PAN id: as restored by CCS03, else the CHF's own EUI."""
-    value = ctx.state.objects.get(PAN_ID_KEY)
-    return bytes.fromhex(value) if isinstance(value, str) else bytes(ctx.state.eui)
-
-
-@reader(ZIGBEE_NETWORK_CONTROL, 4)
-def _active_devices(ctx: ExecContext, obj: dict[str, Any]) -> DlmsData | None:
-    """Active devices of the HAN: the CHF device log (or the historic log for instance 1) (CCS04-CCS07)."""
-    entries = ctx.state.device_log if obj["obis"] == DEVICE_LOG_OBIS else ctx.state.historic_log
-    out = []
-    for entry in entries:
-        try:
-            when = dt.datetime.fromisoformat(entry.get("joined") or ctx.now.isoformat())
-        except ValueError:
-            when = ctx.now
-        out.append(StructureData((
-            OctetStringData(bytes.fromhex(entry["eui"])),
-            BitStringData(8, b"\x00"),
-            IntegerData(DataTag.INTEGER, 0), IntegerData(DataTag.INTEGER, 0), IntegerData(DataTag.INTEGER, 0),
-            IntegerData(DataTag.UNSIGNED, 0), IntegerData(DataTag.UNSIGNED, 0), IntegerData(DataTag.UNSIGNED, 0),
-            now_dlms(when),
-            IntegerData(DataTag.UNSIGNED, 0), IntegerData(DataTag.UNSIGNED, 0), IntegerData(DataTag.UNSIGNED, 0),
-            IntegerData(DataTag.UNSIGNED, 0), IntegerData(DataTag.UNSIGNED, 0),
-        )))
-    return ArrayData(tuple(out))
 
 
 # --------------------------------------------------------------------------- Credit, Charge, Token gateway
@@ -401,7 +292,7 @@ def _charge_set_total(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData
 
 def _adjust(obj: dict[str, Any], attribute_id: int, parameter: DlmsData, *, add: bool) -> tuple[int,
                                                                                                 DlmsData | None]:
-    amount = _int(parameter)
+    amount = integer_of(parameter)
     if amount is None:
         return int(ActionResult.TYPE_UNMATCHED), None
     current = CosemModel.stored_value(obj, attribute_id)
@@ -429,12 +320,16 @@ def _token_enter(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> 
     return OK, None
 
 
+from smets_emu.emulator.cosem import network_control  # noqa: E402  (registers class 104, which uses the above)
+
 __all__ = [
     "METHODS",
     "READERS",
     "ExecContext",
     "ProtectionContext",
+    "integer_of",
     "method",
+    "network_control",
     "protection_parameters",
     "reader",
 ]

@@ -298,10 +298,10 @@ def selection_bounds(selector: int | None, parameters: DlmsData | None) -> tuple
         items = items[1:3]
     if len(items) < 2:
         return None
-    bounds = [_bound(v) for v in items[:2]]
-    if any(b is False for b in bounds):
+    start, end = _bound(items[0]), _bound(items[1])
+    if start is False or end is False:
         return None
-    return (bounds[0] or None, bounds[1] or None)  # type: ignore[return-value]
+    return (start if isinstance(start, dt.datetime) else None, end if isinstance(end, dt.datetime) else None)
 
 
 def _bound(value: DlmsData) -> dt.datetime | None | bool:

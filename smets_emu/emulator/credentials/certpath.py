@@ -1,4 +1,4 @@
-"""Certificate checks a device runs before it trusts a new credential (GBCS 12, 13.3.5.x).
+"""Certificate checks a device runs before it trusts a new credential (GBCS 12, 13.3.5).
 
 Certification path validation of a replacement Remote Party certificate against the
 issuing CA certificates carried in the command and the device's root trust anchor cell,
@@ -28,13 +28,14 @@ from smets_emu.protocols.certificates import (
     subject_key_identifier,
     verify_certificate_signature,
 )
+from smets_emu.protocols.payloads.asn1_models import StatusCode, UpdateDeviceCertificateCode
 
-SUCCESS = 0
-BAD_CERTIFICATE = 5
-NO_TRUST_ANCHOR = 10
-TRUST_ANCHOR_NOT_FOUND = 25
-OTHER = 127
-"""StatusCode values of the CS02a/CS02b responses (digest 5.1)."""
+SUCCESS = StatusCode.SUCCESS
+BAD_CERTIFICATE = StatusCode.BAD_CERTIFICATE
+NO_TRUST_ANCHOR = StatusCode.NO_TRUST_ANCHOR
+TRUST_ANCHOR_NOT_FOUND = StatusCode.TRUST_ANCHOR_NOT_FOUND
+OTHER = StatusCode.OTHER
+"""StatusCode values of the CS02a/CS02b responses (GBCS 13.3.5)."""
 
 _USAGE_NAMES = {
     CellKeyUsage.DIGITAL_SIGNATURE: "digitalSignature",
@@ -101,7 +102,7 @@ def check_replacement(
     recovery_key: ec.EllipticCurvePublicKey | None = None,
     root_authorised: bool = False,
 ) -> CheckResult:
-    """Check a replacement certificate for *target* (GBCS 13.3.5.x certification path validation).
+    """Check a replacement certificate for *target* (GBCS 12, 13.3.5 certification path validation).
 
     *at* is the time for the validity checks (None when applyTimeBasedCPVChecks is disapply).
     A new root is accepted only when *root_authorised* (a command signed by the recovery key)
@@ -170,12 +171,12 @@ def _check_root(
 
 # --- device certificates (CS02c, CS02d) ---------------------------------------------------------------------
 
-CS02D_SUCCESS = 0
-CS02D_INVALID_CERTIFICATE = 1
-CS02D_WRONG_DEVICE_IDENTITY = 2
-CS02D_INVALID_KEY_USAGE = 3
-CS02D_NO_KEY_PAIR = 4
-CS02D_WRONG_PUBLIC_KEY = 5
+CS02D_SUCCESS = UpdateDeviceCertificateCode.SUCCESS
+CS02D_INVALID_CERTIFICATE = UpdateDeviceCertificateCode.INVALID_CERTIFICATE
+CS02D_WRONG_DEVICE_IDENTITY = UpdateDeviceCertificateCode.WRONG_DEVICE_IDENTITY
+CS02D_INVALID_KEY_USAGE = UpdateDeviceCertificateCode.INVALID_KEY_USAGE
+CS02D_NO_KEY_PAIR = UpdateDeviceCertificateCode.NO_CORRESPONDING_KEY_PAIR_GENERATED
+CS02D_WRONG_PUBLIC_KEY = UpdateDeviceCertificateCode.WRONG_PUBLIC_KEY
 
 
 def device_certificate_usage(cert: x509.Certificate) -> str | None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import ClassVar
 
-from smets_emu.emulator.cosem import CHF_DLMS_CODES, CosemDevice
+from smets_emu.emulator.component import Component
+from smets_emu.emulator.cosem import CHF_DLMS_CODES, CosemUseCases
 from smets_emu.emulator.device import AlertSpec, CommandContext, Device, HandlerResult, Outcome, handles
 from smets_emu.emulator.device_log import DeviceLogUseCases
-from smets_emu.emulator.firmware.use_cases import FirmwareDistributor
+from smets_emu.emulator.firmware.distribution import FirmwareDistributor, HubFirmware
 from smets_emu.emulator.security_credentials import SecurityCredentials
 from smets_emu.protocols.payloads.dlms import AccessRequest, AccessResponse, DataNotification, InvokeIdAndPriority
 from smets_emu.protocols.payloads.dlms_data import (
@@ -26,15 +27,8 @@ SUB_GHZ_CONFIGURATION_CHANGED = 0x8F2A
 SUB_GHZ_CONFIGURATION_CHANGED_ALERT = 0x0113  # DBCH09
 
 
-class CommsHubFunction(FirmwareDistributor, CosemDevice, SecurityCredentials, DeviceLogUseCases, Device):
-    """Communications Hub Function (CHF): answers GBCS commands from its state.
-
-    Its DLMS side (CCS01-CCS07, DBCH01-DBCH05, ECS26i/n, ECS35c/d, ECS52) runs through the
-    COSEM engine over the CHF profile; changes of the device log raise CS14 (0x0018).
-    """
-
-    device_type: ClassVar[str] = "CHF"
-    payload_family: ClassVar[str] = "dlms"
+class ChfCosem(CosemUseCases):
+    """The CHF's DLMS use cases: CCS01-CCS07, DBCH01-DBCH05, ECS26i/n, ECS35c/d and ECS52 (GBCS 5.11)."""
 
     @handles(*sorted(CHF_DLMS_CODES))
     def dlms_command(self, ctx: CommandContext) -> HandlerResult:
@@ -61,6 +55,22 @@ class CommsHubFunction(FirmwareDistributor, CosemDevice, SecurityCredentials, De
                     notification = DataNotification(InvokeIdAndPriority(0), body)
                     result.alerts.append(AlertSpec(SUB_GHZ_CONFIGURATION_CHANGED_ALERT, notification, False))
         return result
+
+
+class CommsHubFunction(Device):
+    """Communications Hub Function (CHF): answers GBCS commands from its state.
+
+    Its DLMS side (CCS01-CCS07, DBCH01-DBCH05, ECS26i/n, ECS35c/d, ECS52) runs through the
+    COSEM engine over the CHF profile; changes of the device log raise CS14 (0x0018). It
+    receives its own images (signed by the WAN provider) and distributes images to its HAN
+    devices (digest 5.7, 7.3).
+    """
+
+    device_type: ClassVar[str] = "CHF"
+    payload_family: ClassVar[str] = "dlms"
+    component_types: ClassVar[tuple[type[Component], ...]] = (
+        SecurityCredentials, DeviceLogUseCases, ChfCosem, HubFirmware, FirmwareDistributor,
+    )
 
     # -- sub-GHz events (DBCH06-DBCH11): MACed alerts to the ACB -----------------------------------
 

@@ -6,7 +6,8 @@ import datetime as dt
 from typing import ClassVar
 
 from smets_emu.emulator.anchors import CellKeyUsage, Role
-from smets_emu.emulator.cosem import ESME_DLMS_CODES, CosemDevice
+from smets_emu.emulator.component import Component
+from smets_emu.emulator.cosem import ESME_DLMS_CODES, CosemUseCases
 from smets_emu.emulator.device import AlertSpec, CommandContext, Device, HandlerResult, Outcome, handles
 from smets_emu.emulator.device_log import DeviceLogUseCases
 from smets_emu.emulator.firmware.use_cases import FirmwareUseCases
@@ -22,14 +23,28 @@ COMMAND_NOT_SUPPORTED = 0x8F85
 COMMAND_NOT_SUPPORTED_ALERT = 0x0120  # ECS100
 
 
-class ElectricityMeter(FirmwareUseCases, CosemDevice, SecurityCredentials, DeviceLogUseCases, Device):
+class EsmeCosem(CosemUseCases):
+    """The ESME's DLMS use cases: every ECS use case, CS01a and ECS52 (GBCS 5.11)."""
+
+    @handles(*sorted(ESME_DLMS_CODES))
+    def dlms_command(self, ctx: CommandContext) -> HandlerResult:
+        """Any DLMS command: execute its access-request against the ESME object model."""
+        return self.execute_dlms(ctx)
+
+
+class ElectricityMeter(Device):
     """Electricity Smart Metering Equipment (ESME): answers GBCS commands from its state.
 
-    Every DLMS use case (ECS*, CS01a) runs through the COSEM engine over the ESME profile.
+    Every DLMS use case (ECS*, CS01a) runs through the COSEM engine over the ESME profile;
+    firmware receipt and CS06 through :class:`FirmwareUseCases`. The event methods below return
+    an :class:`Outcome` on a copy of the committed state; the caller adopts it.
     """
 
     device_type: ClassVar[str] = "ESME"
     payload_family: ClassVar[str] = "dlms"
+    component_types: ClassVar[tuple[type[Component], ...]] = (
+        SecurityCredentials, DeviceLogUseCases, EsmeCosem, FirmwareUseCases,
+    )
 
     def meter_integrity_warning(self, code: int, now: dt.datetime) -> Outcome:
         """Raise the Meter Integrity Issue Warning alert (0x81A0) in its DLMS form (message code 0x00F0)."""
@@ -41,9 +56,7 @@ class ElectricityMeter(FirmwareUseCases, CosemDevice, SecurityCredentials, Devic
         work = self.state.clone()
         work.log_security_event(METER_INTEGRITY_ISSUE, now.isoformat(), f"meter integrity issue {code}")
         alert = AlertSpec(METER_INTEGRITY_WARNING_DLMS, DataNotification(InvokeIdAndPriority(0), body), False)
-        outbound = [self.build_alert(work, alert, now)]
-        self.state = work
-        return Outcome(work, outbound, accepted=True)
+        return Outcome(work, [self.build_alert(work, alert, now)], accepted=True)
 
     def unsupported_command_alert(self, header: GroupingHeader, now: dt.datetime) -> AlertSpec | None:
         """ECS100 (0x0120, 0x8F85, GBCS 7.2.9.1): the command's message code and originator counter, signed,
@@ -92,8 +105,3 @@ class ElectricityMeter(FirmwareUseCases, CosemDevice, SecurityCredentials, Devic
         )
         recipient = operator.subject_id if operator is not None else None
         return self.event_alert(0x0067, 0x8F36, items, now, critical=True, recipient=recipient)
-
-    @handles(*sorted(ESME_DLMS_CODES))
-    def dlms_command(self, ctx: CommandContext) -> HandlerResult:
-        """Any DLMS command: execute its access-request (GBCS 5.11)."""
-        return self.execute_dlms(ctx)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
+from smets_emu.emulator.component import Component
 from smets_emu.emulator.device import AlertSpec, CommandContext, Device, HandlerResult, Outcome, handles
 from smets_emu.emulator.device_log import DeviceLogUseCases, has_fault
 from smets_emu.emulator.security_credentials import SecurityCredentials
@@ -33,10 +34,8 @@ def _asn1(schema: str, code: int, cra: int, value: Any) -> Asn1Payload:
                                   "value": value})
 
 
-class Type1Device(SecurityCredentials, DeviceLogUseCases, Device):
-    """Common behaviour of the PPMID and the HCALCS."""
-
-    payload_family: ClassVar[str] = "gbz"
+class Type1Firmware(Component):
+    """A Type 1 device's firmware: CS08 read and the CS09 activation alert (GBCS 13.3.x)."""
 
     @handles(READ_FIRMWARE_VERSION)
     def read_firmware_version(self, ctx: CommandContext) -> HandlerResult:
@@ -48,9 +47,10 @@ class Type1Device(SecurityCredentials, DeviceLogUseCases, Device):
         }
         return HandlerResult(_asn1("CS08Response", READ_FIRMWARE_VERSION, 2, value))
 
-    def activate_firmware(self, version: str, now: dt.datetime, *, success: bool = True) -> Outcome:
-        """Switch to *version* (a hex string) and raise CS09 to the responsible supplier (critical, signed)."""
-        work = self.state.clone()
+    def activate_firmware(self, state: DeviceState, version: str, now: dt.datetime, *,
+                          success: bool = True) -> Outcome:
+        """Switch a copy of *state* to *version* (hex) and raise CS09 to the responsible supplier (signed)."""
+        work = state.clone()
         if success:
             work.firmware["version"] = version.upper()
         value = {
@@ -60,9 +60,14 @@ class Type1Device(SecurityCredentials, DeviceLogUseCases, Device):
             "activateImage": "success(0)" if success else "failure(1)",
         }
         alert = AlertSpec(FIRMWARE_ACTIVATION_ALERT, _asn1("CS09Alert", FIRMWARE_ACTIVATION_ALERT, 3, value), True)
-        outbound = [self.build_alert(work, alert, now)]
-        self.state = work
-        return Outcome(work, outbound, accepted=True)
+        return Outcome(work, [self.device.build_alert(work, alert, now)], accepted=True)
+
+
+class Type1Device(Device):
+    """Common behaviour of the PPMID and the HCALCS."""
+
+    payload_family: ClassVar[str] = "gbz"
+    component_types: ClassVar[tuple[type[Component], ...]] = (SecurityCredentials, DeviceLogUseCases, Type1Firmware)
 
 
 class PrepaymentInterfaceDevice(Type1Device):

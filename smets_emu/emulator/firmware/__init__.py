@@ -1,5 +1,13 @@
-"""Firmware on the emulated devices: slots, HAN distribution, receipt alerts and activation (digest 7)."""
+"""Firmware on the emulated devices: slots, image receipt, activation and CHF distribution (digest 5.6, 5.7, 7)."""
 
+from smets_emu.emulator.firmware.codes import (
+    ActivationCode,
+    ImageCheck,
+    TransferCode,
+    file_reference,
+    payload_of,
+)
+from smets_emu.emulator.firmware.distribution import FirmwareDistributor, HubFirmware, transfers
 from smets_emu.emulator.firmware.slots import (
     DeviceIdentity,
     FirmwareSlot,
@@ -8,14 +16,7 @@ from smets_emu.emulator.firmware.slots import (
     MemoryImageStore,
     held_image_slot,
 )
-from smets_emu.emulator.firmware.use_cases import (
-    ActivationCode,
-    FirmwareDistributor,
-    FirmwareUseCases,
-    ImageCheck,
-    TransferCode,
-    file_reference,
-)
+from smets_emu.emulator.firmware.use_cases import FirmwareUseCases
 
 __all__ = [
     "ActivationCode",
@@ -24,10 +25,13 @@ __all__ = [
     "FirmwareSlot",
     "FirmwareSlots",
     "FirmwareUseCases",
+    "HubFirmware",
     "ImageCheck",
     "ImageStore",
     "MemoryImageStore",
     "TransferCode",
     "file_reference",
+    "payload_of",
+    "transfers",
     "held_image_slot",
 ]

@@ -23,7 +23,7 @@ from smets_emu.emulator.zcl.engine import execute, run_due
 from smets_emu.emulator.zcl.model import ZclModel
 from smets_emu.emulator.zcl.profiles import apply_profile
 from smets_emu.errors import KeyMaterialError, SmetsError
-from smets_emu.protocols import certificates, crypto
+from smets_emu.protocols import certificates, crypto, usecases
 from smets_emu.protocols.envelope import GroupingHeader
 from smets_emu.protocols.payloads.gbz import AlertBody, GbzAlert, GbzAlertCode, GbzPayload
 from smets_emu.protocols.timestamps import datetime_to_gbz_seconds
@@ -32,8 +32,7 @@ FUTURE_DATED_ALERT = 0x00CD
 METER_INTEGRITY_ALERT = 0x00F2
 ALERT_INTEGRITY_FAILURE = 0x8F1E
 
-RESPONSE_DATE_TIME_CODES = frozenset({0x006B, 0x006C, 0x006D, 0x006F, 0x00A3, 0x0074, 0x0075, 0x00B6, 0x00B8,
-                                      0x0097, 0x012A})
+RESPONSE_DATE_TIME_CODES = frozenset(c for c in usecases.codes(family="gbz") if usecases.response_date_time(c))
 """Use cases whose response header carries the device's date-time (future-datable and reading use cases)."""
 
 UTRN_HISTORY = 50

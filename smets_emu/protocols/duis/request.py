@@ -21,6 +21,7 @@ from datetime import datetime
 
 from smets_emu.errors import DuisError, ValidationError
 from smets_emu.protocols.duis.xml import SR_NAMESPACE, local_name, parse_xml, sr
+from smets_emu.protocols.roles import Role
 
 EUI_PATTERN = re.compile(r"^[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){7}$")
 MAX_COUNTER = 2**64 - 1
@@ -42,25 +43,30 @@ def format_eui(eui: bytes) -> str:
 
 
 class RemotePartyRole(enum.Enum):
-    """DUIS ``RemotePartyRole`` values with their GBCS remote party role codes (GBCS 12)."""
+    """DUIS ``RemotePartyRole`` spellings of the GBCS remote party roles (:class:`~smets_emu.protocols.roles.Role`)."""
 
-    RECOVERY = ("Recovery", 1)
-    SUPPLIER = ("Supplier", 2)
-    NETWORK_OPERATOR = ("NetworkOperator", 3)
-    ACCESS_CONTROL_BROKER = ("AccessControlBroker", 4)
-    TRANSITIONAL_COS = ("TransitionalCoS", 5)
-    WAN_PROVIDER = ("WANProvider", 6)
-    LOAD_CONTROLLER = ("LoadController", 8)
+    RECOVERY = ("Recovery", Role.RECOVERY)
+    SUPPLIER = ("Supplier", Role.SUPPLIER)
+    NETWORK_OPERATOR = ("NetworkOperator", Role.NETWORK_OPERATOR)
+    ACCESS_CONTROL_BROKER = ("AccessControlBroker", Role.ACCESS_CONTROL_BROKER)
+    TRANSITIONAL_COS = ("TransitionalCoS", Role.TRANSITIONAL_COS)
+    WAN_PROVIDER = ("WANProvider", Role.WAN_PROVIDER)
+    LOAD_CONTROLLER = ("LoadController", Role.LOAD_CONTROLLER)
 
     @property
     def duis_name(self) -> str:
         """The value as written in DUIS XML."""
-        return self.value[0]
+        return str(self.value[0])
+
+    @property
+    def role(self) -> Role:
+        """The GBCS remote party role this DUIS value names."""
+        return Role(self.value[1])
 
     @property
     def gbcs_code(self) -> int:
         """The role code in the certificate subject OU (GBCS 12)."""
-        return self.value[1]
+        return int(self.value[1])
 
     @classmethod
     def from_duis(cls, text: str) -> RemotePartyRole:

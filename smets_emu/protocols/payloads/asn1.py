@@ -15,7 +15,7 @@ asn1crypto objects from the tree; decoding rejects anything that would not rebui
 
 from __future__ import annotations
 
-import re
+import functools
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -26,6 +26,13 @@ from construct import Byte, Bytes, Const, Int16ub, Int32ub, Int64ub, Struct, Ter
 
 from smets_emu.errors import EncodeError, FrameError, SmetsError
 from smets_emu.protocols.payloads import asn1_types as t
+from smets_emu.protocols.payloads.asn1_der import GENERALIZED_TIME as _GENERALIZED_TIME
+from smets_emu.protocols.payloads.asn1_der import LENGTH_STYLES, encode_tree
+from smets_emu.protocols.payloads.asn1_der import der_length as _der_length
+from smets_emu.protocols.payloads.asn1_der import from_hex as _from_hex
+from smets_emu.protocols.payloads.asn1_der import identifier as _identifier
+from smets_emu.protocols.payloads.asn1_der import named as _named
+from smets_emu.protocols.payloads.asn1_der import number as _number
 from smets_emu.protocols.payloads.base import Payload, PayloadContext
 from smets_emu.protocols.timestamps import DlmsDateTime, DlmsDateTimeStruct
 
@@ -173,36 +180,6 @@ def _scan(data: bytes, depth: int = 0) -> tuple[_Tlv, ...]:
     return tuple(out)
 
 
-def _identifier(tag_class: int, constructed: bool, tag: int) -> bytes:
-    lead = (tag_class << 6) | (0x20 if constructed else 0)
-    if tag < 0x1F:
-        return bytes([lead | tag])
-    groups = []
-    while True:
-        groups.append(tag & 0x7F)
-        tag >>= 7
-        if not tag:
-            break
-    groups.reverse()
-    return bytes([lead | 0x1F]) + bytes([g | 0x80 for g in groups[:-1]] + [groups[-1]])
-
-
-LENGTH_STYLES = ("der", "long2")
-"""How lengths are written: ``der`` shortest form (X.690 10.1); ``long2`` writes every length of
-128 or more with two length octets (``82 00 LL``), as devices do in RTDS responses and alerts."""
-
-
-def _der_length(length: int, style: str = "der") -> bytes:
-    if length < 0x80:
-        return bytes([length])
-    if style == "long2" and length <= 0xFFFF:
-        return b"\x82" + length.to_bytes(2, "big")
-    if style not in LENGTH_STYLES:
-        raise EncodeError(f"unknown length style {style!r}")
-    size = (length.bit_length() + 7) // 8
-    return bytes([0x80 | size]) + length.to_bytes(size, "big")
-
-
 def _generic_node(tlv: _Tlv) -> dict[str, Any]:
     node: dict[str, Any] = {
         "tagClass": _TAG_CLASSES[tlv.tag_class], "tagNumber": tlv.tag, "constructed": tlv.constructed}
@@ -245,40 +222,6 @@ def _generic_encode(node: Any, style: str, depth: int = 0) -> bytes:
 
 
 # --- value helpers --------------------------------------------------------------------------
-
-_NAMED = re.compile(r"^([A-Za-z][A-Za-z0-9]*)\((-?\d+|0x[0-9A-Fa-f]+)\)$")
-_GENERALIZED_TIME = re.compile(r"^\d{14}(\.\d*[1-9])?Z$")
-
-
-def _from_hex(value: Any) -> bytes:
-    if not isinstance(value, str):
-        raise EncodeError(f"expected a hex string, not {value!r}")
-    try:
-        return bytes.fromhex(value)
-    except ValueError as exc:
-        raise EncodeError(f"invalid hex string {value!r}") from exc
-
-
-def _named(number: int, names: dict[int, str] | None, *, hex_form: bool = False) -> str | int:
-    name = (names or {}).get(number)
-    if not name:
-        return number
-    return f"{name}(0x{number:04X})" if hex_form else f"{name}({number})"
-
-
-def _number(value: Any, names: dict[int, str] | None, what: str) -> int:
-    """Parse ``5``, ``"transitionalCoS(5)"`` or ``"transitionalCoS"`` back to a number."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        match = _NAMED.match(value)
-        if match:
-            return int(match.group(2), 0)
-        for number, name in (names or {}).items():
-            if name == value:
-                return number
-    raise EncodeError(f"invalid {what} value {value!r}")
-
 
 def _bits(contents: bytes) -> list[int]:
     if not contents or contents[0] > 7 or (len(contents) == 1 and contents[0]):
@@ -409,15 +352,23 @@ def _request_info(request: CertificationRequest) -> dict[str, Any]:
         raise FrameError(f"malformed certification request: {exc}") from exc
 
 
+@functools.lru_cache(maxsize=1024)
+def _opaque_info(spec: type[Certificate | CertificationRequest], der: bytes) -> tuple[tuple[str, Any], ...]:
+    """Readable fields of a certificate or request, parsed once per distinct DER."""
+    value = spec.load(der, strict=True)
+    info = _certificate_info(value) if isinstance(value, Certificate) else _request_info(value)
+    return tuple(info.items())
+
+
 # --- asn1crypto value <-> tree --------------------------------------------------------------
 
 
 def _to_tree(value: asn1.Asn1Value) -> Any:
     """Readable tree of a parsed asn1crypto value (every element is touched, so junk raises here)."""
-    if isinstance(value, Certificate):
-        return {"der": _hex(value.dump()), **_certificate_info(value)}
-    if isinstance(value, CertificationRequest):
-        return {"der": _hex(value.dump()), **_request_info(value)}
+    if isinstance(value, (Certificate, CertificationRequest)):
+        der = value.dump()
+        info = _opaque_info(type(value), der)
+        return {"der": _hex(der), **{k: list(v) if isinstance(v, list) else v for k, v in info}}
     if isinstance(value, asn1.Choice):
         return {value.name: _to_tree(value.chosen)}
     if isinstance(value, asn1.Sequence):
@@ -445,80 +396,6 @@ def _to_tree(value: asn1.Asn1Value) -> Any:
             raise FrameError("NULL with content")
         return None
     raise FrameError(f"unsupported ASN.1 type {type(value).__name__}")
-
-
-def _from_tree(spec: type[asn1.Asn1Value], tree: Any, path: str) -> asn1.Asn1Value:
-    """Build a fresh asn1crypto value of *spec* from a tree made by :func:`_to_tree`."""
-    if issubclass(spec, (Certificate, CertificationRequest)):
-        der = _from_hex(tree.get("der") if isinstance(tree, dict) else tree)
-        value = spec.load(der, strict=True)
-        if value.dump() != der:
-            raise EncodeError(f"{path}: certificate DER does not rebuild")
-        return value
-    if issubclass(spec, asn1.Choice):
-        if not isinstance(tree, dict) or len(tree) != 1:
-            raise EncodeError(f"{path}: a CHOICE is an object with one member")
-        ((name, sub),) = tree.items()
-        alternatives = {n: s for n, s, *_ in spec._alternatives}
-        if name not in alternatives:
-            raise EncodeError(f"{path}: unknown alternative {name!r}")
-        return spec(name=name, value=_from_tree(alternatives[name], sub, f"{path}.{name}"))
-    if issubclass(spec, asn1.Sequence):
-        if not isinstance(tree, dict):
-            raise EncodeError(f"{path}: expected an object")
-        fields = {name: (fspec, rest[0] if rest else {}) for name, fspec, *rest in spec._fields}
-        unknown = set(tree) - set(fields)
-        if unknown:
-            raise EncodeError(f"{path}: unknown fields {sorted(unknown)}")
-        out = spec()
-        for name, (fspec, params) in fields.items():
-            present = name in tree and (tree[name] is not None or issubclass(fspec, asn1.Null))
-            if not present:
-                if params.get("optional"):
-                    continue
-                raise EncodeError(f"{path}: missing field {name!r}")
-            out[name] = _from_tree(fspec, tree[name], f"{path}.{name}")
-        return out
-    if issubclass(spec, asn1.SequenceOf):
-        if not isinstance(tree, list):
-            raise EncodeError(f"{path}: expected a list")
-        return spec([_from_tree(spec._child_spec, item, f"{path}[{index}]") for index, item in enumerate(tree)])
-    if issubclass(spec, asn1.BitString):
-        if not isinstance(tree, list):
-            raise EncodeError(f"{path}: expected a list of bit names")
-        bits = {_number(item, spec._map, "bit") for item in tree}
-        if any(b < 0 or b >= len(spec._map or {}) for b in bits):
-            raise EncodeError(f"{path}: bit out of range in {tree!r}")
-        return spec(tuple(1 if i in bits else 0 for i in range(max(bits, default=-1) + 1)))
-    if issubclass(spec, asn1.Integer):
-        return spec(_number(tree, spec._map, path))
-    if issubclass(spec, asn1.OctetString):
-        return spec(_from_hex(tree))
-    if issubclass(spec, asn1.GeneralizedTime):
-        if not isinstance(tree, str) or not _GENERALIZED_TIME.match(tree):
-            raise EncodeError(f"{path}: GeneralizedTime must read YYYYMMDDHHMMSS[.f]Z, not {tree!r}")
-        return spec(contents=tree.encode("ascii"))
-    if issubclass(spec, asn1.Null):
-        if tree is not None:
-            raise EncodeError(f"{path}: NULL takes null")
-        return spec()
-    raise EncodeError(f"{path}: unsupported ASN.1 type {spec.__name__}")
-
-
-def _serialize(value: asn1.Asn1Value, style: str) -> bytes:
-    """Write a freshly built asn1crypto value, children first, with lengths in *style*."""
-    if isinstance(value, (Certificate, CertificationRequest)):
-        return value.dump()
-    if isinstance(value, asn1.Choice):
-        return _serialize(value.chosen, style)
-    if isinstance(value, asn1.Sequence):
-        children = (value[name] for name, *_ in value._fields)
-        body = b"".join(_serialize(c, style) for c in children if not isinstance(c, asn1.Void))
-    elif isinstance(value, asn1.SequenceOf):
-        body = b"".join(_serialize(c, style) for c in value)
-    else:
-        body = value.contents or b""
-    return _identifier(value.class_, value.method == 1, value.tag) + _der_length(len(body), style) + body
 
 
 # --- 0x00D5 Failure to Deliver Remote Party Message to ESME ---------------------------------
@@ -611,11 +488,24 @@ class Asn1Payload(Payload):
         if spec is None:
             raise EncodeError(f"unknown ASN.1 schema {self.schema!r}")
         try:
-            return _serialize(_from_tree(spec, self.value, self.schema), self.length_style)
+            return encode_tree(spec, self.value, self.schema, self.length_style)
         except SmetsError:
             raise
         except Exception as exc:  # asn1crypto raises ValueError/TypeError on values it cannot hold
             raise EncodeError(f"{self.schema}: {exc}") from exc
+
+    def asn1_value(self) -> asn1.Asn1Value:
+        """The payload as a parsed asn1crypto value of its schema, the input of the typed models
+        (:mod:`smets_emu.protocols.payloads.asn1_models`)."""
+        spec = _SCHEMA_CLASSES.get(self.schema)
+        if spec is None:
+            raise FrameError(f"{self.schema}: no ASN.1 schema to parse")
+        try:
+            return spec.load(self.encode(), strict=True)
+        except SmetsError:
+            raise
+        except Exception as exc:  # asn1crypto raises ValueError/TypeError on junk
+            raise FrameError(f"{self.schema}: {exc}") from exc
 
     def to_json(self) -> dict[str, Any]:
         """JSON form: family, schema, message code, CRA flag, length style and the value tree."""
@@ -660,11 +550,11 @@ def _decode_value(content: bytes, schema: str) -> Any:
 
 def _decode_schema(
     content: bytes, schema: str, message_code: int | None, cra_flag: int | None,
-    styles: tuple[str, ...] = LENGTH_STYLES, *, reorder: bool = True,
+    styles: tuple[str, ...] = LENGTH_STYLES,
 ) -> Asn1Payload:
     try:
         value = _decode_value(content, schema)
-        for style in _style_order(content, schema, styles) if reorder else styles:
+        for style in _style_order(content, schema, styles):
             payload = Asn1Payload(schema, value, message_code, cra_flag, style)
             if payload.encode() == content:
                 return payload
@@ -699,12 +589,6 @@ def decode_asn1(content: bytes, ctx: PayloadContext) -> Asn1Payload:
     """Decode an ASN.1 payload by its message code and CRA flag (generic DER tree when unknown)."""
     schema = schema_for(ctx.message_code, ctx.cra_flag) or GENERIC_SCHEMA
     return _decode_schema(bytes(content), schema, ctx.message_code, ctx.cra_flag)
-
-
-def _decode_asn1_in_declared_order(content: bytes, ctx: PayloadContext) -> Asn1Payload:
-    """Reference for :func:`decode_asn1`: every length style tried in :data:`LENGTH_STYLES` order."""
-    schema = schema_for(ctx.message_code, ctx.cra_flag) or GENERIC_SCHEMA
-    return _decode_schema(bytes(content), schema, ctx.message_code, ctx.cra_flag, reorder=False)
 
 
 # --- sample payloads built from scratch ------------------------------------------------------

@@ -16,7 +16,6 @@ sharing the :class:`DlmsPayload` base (family ``"dlms"``).
 
 from __future__ import annotations
 
-import io
 import struct
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -48,6 +47,7 @@ from construct.core import ConstructError
 
 from smets_emu.errors import EncodeError, FrameError
 from smets_emu.protocols.lengths import ber_length, read_length
+from smets_emu.protocols.payloads import dlms_write
 from smets_emu.protocols.payloads.base import Payload, PayloadContext
 from smets_emu.protocols.payloads.cosem_names import class_name, obis_name
 from smets_emu.protocols.payloads.dlms_data import (
@@ -440,18 +440,6 @@ class AccessRequestSpec:
             body["access_parameters"] = self.access_parameters
         return {"kind": self.kind.name, "body": body}
 
-    @classmethod
-    def _from_container(cls, c: Any) -> AccessRequestSpec:
-        kind = AccessRequestKind[str(c.kind)]
-        body = c.body
-        member = body.method_id if kind == AccessRequestKind.ACTION else body.attribute_id
-        selection = kind in (AccessRequestKind.GET_WITH_SELECTION, AccessRequestKind.SET_WITH_SELECTION)
-        return cls(
-            kind, body.class_id, ObisCode.from_bytes(body.instance_id), member,
-            body.access_selector if selection else None,
-            body.access_parameters if selection else None,
-        )
-
 
 @dataclass(frozen=True)
 class AccessResponseSpec:
@@ -475,12 +463,6 @@ class AccessResponseSpec:
 
     def _container(self) -> dict[str, Any]:
         return {"kind": self.kind.name, "result": int(self.result)}
-
-    @classmethod
-    def _from_container(cls, c: Any) -> AccessResponseSpec:
-        kind = AccessResponseKind[str(c.kind)]
-        result_type = ActionResult if kind == AccessResponseKind.ACTION else DataAccessResult
-        return cls(kind, result_type.from_json_value(int(c.result)))
 
 
 # --------------------------------------------------------------------------- payloads
@@ -530,6 +512,19 @@ class AccessRequest(DlmsPayload):
     date_time: bytes = b""
 
     def encode(self) -> bytes:
+        try:
+            out = dlms_write.header_bytes(ACCESS_REQUEST_TAG, self.invoke, self.date_time)
+            out.append(dlms_write.counted(len(self.specifications)))
+            for spec in self.specifications:
+                dlms_write.request_spec_bytes(spec, AccessRequestKind, out)
+            dlms_write.data_list(self.data, out)
+            return b"".join(out)
+        except dlms_write.OffPath:
+            pass
+        return self._build_with_constructs()
+
+    def _build_with_constructs(self) -> bytes:
+        """The APDU built through its construct (the definition; also the path off the plain one)."""
         return _build(AccessRequestApdu, {
             "invoke": _invoke_container(self.invoke),
             "date_time": self.date_time,
@@ -571,6 +566,25 @@ class AccessResponse(DlmsPayload):
     request_specifications: tuple[AccessRequestSpec, ...] | None = None
 
     def encode(self) -> bytes:
+        echo = self.request_specifications
+        try:
+            out = dlms_write.header_bytes(ACCESS_RESPONSE_TAG, self.invoke, self.date_time)
+            if echo is None:
+                out.append(b"\x00")
+            else:
+                out += (b"\x01", dlms_write.counted(len(echo)))
+                for spec in echo:
+                    dlms_write.request_spec_bytes(spec, AccessRequestKind, out)
+            dlms_write.data_list(self.data, out)
+            out.append(dlms_write.counted(len(self.results)))
+            out += [dlms_write.response_spec_bytes(result, AccessResponseKind) for result in self.results]
+            return b"".join(out)
+        except dlms_write.OffPath:
+            pass
+        return self._build_with_constructs()
+
+    def _build_with_constructs(self) -> bytes:
+        """The APDU built through its construct (the definition; also the path off the plain one)."""
         echo = self.request_specifications
         return _build(AccessResponseApdu, {
             "invoke": _invoke_container(self.invoke),
@@ -624,6 +638,16 @@ class DataNotification(DlmsPayload):
         return None
 
     def encode(self) -> bytes:
+        try:
+            out = dlms_write.header_bytes(DATA_NOTIFICATION_TAG, self.invoke, self.date_time)
+            dlms_write.write_data(self.body, out)
+            return b"".join(out)
+        except dlms_write.OffPath:
+            pass
+        return self._build_with_constructs()
+
+    def _build_with_constructs(self) -> bytes:
+        """The APDU built through its construct (the definition; also the path off the plain one)."""
         return _build(DataNotificationApdu, {
             "invoke": _invoke_container(self.invoke),
             "date_time": self.date_time,
@@ -818,42 +842,6 @@ def _check_end(content: bytes, pos: int) -> None:
         raise FrameError(f"{len(content) - pos} trailing bytes after DLMS APDU")
 
 
-def _decode_dlms_with_constructs(content: bytes, ctx: PayloadContext | None = None) -> DlmsPayload:
-    """:func:`decode_dlms` through the APDU constructs (reference for the direct reader)."""
-    content = bytes(content)
-    tag = content[0]
-    construct = {ACCESS_REQUEST_TAG: AccessRequestApdu, ACCESS_RESPONSE_TAG: AccessResponseApdu,
-                 DATA_NOTIFICATION_TAG: DataNotificationApdu}.get(tag)
-    if construct is None:
-        raise FrameError(f"not a DLMS APDU: tag 0x{tag:02X}")
-    try:
-        c, size = _parse_with_size(construct, content)
-    except FrameError:
-        raise
-    except (ConstructError, ValueError, KeyError, struct.error, RecursionError) as exc:
-        raise FrameError(f"malformed DLMS APDU: {exc}") from exc
-    if size != len(content):
-        raise FrameError(f"{len(content) - size} trailing bytes after DLMS APDU")
-    invoke = _invoke(c.invoke)
-    date_time = bytes(c.date_time)
-    if tag == ACCESS_REQUEST_TAG:
-        return AccessRequest(invoke, tuple(AccessRequestSpec._from_container(s) for s in c.specifications),
-                             tuple(c.data), date_time)
-    if tag == ACCESS_RESPONSE_TAG:
-        echo = c.request_specifications
-        return AccessResponse(
-            invoke, _decrypted(c.data, ctx), tuple(AccessResponseSpec._from_container(r) for r in c.results),
-            date_time, None if echo is None else tuple(AccessRequestSpec._from_container(s) for s in echo),
-        )
-    return DataNotification(invoke, _decrypted((c.body,), ctx)[0], date_time)
-
-
-def _parse_with_size(construct: Any, content: bytes) -> tuple[Any, int]:
-    stream = io.BytesIO(content)
-    container = construct.parse_stream(stream)
-    return container, stream.tell()
-
-
 # --------------------------------------------------------------------------- JSON helpers
 
 
@@ -890,26 +878,15 @@ def _hex(obj: dict[str, Any], key: str) -> bytes:
 # --------------------------------------------------------------------------- message codes and samples
 
 
-def _codes(use_case_prefixes: tuple[str, ...], extra: Iterable[int]) -> frozenset[int]:
-    from smets_emu.protocols.message_codes import MESSAGE_CODES
+def _codes() -> frozenset[int]:
+    from smets_emu.protocols import usecases
 
-    found = {c for c, info in MESSAGE_CODES.items() if info.use_case.startswith(use_case_prefixes)}
-    return frozenset(found | set(extra))
+    return usecases.codes(family="dlms")
 
 
-DLMS_MESSAGE_CODES: frozenset[int] = _codes(
-    ("ECS", "CCS0", "DBCH"),
-    (
-        0x0007,  # CS01a top-up (Token gateway)
-        0x0018,  # CS14 CHF device log changed alert
-        0x00CC,  # future-dated execution alert, DLMS form
-        0x00CE,  # firmware distribution receipt alert, DLMS form
-        0x00F0,  # meter integrity issue warning, DLMS form
-        0x1000,  # generic critical alert (DLMS or GBZ form)
-        0x1001,  # generic non-critical alert (DLMS or GBZ form)
-    ),
-) - {0x0128}  # CCS08 firmware transfer alert is ASN.1; 0x00D5 wraps ASN.1-framed bytes (asn1 family)
-"""Message codes whose payload is (or, for 0x1000/0x1001, may be) a DLMS APDU (GBCS 5.11; digest App. A/B)."""
+DLMS_MESSAGE_CODES: frozenset[int] = _codes()
+"""Message codes whose payload is (or, for 0x1000/0x1001, may be) a DLMS APDU (GBCS 5.11; digest App. A/B), as the
+use-case table declares: ECS*, CCS01-CCS07, DBCH*, CS01a, CS14 and the DLMS forms of the device alerts."""
 
 
 def _u8(v: int) -> DlmsData:

@@ -329,6 +329,14 @@ class DlmsData(abc.ABC):
 
     def encode(self) -> bytes:
         """The tagged A-XDR bytes of this value."""
+        from smets_emu.protocols.payloads import dlms_write
+
+        out: list[bytes] = []
+        try:
+            dlms_write.write_data(self, out)
+            return b"".join(out)
+        except dlms_write.OffPath:
+            pass
         try:
             return dlms_data.build(self)
         except EncodeError:

@@ -630,8 +630,27 @@ class ZclHeader:
             "frame_type": int(self.frame_type),
         }
 
+    def plain_bytes(self) -> bytes | None:
+        """The header bytes written directly from well-typed fields (as :data:`ZclHeaderStruct` builds
+        them); None for anything else, which :meth:`to_bytes` leaves to the construct."""
+        ftype, direction, reserved, code = self.frame_type, self.direction, self.reserved, self.manufacturer_code
+        seq, command = self.sequence_number, self.command_id
+        if not (type(reserved) is int and 0 <= reserved <= 7 and isinstance(ftype, int) and 0 <= ftype <= 3
+                and isinstance(direction, int) and 0 <= direction <= 1 and type(seq) is int and 0 <= seq <= 0xFF
+                and type(command) is int and 0 <= command <= 0xFF):
+            return None
+        fc = (reserved << 5) | (0x10 if self.disable_default_response else 0) | (int(direction) << 3) | int(ftype)
+        if code is None:
+            return bytes((fc, seq, command))
+        if type(code) is not int or not 0 <= code <= 0xFFFF:
+            return None
+        return bytes((fc | 0x04, code & 0xFF, code >> 8, seq, command))
+
     def to_bytes(self) -> bytes:
         """Encode the header."""
+        plain_form = self.plain_bytes()
+        if plain_form is not None:
+            return plain_form
         try:
             return ZclHeaderStruct.build(self.to_container())
         except Exception as exc:  # construct raises several types for bad field values

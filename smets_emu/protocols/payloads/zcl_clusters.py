@@ -43,6 +43,7 @@ from construct import (
 from construct.core import BytesInteger as BytesIntegerClass
 
 from smets_emu.errors import EncodeError
+from smets_emu.protocols.payloads.construct_fast import Reader, Writer, fast_codec
 from smets_emu.protocols.payloads.zcl import (
     PROFILE_WIDE_COMMANDS,
     CharacterString,
@@ -919,6 +920,15 @@ def command_name(cluster_id: int, frame_type: int, direction: int, command_id: i
 
 
 _WHOLE_PAYLOADS: dict[int, tuple[Construct, Construct]] = {}
+_FAST_CODECS: dict[int, tuple[Construct, tuple[Reader, Writer] | None]] = {}
+
+
+def _fast_codec(grammar: Construct) -> tuple[Reader, Writer] | None:
+    """The direct reader and writer of *grammar* (see :mod:`.construct_fast`), None when it has none."""
+    entry = _FAST_CODECS.get(id(grammar))
+    if entry is None or entry[0] is not grammar:
+        entry = _FAST_CODECS[id(grammar)] = (grammar, fast_codec(grammar))
+    return entry[1]
 
 
 def _whole_payload(grammar: Construct) -> Construct:
@@ -943,6 +953,13 @@ def decode_command(cluster_id: int, header: ZclHeader, payload: bytes) -> dict[s
     _, grammar = command_grammar(cluster_id, header)
     if grammar is None:
         return None
+    codec = _fast_codec(grammar)
+    if codec is not None:
+        try:
+            fields, end = codec[0](payload, 0)
+        except Exception:  # noqa: BLE001 - any failure simply means "keep the bytes raw"
+            return None
+        return fields if end == len(payload) else None
     whole = _whole_payload(grammar)
     try:
         fields = plain(whole.parse(payload))
@@ -960,6 +977,12 @@ def encode_command(cluster_id: int, header: ZclHeader, fields: dict[str, Any]) -
         raise EncodeError(
             f"no grammar for cluster 0x{cluster_id:04X} command 0x{header.command_id:02X}; give raw payload"
         )
+    codec = _fast_codec(grammar)
+    if codec is not None:
+        try:
+            return codec[1](fields)
+        except Exception:  # noqa: BLE001, S110 - the construct below rebuilds it or says why not
+            pass
     try:
         return grammar.build(fields)
     except Exception as exc:  # construct raises several types for bad field values

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from smets_emu.emulator import rules
 from smets_emu.emulator.anchors import Role
 from smets_emu.emulator.device import ALERT_NO_AUTHORITY
+from smets_emu.protocols import usecases
 from smets_emu.tools.lab import Lab, open_lab, read_inventory
 from smets_emu.tools.wan_client import Exchange, RemoteParty, Reply
 
@@ -84,8 +84,8 @@ def test_chf_refuses_read_firmware_from_other_roles(lab: Lab, role: str) -> None
 
 
 def test_esme_keeps_its_read_firmware_roles(lab: Lab) -> None:
-    assert rules.allowed_roles(0x0059, "ESME") == {Role.SUPPLIER, Role.NETWORK_OPERATOR}
-    assert rules.allowed_roles(0x0059, "CHF") == {Role.ACCESS_CONTROL_BROKER}
+    assert usecases.allowed_roles(0x0059, "ESME") == {Role.SUPPLIER, Role.NETWORK_OPERATOR}
+    assert usecases.allowed_roles(0x0059, "CHF") == {Role.ACCESS_CONTROL_BROKER}
     deliver = _Deliver(lab)
     for role in ("supplier", "network-operator"):
         (result,) = _results(deliver.command("read-firmware", to=ESME, as_party=role))

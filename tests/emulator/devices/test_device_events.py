@@ -45,7 +45,9 @@ def test_chf_sub_ghz_events(pki, method: str, args: tuple, code: int, alert_code
     assert alert.message_code == code and alert.recipient == ACB
     assert headend.verify(alert.message).mac is CheckStatus.VALID
     assert headend.decode(alert.message).payload.to_json()["alert_code"] == alert_code
-    assert device.state.alert_counter == outcome.state.alert_counter
+    assert device.state.alert_counter + 1 == outcome.state.alert_counter  # pure: the caller adopts
+    device.adopt(outcome)
+    assert device.state is outcome.state
 
 
 def test_esme_supply_restored_goes_signed_to_the_network_operator(pki) -> None:  # type: ignore[no-untyped-def]

@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from smets_emu.emulator.devices import device_for
+from smets_emu.emulator.devices.type1 import Type1Firmware
 from smets_emu.emulator.provision import new_device_state
 from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.keystore import KeyUsage
@@ -83,7 +84,8 @@ def test_cs08_reports_the_running_version_and_cs09_announces_a_new_one(pki) -> N
     device.state.firmware["version"] = "0A0B0C0D"
     read = _send(device, headend, 0x0129, "CS08Command", None, 30)
     assert _value(headend, read.responses[0].message) == {"firmwareVersion": "0A0B0C0D", "responseCode": "success(0)"}
-    alert = device.activate_firmware("0A0B0C0E", NOW)
+    alert = device.component(Type1Firmware).activate_firmware(device.state, "0A0B0C0E", NOW)
+    device.adopt(alert)
     assert [o.message_code for o in alert.alerts] == [0x012B]
     assert headend.verify(alert.alerts[0].message).signature is CheckStatus.VALID
     assert _value(headend, alert.alerts[0].message)["firmwareVersion"] == "0A0B0C0E"

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from smets_emu.emulator.anchors import Role
 from smets_emu.emulator.device import Device, Outbound
 from smets_emu.emulator.devices import device_for
-from smets_emu.emulator.firmware.use_cases import payload_of
+from smets_emu.emulator.firmware.codes import payload_of
 from smets_emu.emulator.provision import DEFAULT_PARTIES, new_device_state
 from smets_emu.emulator.state import DeviceState
 from smets_emu.hosting.han_network import HanLink, HanNetwork

@@ -12,7 +12,9 @@ import sys
 from firmware_lab import CHF_EUI, ESME_EUI, GSME_EUI, START, build_lab, make_image
 
 from smets_emu.emulator.anchors import Role
-from smets_emu.hosting.han_network import HanLink, store_commit
+from smets_emu.emulator.firmware.slots import FirmwareSlots
+from smets_emu.hosting.fleet import Fleet
+from smets_emu.hosting.han_network import HanLink
 from smets_emu.hosting.store import StateStore
 from smets_emu.parties.firmware_commands import activation_command
 
@@ -20,21 +22,20 @@ LINK = HanLink(block_size=16, rate_bps=250_000)
 
 
 def main(path: str) -> None:
-    store = StateStore(path)
-    states = {eui: store.load(eui) for eui in (ESME_EUI, GSME_EUI, CHF_EUI)}
-    if any(s is None for s in states.values()):
-        lab = build_lab(link=LINK)
-        for device in (lab.esme, lab.gsme, lab.chf):
-            store.commit(device.state)
-    else:
-        lab = build_lab(states, link=LINK)  # type: ignore[arg-type]
-    lab.net.commit = store_commit(store)
+    fleet = Fleet(StateStore(path))
+    euis = (ESME_EUI, GSME_EUI, CHF_EUI)
+    if any(eui not in fleet.devices for eui in euis):
+        first = build_lab(link=LINK)
+        for device in (first.esme, first.gsme, first.chf):
+            fleet.add(device.state)
+    lab = build_lab({eui: fleet.devices[eui].state for eui in euis}, link=LINK)
+    lab.net.commit = fleet.commit  # every transfer step is stored, then adopted
     now = START
     cycle = 0
     while True:
         cycle += 1
         now += dt.timedelta(hours=1)
-        version = int(lab.esme.firmware().version, 16) + 1
+        version = int(FirmwareSlots(lab.esme.state).version, 16) + 1
         image = make_image(version=version, size=4000)
         print(f"transfer {cycle}", flush=True)
         lab.net.update_firmware(image.encode(), [ESME_EUI], now)
@@ -42,8 +43,8 @@ def main(path: str) -> None:
         print(f"transferred {cycle}", flush=True)
         print(f"activate {cycle}", flush=True)
         counter = lab.esme.state.counters.get(int(Role.SUPPLIER), 5000) + 1
-        out = lab.esme.handle(activation_command(lab.headend, ESME_EUI, image.image_hash, counter), now)
-        store.commit(out.state, [(o.kind, o.recipient, o.message) for o in out.outbound])
+        command = activation_command(lab.headend, ESME_EUI, image.image_hash, counter)
+        fleet.commit(lab.esme, lab.esme.process(lab.esme.state, command, now), now)
 
 
 if __name__ == "__main__":

@@ -8,15 +8,20 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric import ec
 from firmware_lab import ESME_EUI, GSME_EUI, LATER, SUPPLIER, Lab, build_lab, keystore, make_image
 
-from smets_emu.emulator.device import Outcome
+from smets_emu.emulator.device import Device, Outcome
 from smets_emu.emulator.devices import device_for
-from smets_emu.emulator.firmware.use_cases import payload_of
+from smets_emu.emulator.firmware.codes import payload_of
+from smets_emu.emulator.firmware.slots import FirmwareSlots
 from smets_emu.hosting.store import StateStore
 from smets_emu.parties.firmware_commands import activation_command
 from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.keystore import KeyUsage
 
 NOW = LATER + dt.timedelta(minutes=5)
+
+
+def _slots(device: Device) -> FirmwareSlots:
+    return FirmwareSlots(device.state)
 
 
 def _value(out: Outcome, kind: str = "response") -> dict:
@@ -41,7 +46,7 @@ def test_immediate_activation_switches_slots(lab: Lab) -> None:
     assert out.accepted
     value = _value(out)["value"]["executionOutcome"]
     assert value == {"activateImageResponseCode": "success(0)", "firmwareVersion": "01000001"}
-    slots = lab.esme.firmware()
+    slots = _slots(lab.esme)
     assert slots.running.version == "01000001" and slots.running.image_hash == image_hash
     assert slots.previous.version == "01000000" and slots.pending is None
     assert lab.esme.state.firmware["version"] == "01000001"  # what ECS52 reads
@@ -59,7 +64,7 @@ def test_activation_of_an_image_never_received(lab: Lab) -> None:
     out = _activate(lab, make_image().image_hash)
     assert _value(out)["value"]["executionOutcome"] == {"activateImageResponseCode": "noImageHeld(1)",
                                                         "firmwareVersion": "01000000"}
-    assert lab.esme.firmware().running.version == "01000000" and lab.esme.firmware().previous is None
+    assert _slots(lab.esme).running.version == "01000000" and _slots(lab.esme).previous is None
 
 
 def test_activation_with_a_mismatching_hash(lab: Lab) -> None:
@@ -67,7 +72,7 @@ def test_activation_with_a_mismatching_hash(lab: Lab) -> None:
     image_hash = _held(lab)
     out = _activate(lab, bytes(32))
     assert _value(out)["value"]["executionOutcome"]["activateImageResponseCode"] == "hashMismatch(2)"
-    assert lab.esme.firmware().pending.image_hash == image_hash and lab.esme.firmware().version == "01000000"
+    assert _slots(lab.esme).pending.image_hash == image_hash and _slots(lab.esme).version == "01000000"
 
 
 def test_stored_image_damaged_after_receipt(lab: Lab) -> None:
@@ -78,7 +83,7 @@ def test_stored_image_damaged_after_receipt(lab: Lab) -> None:
     pending["image"] = damaged.hex().upper()
     out = _activate(lab, image_hash)
     assert _value(out)["value"]["executionOutcome"]["activateImageResponseCode"] == "hashMismatch(2)"
-    assert lab.esme.firmware().version == "01000000"
+    assert _slots(lab.esme).version == "01000000"
 
 
 def test_downgrade_is_refused(lab: Lab) -> None:
@@ -88,18 +93,18 @@ def test_downgrade_is_refused(lab: Lab) -> None:
     out = _activate(lab, image_hash)
     assert _value(out)["value"]["executionOutcome"] == {"activateImageResponseCode": "activationFailure(3)",
                                                         "firmwareVersion": "02000000"}
-    assert lab.esme.firmware().pending.image_hash == image_hash
+    assert _slots(lab.esme).pending.image_hash == image_hash
 
 
 def test_same_version_is_refused(lab: Lab) -> None:
     """Row: same-version activation -> activationFailure(3)."""
     lab.distribute(make_image(version=0x01000001).encode(), [ESME_EUI])
-    first = lab.esme.firmware().pending.image_hash
+    first = _slots(lab.esme).pending.image_hash
     assert _value(_activate(lab, first))["value"]["executionOutcome"]["activateImageResponseCode"] == "success(0)"
     again = _held(lab, 0x01000001)
     out = _activate(lab, again)
     assert _value(out)["value"]["executionOutcome"]["activateImageResponseCode"] == "activationFailure(3)"
-    assert lab.esme.firmware().version == "01000001"
+    assert _slots(lab.esme).version == "01000001"
 
 
 def test_downgrade_allowed_by_policy(lab: Lab) -> None:
@@ -112,7 +117,7 @@ def test_downgrade_allowed_by_policy(lab: Lab) -> None:
 def test_activation_signed_by_the_wrong_krp(lab: Lab) -> None:
     """Row: activation signed by a key that is not the supplier's anchor -> alert 0x8F3D, no response, no switch."""
     image_hash = _held(lab)
-    before = lab.esme.firmware().to_json()
+    before = _slots(lab.esme).to_json()
     ks = keystore()
     ks.remove(SUPPLIER, KeyUsage.DS)
     ks.add(SUPPLIER, KeyUsage.DS, private_key=ec.generate_private_key(ec.SECP256R1()))
@@ -121,7 +126,7 @@ def test_activation_signed_by_the_wrong_krp(lab: Lab) -> None:
     out = lab.esme.handle(activation_command(rogue, ESME_EUI, image_hash, lab.next_counter()), NOW)
     assert not out.accepted and not out.responses
     assert payload_of(out.alerts[0]).to_json()["alert_code"] == "8F3D"
-    assert lab.esme.firmware().to_json() == before
+    assert _slots(lab.esme).to_json() == before
 
 
 def test_replayed_activation(lab: Lab) -> None:
@@ -130,10 +135,10 @@ def test_replayed_activation(lab: Lab) -> None:
     command = activation_command(lab.headend, ESME_EUI, image_hash, lab.next_counter())
     assert lab.esme.handle(command, NOW).accepted
     _held(lab, 0x01000002)  # a new pending image the replay must not touch
-    before = lab.esme.firmware().to_json()
+    before = _slots(lab.esme).to_json()
     out = lab.esme.handle(command, NOW)
     assert not out.accepted and payload_of(out.alerts[0]).to_json()["alert_code"] == "8F53"
-    assert lab.esme.firmware().to_json() == before
+    assert _slots(lab.esme).to_json() == before
 
 
 def test_future_dated_activation(lab: Lab) -> None:
@@ -141,7 +146,7 @@ def test_future_dated_activation(lab: Lab) -> None:
     when = NOW + dt.timedelta(days=2)
     out = _activate(lab, image_hash, execution=when)
     assert _value(out)["value"] == {"commandAccepted": None}
-    assert lab.esme.firmware().version == "01000000"
+    assert _slots(lab.esme).version == "01000000"
     assert not lab.esme.due(when - dt.timedelta(seconds=1)).outbound
     due = lab.esme.due(when)
     alert = _value(due, "alert")
@@ -150,7 +155,7 @@ def test_future_dated_activation(lab: Lab) -> None:
     assert alert["value"]["originatorCounter"] == lab.counter
     assert alert["value"]["executionOutcome"] == {"activateImageResponseCode": "success(0)",
                                                   "firmwareVersion": "01000001"}
-    assert lab.esme.firmware().version == "01000001" and not lab.esme.state.pending
+    assert _slots(lab.esme).version == "01000001" and not lab.esme.state.pending
 
 
 def test_future_dated_activation_failure(lab: Lab) -> None:
@@ -159,7 +164,7 @@ def test_future_dated_activation_failure(lab: Lab) -> None:
     alert = _value(lab.esme.due(NOW + dt.timedelta(days=1)), "alert")["value"]
     assert alert["alertCode"] == "futureDatedCommandNotActioned(0x8F67)"
     assert alert["executionOutcome"]["activateImageResponseCode"] == "hashMismatch(2)"
-    assert lab.esme.firmware().version == "01000000"
+    assert _slots(lab.esme).version == "01000000"
 
 
 def test_cancelled_activation(lab: Lab) -> None:
@@ -169,7 +174,7 @@ def test_cancelled_activation(lab: Lab) -> None:
     assert _value(out)["value"] == {"commandAccepted": None}
     assert not lab.esme.state.pending
     assert not lab.esme.due(NOW + dt.timedelta(days=30)).alerts
-    assert lab.esme.firmware().version == "01000000" and lab.esme.firmware().pending.image_hash == image_hash
+    assert _slots(lab.esme).version == "01000000" and _slots(lab.esme).pending.image_hash == image_hash
 
 
 def test_future_dated_activation_survives_a_power_cycle(lab: Lab, tmp_path: Path) -> None:
@@ -183,12 +188,12 @@ def test_future_dated_activation_survives_a_power_cycle(lab: Lab, tmp_path: Path
         state = store.load(ESME_EUI)
     assert state is not None
     rebooted = device_for(state)
-    assert rebooted.firmware().version == "01000000"
+    assert _slots(rebooted).version == "01000000"
     alert = _value(rebooted.due(when), "alert")["value"]
     assert alert["alertCode"] == "futureDatedCommandActioned(0x8F66)"
-    assert rebooted.firmware().version == "01000001"
+    assert _slots(rebooted).version == "01000001"
 
 
 def test_a_new_lab_starts_on_its_factory_image() -> None:
     lab = build_lab()
-    assert lab.esme.firmware().running.version == "01000000" and lab.gsme.firmware().version == "0123ABCD"
+    assert _slots(lab.esme).running.version == "01000000" and _slots(lab.gsme).version == "0123ABCD"

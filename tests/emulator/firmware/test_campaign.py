@@ -10,6 +10,8 @@ import pytest
 from campaign_lab import headend_for, provision_fleet
 from firmware_lab import START, keystore, make_image
 
+from smets_emu.emulator.device import Device
+from smets_emu.emulator.firmware import FirmwareUseCases, transfers
 from smets_emu.emulator.firmware.slots import FirmwareSlots
 from smets_emu.hosting.fleet import Fleet
 from smets_emu.hosting.han_network import HanLink
@@ -31,6 +33,10 @@ IMAGE = make_image(size=3000)
 
 def _fleet(store: StateStore, premises: int = 10) -> Fleet:
     return provision_fleet(store, keystore(), premises, ("ESME", "ESME", "GSME"), START)
+
+
+def _offset(device: Device, file_ref: str) -> int:
+    return device.component(FirmwareUseCases).ota_offset(device.state, file_ref)
 
 
 def _esmes(fleet: Fleet) -> list[bytes]:
@@ -104,12 +110,12 @@ def test_resume_can_retry_failed_transfers_from_their_offset() -> None:
     campaign = Campaign.create(fleet, IMAGE.encode(), targets, START, stages=STAGES, error_threshold=0.2)
     campaign.links = {eui: HanLink(down_after=3) for eui in targets[2:5]}
     assert campaign.run() == PAUSED
-    assert fleet.devices[targets[2]].ota_offset(campaign.record["file"]) == 3 * 64  # type: ignore[attr-defined]
+    assert _offset(fleet.devices[targets[2]], campaign.record["file"]) == 3 * 64
     campaign.links = {}
     assert campaign.resume(retry_failed=True) == COMPLETED
     assert campaign.summary()["outcomes"] == {"held": 20}
     chf = fleet.devices[fleet.premises[targets[2]]]
-    assert chf.transfers()[targets[2].hex().upper()]["delivered"] == -(-len(IMAGE.encode()) // 64)  # type: ignore[attr-defined]
+    assert transfers(chf.state)[targets[2].hex().upper()]["delivered"] == -(-len(IMAGE.encode()) // 64)
 
 
 def test_abort() -> None:
@@ -164,12 +170,12 @@ def test_restart_with_a_transfer_in_progress(tmp_path: Path) -> None:
                                stage_timeout=dt.timedelta(seconds=300))
     assert campaign.run() == COMPLETED
     assert campaign.summary()["outcomes"] == {"failed": 2}
-    held = fleet.devices[_esmes(fleet)[0]].ota_offset(campaign.record["file"])  # type: ignore[attr-defined]
+    held = _offset(fleet.devices[_esmes(fleet)[0]], campaign.record["file"])
     assert held >= 256 * 1024  # checkpointed as chunks in the image store
     store.close()
     store = StateStore(path)
     fleet = Fleet(store)
-    assert fleet.devices[_esmes(fleet)[0]].ota_offset(campaign.record["file"]) == held  # type: ignore[attr-defined]
+    assert _offset(fleet.devices[_esmes(fleet)[0]], campaign.record["file"]) == held
     store.close()
 
 

@@ -7,6 +7,8 @@ import datetime as dt
 from firmware_lab import CHF_EUI, ESME_EUI, GSME_EUI, LATER, START, Lab, alerts, build_lab, keystore, make_image
 
 from smets_emu.emulator.anchors import Role
+from smets_emu.emulator.firmware import FirmwareUseCases
+from smets_emu.emulator.firmware.slots import FirmwareSlots
 from smets_emu.emulator.provision import DEFAULT_PARTIES
 from smets_emu.hosting.han_network import HanLink
 from smets_emu.protocols.keystore import KeyUsage
@@ -29,7 +31,7 @@ def test_esme_receives_image_and_reports_its_hash(lab: Lab) -> None:
     ccs08 = _ccs08(out, ESME_EUI)
     assert ccs08["alertCode"].startswith("firmwareTransferSuccess") and ccs08["responseCode"] == "success(0)"
     assert ccs08["firmwareVersion"] == image.version
-    slots = lab.esme.firmware()
+    slots = FirmwareSlots(lab.esme.state)
     assert slots.pending is not None and slots.pending.image_hash == image.image_hash
     assert slots.running.version == "01000000" and slots.version == "01000000"
     assert lab.net.status(ESME_EUI)["status"] == "done"
@@ -41,7 +43,7 @@ def test_gsme_receipt_alert_is_the_gbz_form(lab: Lab) -> None:
     (fdra,) = alerts(out, FDRA_GBZ)
     assert fdra["alert_code"] == 0x8F72 and fdra["image_hash"] == image.image_hash.hex().upper()
     assert _ccs08(out, GSME_EUI)["responseCode"] == "success(0)"
-    assert lab.gsme.firmware().pending.version == "0123ABCE"
+    assert FirmwareSlots(lab.gsme.state).pending.version == "0123ABCE"
 
 
 def test_chf_image_for_itself(lab: Lab) -> None:
@@ -52,7 +54,7 @@ def test_chf_image_for_itself(lab: Lab) -> None:
     out = lab.distribute(image.encode(), [CHF_EUI])
     (fdra,) = alerts(out, FDRA_DLMS)
     assert fdra["alert_code"] == "8F72"
-    assert lab.chf.firmware().pending.image_hash == image.image_hash
+    assert FirmwareSlots(lab.chf.state).pending.image_hash == image.image_hash
 
 
 def test_transfer_takes_virtual_time() -> None:
@@ -81,7 +83,7 @@ def test_corrupted_image_fails_verification() -> None:
     ccs08 = _ccs08(out, ESME_EUI)
     assert ccs08["alertCode"].startswith("firmwareTransferFailure")
     assert ccs08["responseCode"] == "fileTransferFailure(3)"
-    assert lab.esme.firmware().pending is None and lab.esme.firmware().download is None
+    assert FirmwareSlots(lab.esme.state).pending is None and FirmwareSlots(lab.esme.state).download is None
 
 
 def test_image_with_bad_signature_is_discarded(lab: Lab) -> None:
@@ -89,40 +91,40 @@ def test_image_with_bad_signature_is_discarded(lab: Lab) -> None:
     forged = image.__class__(**{**image.__dict__, "manufacturer_image": image.manufacturer_image[:-1] + b"\x00"})
     out = lab.distribute(forged.encode(), [ESME_EUI])
     assert alerts(out, FDRA_DLMS)[0]["alert_code"] == "8F1C"
-    assert lab.esme.firmware().pending is None
+    assert FirmwareSlots(lab.esme.state).pending is None
 
 
 def test_unsigned_image_is_discarded(lab: Lab) -> None:
     out = lab.distribute(make_image(signed=False).encode(), [ESME_EUI])
     assert alerts(out, FDRA_DLMS)[0]["alert_code"] == "8F1C"
     assert _ccs08(out, ESME_EUI)["responseCode"] == "fileTransferFailure(3)"
-    assert lab.esme.firmware().pending is None
+    assert FirmwareSlots(lab.esme.state).pending is None
 
 
 def test_wrong_manufacturer(lab: Lab) -> None:
     """Row: wrong manufacturer code -> CCS08 0x8F89 imageDiscarded(1), no FDRA, slots unchanged."""
-    before = lab.esme.firmware().to_json()
+    before = FirmwareSlots(lab.esme.state).to_json()
     out = lab.distribute(make_image(manufacturer=0x1234).encode(), [ESME_EUI])
     assert not alerts(out, FDRA_DLMS)
     ccs08 = _ccs08(out, ESME_EUI)
     assert ccs08["alertCode"] == "firmwareTransferFailure(0x8F89)" and ccs08["responseCode"] == "imageDiscarded(1)"
-    assert lab.esme.firmware().to_json() == before
+    assert FirmwareSlots(lab.esme.state).to_json() == before
 
 
 def test_wrong_image_type(lab: Lab) -> None:
     """Row: wrong image type (a GSME image to the ESME) -> CCS08 imageDiscarded(1)."""
-    before = lab.esme.firmware().to_json()
+    before = FirmwareSlots(lab.esme.state).to_json()
     out = lab.distribute(make_image(image_type=0x0001).encode(), [ESME_EUI])
     assert _ccs08(out, ESME_EUI)["responseCode"] == "imageDiscarded(1)"
-    assert not alerts(out, FDRA_DLMS) and lab.esme.firmware().to_json() == before
+    assert not alerts(out, FDRA_DLMS) and FirmwareSlots(lab.esme.state).to_json() == before
 
 
 def test_hardware_version_out_of_range(lab: Lab) -> None:
     """Row: hardware version out of range -> CCS08 hardwareVersionMismatch(2)."""
-    before = lab.esme.firmware().to_json()
+    before = FirmwareSlots(lab.esme.state).to_json()
     out = lab.distribute(make_image(hardware=(0x2000, 0x2FFF)).encode(), [ESME_EUI])
     assert _ccs08(out, ESME_EUI)["responseCode"] == "hardwareVersionMismatch(2)"
-    assert not alerts(out, FDRA_DLMS) and lab.esme.firmware().to_json() == before
+    assert not alerts(out, FDRA_DLMS) and FirmwareSlots(lab.esme.state).to_json() == before
 
 
 def test_truncated_image_is_discarded_by_the_chf(lab: Lab) -> None:
@@ -132,7 +134,7 @@ def test_truncated_image_is_discarded_by_the_chf(lab: Lab) -> None:
     for target in (ESME_EUI, GSME_EUI):
         assert _ccs08(out, target)["responseCode"] == "imageDiscarded(1)"
     assert lab.net.status(ESME_EUI) is None
-    assert lab.esme.firmware().download is None and lab.esme.firmware().pending is None
+    assert FirmwareSlots(lab.esme.state).download is None and FirmwareSlots(lab.esme.state).pending is None
 
 
 def test_interrupted_transfer_resumes_where_it_stopped() -> None:
@@ -142,16 +144,16 @@ def test_interrupted_transfer_resumes_where_it_stopped() -> None:
     out = lab.distribute(image.encode(), [ESME_EUI])
     assert _ccs08(out, ESME_EUI)["responseCode"] == "fileTransferFailure(3)"
     assert not alerts(out, FDRA_DLMS)
-    download = lab.esme.firmware().download
+    download = FirmwareSlots(lab.esme.state).download
     assert download is not None and len(download["data"]) // 2 == 4 * 64
-    assert lab.esme.firmware().pending is None
+    assert FirmwareSlots(lab.esme.state).pending is None
     lab.net.link = HanLink(block_size=64)
     out = lab.net.resume(ESME_EUI, LATER) + lab.net.run(LATER + dt.timedelta(minutes=5))
     assert _ccs08(out, ESME_EUI)["responseCode"] == "success(0)"
     assert alerts(out, FDRA_DLMS)[0]["alert_code"] == "8F72"
     blocks = -(-len(image.encode()) // 64)
     assert lab.net.status(ESME_EUI)["delivered"] == blocks  # only the missing blocks were sent again
-    assert lab.esme.firmware().pending.image_hash == image.image_hash
+    assert FirmwareSlots(lab.esme.state).pending.image_hash == image.image_hash
 
 
 def test_lost_blocks_are_sent_again() -> None:
@@ -161,7 +163,7 @@ def test_lost_blocks_are_sent_again() -> None:
     out = lab.distribute(image.encode(), [ESME_EUI])
     assert _ccs08(out, ESME_EUI)["responseCode"] == "success(0)"
     assert lab.net.status(ESME_EUI)["lost"] == 6
-    assert lab.esme.firmware().pending.image_hash == image.image_hash
+    assert FirmwareSlots(lab.esme.state).pending.image_hash == image.image_hash
 
 
 def test_random_loss_is_deterministic_and_recovers() -> None:
@@ -179,7 +181,7 @@ def test_lost_blocks_beyond_retries_fail_then_resume() -> None:
     image = make_image()
     out = lab.distribute(image.encode(), [ESME_EUI])
     assert _ccs08(out, ESME_EUI)["responseCode"] == "fileTransferFailure(3)"
-    assert lab.esme.ota_offset(lab.net.status(ESME_EUI)["file"]) == 2 * 64
+    assert lab.esme.component(FirmwareUseCases).ota_offset(lab.esme.state, lab.net.status(ESME_EUI)["file"]) == 2 * 64
     lab.net.link = HanLink()
     out = lab.net.resume(ESME_EUI, LATER) + lab.net.run(LATER + dt.timedelta(minutes=1))
     assert _ccs08(out, ESME_EUI)["responseCode"] == "success(0)"

@@ -15,8 +15,9 @@ import pytest
 from firmware_lab import CHF_EUI, ESME_EUI, GSME_EUI, START, build_lab
 
 from smets_emu.emulator.anchors import Role
+from smets_emu.emulator.firmware import transfers
+from smets_emu.emulator.firmware.codes import payload_of
 from smets_emu.emulator.firmware.slots import FirmwareSlots
-from smets_emu.emulator.firmware.use_cases import payload_of
 from smets_emu.emulator.state import DeviceState
 from smets_emu.hosting.store import StateStore
 from smets_emu.parties.firmware_commands import activation_command
@@ -76,20 +77,20 @@ def _recover(path: Path) -> tuple[str, str]:
     assert esme_state is not None
     _check_consistent(esme_state)
     lab = build_lab(states)  # type: ignore[arg-type]
-    before = lab.esme.firmware().version
+    before = FirmwareSlots(lab.esme.state).version
     now = START + dt.timedelta(days=30)
-    for target, entry in lab.chf.transfers().items():  # type: ignore[attr-defined]
+    for target, entry in transfers(lab.chf.state).items():
         if entry["status"] in ("transferring", "queued"):
             lab.net.resume(bytes.fromhex(target), now)
     lab.net.run(now + dt.timedelta(hours=1))
-    pending = lab.esme.firmware().pending
+    pending = FirmwareSlots(lab.esme.state).pending
     assert pending is not None and pending.image_hash is not None
     counter = lab.esme.state.counters.get(int(Role.SUPPLIER), 5000) + 1
     out = lab.esme.handle(activation_command(lab.headend, ESME_EUI, pending.image_hash, counter), now)
     outcome = payload_of(out.responses[0]).to_json()["value"]["executionOutcome"]
     assert outcome["activateImageResponseCode"] == "success(0)"
     _check_consistent(lab.esme.state)
-    return before, lab.esme.firmware().version
+    return before, FirmwareSlots(lab.esme.state).version
 
 
 @pytest.mark.parametrize("trial", range(3))

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from smets_emu.emulator.devices import device_for
-from smets_emu.emulator.firmware.slots import held_image_slot
-from smets_emu.emulator.firmware.use_cases import payload_of
+from smets_emu.emulator.firmware import FirmwareUseCases
+from smets_emu.emulator.firmware.codes import payload_of
+from smets_emu.emulator.firmware.slots import FirmwareSlots, held_image_slot
 from smets_emu.emulator.provision import new_device_state
 from smets_emu.hosting.han_network import HanNetwork
 from smets_emu.parties.headend import HeadEnd
@@ -41,7 +42,7 @@ def test_sample_image_hash_reported_by_the_device(rtds_root: Path, rtds_keystore
     data = _sample(rtds_root)
     ks = Keystore.load(rtds_keystore_dir)
     esme, chf = (device_for(new_device_state(e, t, ks)) for e, t in ((ESME, "ESME"), (CHF, "CHF")))
-    esme.firmware(esme.state).set_identity(hardware_version=0x1200)  # type: ignore[attr-defined]
+    FirmwareSlots(esme.state).set_identity(hardware_version=0x1200)
     headend = HeadEnd(Keystore.load(rtds_keystore_dir))
     for d in (esme, chf):
         headend.register_device(d.state)
@@ -76,7 +77,7 @@ def test_gsme_receipt_alert_matches_rtds(rtds_root: Path, rtds_keystore_dir: Pat
     headend.register_device(gsme.state)
     key = ks.private_key(bytes.fromhex("90B3D51F30010000"), KeyUsage.DS)
     image = sign_image(UpgradeImage(0x121D, 0x0001, 0x0123ABCE, b"gas" * 100), key)  # type: ignore[arg-type]
-    out = gsme.receive_image(image.encode(), NOW)  # type: ignore[attr-defined]
+    out = gsme.component(FirmwareUseCases).receive_image(gsme.state, image.encode(), NOW)
     expected = decode_message(_files(rtds_root, "NA_FDRA-ZigBee")["FDRA-ZigBee_NA_8F72_ALERT_GBCS.HEX"])
     assert compare(expected, headend.decode(out.outbound[0].message)) in ("", [])
 
@@ -102,7 +103,7 @@ def test_cs06_scenarios_conform(rtds_root: Path, rtds_keystore_dir: Path, name: 
     precondition = SCENARIOS[name]
     if precondition is not None:
         held = image_hash if precondition[0] == "command hash" else bytes(32)
-        esme.firmware(esme.state).hold(held_image_slot(held, precondition[1]))  # type: ignore[attr-defined]
+        FirmwareSlots(esme.state).hold(held_image_slot(held, precondition[1]))
     esme.state.firmware["version"] = "0123ABCD"
     out = esme.handle(headend.reseal(files[name]), NOW)
     expected = headend.decode(files[name.replace("_COMMAND", "_RESPONSE")])

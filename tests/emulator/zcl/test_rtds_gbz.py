@@ -207,7 +207,7 @@ def test_rtds_future_dated_alerts(folder: str, keystore_dir: Any) -> None:
     assert device.state.pending, "future-dated components are kept pending"
     assert not device.due(NOW).outbound, "nothing is due before the start time"
     fired = device.due(ACTIVATION)
-    device.commit(fired)
+    device.adopt(fired)
     assert not device.state.pending
     got = set()
     for out in fired.outbound:

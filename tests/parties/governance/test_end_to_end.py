@@ -19,6 +19,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric import ec
 from governance_helpers import Clock, public_pem
 
+from smets_emu.emulator.firmware.slots import FirmwareSlots
 from smets_emu.parties.governance import (
     DeviceModel,
     DeviceType,
@@ -120,7 +121,7 @@ def test_vulnerability_to_fixed_fleet(tmp_path: Path) -> None:
         # 2. the manufacturer uploads the fix (signed with its registered key): pending CPL
         maker_key = ec.generate_private_key(ec.SECP256R1())
         gov.set_signing_key("mfr-ab01", public_pem(maker_key))
-        ident = lab.fleet.devices[esmes[0]].firmware().identity  # type: ignore[attr-defined]
+        ident = FirmwareSlots(lab.fleet.devices[esmes[0]].state).identity
         fix = sign_image(UpgradeImage(manufacturer_code=ident.manufacturer, image_type=ident.image_type,
                                       file_version=0x0A010000,
                                       manufacturer_image=b"ESME firmware 0A010000: replay fix " * 40,
@@ -139,7 +140,7 @@ def test_vulnerability_to_fixed_fleet(tmp_path: Path) -> None:
         assert _device_codes(refused) == ["E110101"] * 3, refused
         activation = _activate(dsp, fix.image_hash, esmes[0], clock.now)
         assert activation.response_code is ResponseCode.FIRMWARE_VERSION_NOT_ON_CPL
-        assert all(lab.fleet.devices[e].firmware().pending is None for e in esmes)  # type: ignore[attr-defined]
+        assert all(FirmwareSlots(lab.fleet.devices[e].state).pending is None for e in esmes)
 
         # 3. PPCT submission of the new DMC and the fast-track request
         new_model = DeviceModel.create("AB01", LAB_MODEL, fix.version, fix.image_hash, Generation.SMETS2,
@@ -188,7 +189,7 @@ def test_vulnerability_to_fixed_fleet(tmp_path: Path) -> None:
         for esme in esmes:
             answer = _activate(dsp, fix.image_hash, esme, clock.now)
             assert answer.response_code is ResponseCode.SUCCESS, answer
-            assert lab.fleet.devices[esme].firmware().version == "0A010000"  # type: ignore[attr-defined]
+            assert FirmwareSlots(lab.fleet.devices[esme].state).version == "0A010000"
 
         audit = {(r.party, r.action, r.outcome) for r in gov.audit_log("secas", limit=1000)}
         assert ("supplier-a", "cfl.download", "allowed") in audit and ("dsp", "cpl.check", "allowed") in audit

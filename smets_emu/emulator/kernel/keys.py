@@ -1,0 +1,187 @@
+"""A device's key material at hand: its own private keys, anchor public keys and ECDH secrets (GBCS 6.2, 6.3).
+
+A device loads its own PKCS#8 key pairs once (they change only through CS02c/CS02d, which
+replace the DER and so miss the cache), turns each trust anchor cell's public point into a key
+once per process (the same supplier, network operator and ACB keys sit in every device of a
+fleet) and derives the static-static ECDH secret Z once per pair of keys (GBCS 6.3.1).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import load_der_private_key
+
+from smets_emu.emulator.anchors import AnchorCell, CellId, CellKeyUsage, CellUsage
+from smets_emu.emulator.state import DeviceState
+from smets_emu.errors import KeyMaterialError
+from smets_emu.protocols import crypto
+from smets_emu.protocols.roles import Role
+
+
+class PublicKeys:
+    """Process-wide cache of P-256 public keys by encoded point or certificate DER (immutable inputs)."""
+
+    def __init__(self, max_entries: int = 50_000) -> None:
+        self._keys: dict[bytes, ec.EllipticCurvePublicKey] = {}
+        self._max = max_entries
+        self._lock = threading.Lock()
+
+    def from_point(self, point: bytes) -> ec.EllipticCurvePublicKey:
+        """The key of an uncompressed point (as a trust anchor cell holds it, GBCS 13.3.2)."""
+        key = self._keys.get(point)
+        if key is None:
+            try:
+                key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+            except ValueError as exc:
+                raise KeyMaterialError(f"not a P-256 point: {exc}") from exc
+            self._put(point, key)
+        return key
+
+    def from_certificate(self, der: bytes) -> ec.EllipticCurvePublicKey | None:
+        """The key of a DER certificate, or None if it is not a P-256 certificate."""
+        key = self._keys.get(der)
+        if key is None:
+            try:
+                loaded = x509.load_der_x509_certificate(der).public_key()
+            except ValueError:
+                return None
+            if not isinstance(loaded, ec.EllipticCurvePublicKey):
+                return None
+            key = loaded
+            self._put(der, key)
+        return key
+
+    def _put(self, raw: bytes, key: ec.EllipticCurvePublicKey) -> None:
+        with self._lock:
+            if len(self._keys) >= self._max:
+                self._keys.clear()
+            self._keys[raw] = key
+
+
+PUBLIC_KEYS = PublicKeys()
+
+
+class DeviceKeys:
+    """One device's loaded private keys and the ECDH secrets it has derived."""
+
+    __slots__ = ("_private", "_secrets")
+
+    def __init__(self, state: DeviceState) -> None:
+        self._private: dict[bytes, ec.EllipticCurvePrivateKey] = {}
+        self._secrets: dict[tuple[bytes, bytes], bytes] = {}
+        for usage in ("ds", "ka"):
+            pair = state.key_pair(usage)
+            if pair is not None:
+                self._load(pair.private_key)
+
+    def _load(self, der: bytes) -> ec.EllipticCurvePrivateKey:
+        try:
+            loaded = load_der_private_key(der, None)
+        except ValueError as exc:
+            raise KeyMaterialError(f"device private key does not load: {exc}") from exc
+        if not isinstance(loaded, ec.EllipticCurvePrivateKey):
+            raise KeyMaterialError("device keys are P-256")
+        if len(self._private) >= 8:  # superseded pairs (CS02c/d) are not kept forever
+            self._private.clear()
+        self._private[der] = loaded
+        return loaded
+
+    def private_key(self, state: DeviceState, usage: str) -> ec.EllipticCurvePrivateKey:
+        """The device's own private key ("ds" or "ka") as *state* holds it."""
+        pair = state.key_pair(usage)
+        if pair is None:
+            raise KeyMaterialError(f"device has no {usage} key pair")
+        return self._private.get(pair.private_key) or self._load(pair.private_key)
+
+    def secret(self, state: DeviceState, public_key: ec.EllipticCurvePublicKey, raw: bytes) -> bytes:
+        """Z between the device's key agreement key and *public_key* (encoded as *raw*), once per pair."""
+        pair = state.key_pair("ka")
+        if pair is None:
+            raise KeyMaterialError("device has no ka key pair")
+        slot = (pair.private_key, raw)
+        z = self._secrets.get(slot)
+        if z is None:
+            private = self._private.get(pair.private_key) or self._load(pair.private_key)
+            z = crypto.ecdh_shared_secret(private_key=private, public_key=public_key)
+            if len(self._secrets) >= 64:
+                self._secrets.clear()
+            self._secrets[slot] = z
+        return z
+
+    def cell_secret(self, state: DeviceState, cell: AnchorCell) -> bytes:
+        """Z between the device and a populated key agreement anchor cell."""
+        if cell.public_point is None:
+            raise KeyMaterialError(f"trust anchor cell {cell.cell.label()} is empty")
+        return self.secret(state, PUBLIC_KEYS.from_point(cell.public_point), cell.public_point)
+
+
+def cell_public_key(cell: AnchorCell) -> ec.EllipticCurvePublicKey:
+    """The public key of a populated anchor cell (shared across devices)."""
+    if cell.public_point is None:
+        raise KeyMaterialError(f"trust anchor cell {cell.cell.label()} is empty")
+    return PUBLIC_KEYS.from_point(cell.public_point)
+
+
+_CELL_IDS = {
+    (role, usage, prepayment): CellId(role, usage, CellUsage.PREPAYMENT_TOP_UP if prepayment else CellUsage.MANAGEMENT)
+    for role in Role for usage in CellKeyUsage for prepayment in (False, True)
+}
+
+
+def find_cell(state: DeviceState, role: Role, usage: CellKeyUsage, prepayment: bool = False) -> AnchorCell | None:
+    """The populated anchor cell for (role, usage), or None (GBCS 4.3.2 trust anchor cells)."""
+    cell_id = _CELL_IDS.get((role, usage, bool(prepayment)))
+    if cell_id is None:
+        cell_id = CellId(role, usage, CellUsage.PREPAYMENT_TOP_UP if prepayment else CellUsage.MANAGEMENT)
+    cell = state.anchor(cell_id)
+    return None if cell is None or cell.public_point is None else cell
+
+
+def roles_of(state: DeviceState, eui: bytes, usage: CellKeyUsage) -> list[Role]:
+    """Every role whose populated *usage* anchor cell names *eui*, in cell order."""
+    return [
+        cell.cell.role
+        for cell in state.anchor_cells()
+        if cell.subject_id == eui and cell.public_point is not None and cell.cell.key_usage is usage
+    ]
+
+
+def role_of(state: DeviceState, eui: bytes, usage: CellKeyUsage | None = None) -> Role | None:
+    """The role whose anchor cell names *eui* (digital signing cells first)."""
+    first_ka: Role | None = None
+    for cell in state.anchor_cells():
+        if cell.subject_id != eui or cell.public_point is None:
+            continue
+        kind = cell.cell.key_usage
+        if kind is CellKeyUsage.DIGITAL_SIGNATURE and usage in (None, kind):
+            return cell.cell.role
+        if kind is CellKeyUsage.KEY_AGREEMENT and usage in (None, kind) and first_ka is None:
+            if usage is kind:
+                return cell.cell.role
+            first_ka = cell.cell.role
+    return first_ka
+
+
+def party_ka_cell(state: DeviceState, eui: bytes) -> AnchorCell | None:
+    """The management key agreement cell naming *eui* (for MACs and encryption towards that party)."""
+    for cell in state.anchor_cells():
+        if (
+            cell.subject_id == eui
+            and cell.public_point is not None
+            and cell.cell.key_usage is CellKeyUsage.KEY_AGREEMENT
+            and cell.cell.cell_usage is CellUsage.MANAGEMENT
+        ):
+            return cell
+    return None
+
+
+def han_peer_certificate(state: DeviceState, eui: bytes) -> bytes | None:
+    """The key agreement certificate of a HAN device in this device's log (GBCS 4.3.3.2), if recorded."""
+    wanted = eui.hex().upper()
+    for entry in state.log_entries():
+        if entry.get("eui") == wanted and entry.get("ka_certificate"):
+            return bytes.fromhex(entry["ka_certificate"])
+    return None

@@ -1,0 +1,293 @@
+"""Typed values of the GBCS ASN.1 security credential payloads (GBCS 13.3.5, CS02a-CS02g).
+
+The codec (:mod:`smets_emu.protocols.payloads.asn1`) shows a payload as a JSON-friendly tree for
+the CLI; device logic works on these frozen dataclasses instead: roles, modes and status codes are
+ints (IntEnums where the number is known), key usages are sets of :class:`KeyUsageBit`, entity ids,
+key identifiers and certificates are bytes (certificates as their DER), times are UTC datetimes.
+
+Commands are read straight from the asn1crypto value the codec parsed (:func:`model_of`); the
+responses and alerts a device builds go back to the codec as value trees (``tree()``), the form
+:class:`~smets_emu.protocols.payloads.asn1.Asn1Payload` encodes. The HAN join and device log
+payloads (CS03, CS04, CS07, GCS59, GCS62) are in :mod:`smets_emu.protocols.payloads.asn1_join_models`,
+CS02b/CS02g Update Security Credentials in :mod:`smets_emu.protocols.payloads.asn1_update_models`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from asn1crypto import core as asn1
+
+from smets_emu.errors import FrameError
+from smets_emu.protocols.payloads.asn1 import Asn1Payload
+from smets_emu.protocols.roles import Role
+
+GENERALIZED_TIME = "%Y%m%d%H%M%SZ"
+"""GeneralizedTime text of whole UTC seconds, as devices write it."""
+
+
+class KeyUsageBit(enum.IntEnum):
+    """Named bits of KeyUsage (RFC 5280 4.2.1.3) that GBCS credentials use."""
+
+    DIGITAL_SIGNATURE = 0
+    KEY_AGREEMENT = 4
+    KEY_CERT_SIGN = 5
+
+
+class CellUsage(enum.IntEnum):
+    """CellUsage (GBCS 13.3.2): management or prepayment top-up."""
+
+    MANAGEMENT = 0
+    PREPAYMENT_TOP_UP = 1
+
+
+class StatusCode(enum.IntEnum):
+    """StatusCode of the CS02a/CS02b responses (GBCS 13.3.5)."""
+
+    SUCCESS = 0
+    BAD_CERTIFICATE = 5
+    NO_TRUST_ANCHOR = 10
+    INSUFFICIENT_MEMORY = 17
+    TRUST_ANCHOR_NOT_FOUND = 25
+    RESOURCES_BUSY = 30
+    OTHER = 127
+
+
+class IssueResponseCode(enum.IntEnum):
+    """CS02c failure codes."""
+
+    INVALID_KEY_USAGE = 1
+    KEY_PAIR_GENERATION_FAILED = 2
+    CR_PRODUCTION_FAILED = 3
+
+
+class UpdateDeviceCertificateCode(enum.IntEnum):
+    """CS02d response codes."""
+
+    SUCCESS = 0
+    INVALID_CERTIFICATE = 1
+    WRONG_DEVICE_IDENTITY = 2
+    INVALID_KEY_USAGE = 3
+    NO_CORRESPONDING_KEY_PAIR_GENERATED = 4
+    WRONG_PUBLIC_KEY = 5
+    CERTIFICATE_STORAGE_FAILED = 6
+    PRIVATE_KEY_CHANGE_FAILED = 7
+
+
+class ProvideCertificateCode(enum.IntEnum):
+    """CS02e failure codes."""
+
+    INVALID_KEY_USAGE = 1
+    NO_CERTIFICATE_HELD = 2
+    CERTIFICATE_RETRIEVAL_FAILURE = 3
+
+
+# --- reading asn1crypto values ------------------------------------------------------------
+
+
+def bits_of(value: asn1.BitString) -> frozenset[int]:
+    """The bit numbers set in a BIT STRING."""
+    contents = value.contents or b""
+    if not contents or contents[0] > 7 or (len(contents) == 1 and contents[0]):
+        raise FrameError("malformed BIT STRING")
+    count = (len(contents) - 1) * 8 - contents[0]
+    return frozenset(i for i in range(count) if contents[1 + i // 8] >> (7 - i % 8) & 1)
+
+
+def optional(value: asn1.Asn1Value) -> asn1.Asn1Value | None:
+    """An OPTIONAL field, None when absent."""
+    return None if isinstance(value, asn1.Void) else value
+
+
+def parse_time(value: asn1.GeneralizedTime) -> dt.datetime:
+    """A GeneralizedTime (``YYYYMMDDHHMMSS[.f]Z``) as an aware UTC datetime."""
+    return parse_text_time(value.contents.decode("ascii"))
+
+
+def parse_text_time(text: str) -> dt.datetime:
+    """GeneralizedTime text (``YYYYMMDDHHMMSS[.f]Z``) as an aware UTC datetime."""
+    whole, _, fraction = text.rstrip("Z").partition(".")
+    moment = dt.datetime.strptime(whole, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
+    if fraction:
+        moment += dt.timedelta(microseconds=round(float(f"0.{fraction}") * 1_000_000))
+    return moment
+
+
+def time_text(moment: dt.datetime) -> str:
+    """GeneralizedTime text of whole UTC seconds."""
+    return (moment.astimezone(dt.UTC) if moment.tzinfo else moment).strftime(GENERALIZED_TIME)
+
+
+def _key_usage_tree(usage: frozenset[int]) -> list[int]:
+    return sorted(usage)
+
+
+# --- building blocks ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellIdentifier:
+    """TrustAnchorCellIdentifier: remote party role, key usage bits, cell usage (None: absent, management)."""
+
+    role: int
+    key_usage: frozenset[int]
+    cell_usage: int | None = None
+
+    @classmethod
+    def from_asn1(cls, value: asn1.Asn1Value) -> CellIdentifier:
+        cell_usage = optional(value["cellUsage"])
+        return cls(int(value["remotePartyRole"]), bits_of(value["keyUsage"]),
+                   None if cell_usage is None else int(cell_usage))
+
+    @property
+    def known_role(self) -> Role | None:
+        """The role as :class:`Role`, None when the number names no role."""
+        try:
+            return Role(self.role)
+        except ValueError:
+            return None
+
+    @property
+    def single_usage(self) -> KeyUsageBit | None:
+        """The one credential key usage named (exactly one of DS, KA, KCS set), else None."""
+        if len(self.key_usage) == 1:
+            (bit,) = self.key_usage
+            if bit in KeyUsageBit._value2member_map_:
+                return KeyUsageBit(bit)
+        return None
+
+    def tree(self) -> dict[str, Any]:
+        """Value tree (cellUsage omitted for management, as devices send it)."""
+        tree: dict[str, Any] = {"remotePartyRole": self.role, "keyUsage": _key_usage_tree(self.key_usage)}
+        if self.cell_usage not in (None, CellUsage.MANAGEMENT):
+            tree["cellUsage"] = self.cell_usage
+        return tree
+
+
+# --- CS02a / CS02f Provide Security Credential Details ---------------------------------------
+
+
+@dataclass(frozen=True)
+class ProvideSecurityCredentialDetailsCommand:
+    """CS02a/CS02f command: the authorising cell and the roles whose credentials are asked for."""
+
+    authorising_cell: CellIdentifier
+    roles: tuple[int, ...]
+
+    @classmethod
+    def from_asn1(cls, value: asn1.Asn1Value) -> ProvideSecurityCredentialDetailsCommand:
+        return cls(CellIdentifier.from_asn1(value["authorisingRemotePartyTACellIdentifier"]),
+                   tuple(int(r) for r in value["remotePartyRolesCredentialsRequired"]))
+
+
+@dataclass(frozen=True)
+class CellDetails:
+    """TrustAnchorCellContents: one cell of a role in a CS02a/CS02f response."""
+
+    key_usage: frozenset[int]
+    cell_usage: int | None
+    subject_id: bytes
+    subject_key_id: bytes
+
+    def tree(self) -> dict[str, Any]:
+        tree: dict[str, Any] = {"keyUsage": _key_usage_tree(self.key_usage)}
+        if self.cell_usage not in (None, CellUsage.MANAGEMENT):
+            tree["cellUsage"] = self.cell_usage
+        tree["subjectUniqueID"] = self.subject_id.hex().upper()
+        tree["subjectKeyIdentifier"] = self.subject_key_id.hex().upper()
+        return tree
+
+
+@dataclass(frozen=True)
+class RemotePartyDetails:
+    """RemotePartyDetails: the counter and cells of one role (present on success only)."""
+
+    role: int
+    status: int
+    current_seq_number: int | None = None
+    cells: tuple[CellDetails, ...] | None = None
+
+    def tree(self) -> dict[str, Any]:
+        tree: dict[str, Any] = {"remotePartyRole": self.role, "statusCode": self.status}
+        if self.current_seq_number is not None:
+            tree["currentSeqNumber"] = self.current_seq_number
+        if self.cells is not None:
+            tree["trustAnchorCellDetails"] = [c.tree() for c in self.cells]
+        return tree
+
+
+@dataclass(frozen=True)
+class ProvideSecurityCredentialDetailsResponse:
+    """CS02a/CS02f response: SEQUENCE OF RemotePartyDetails."""
+
+    details: tuple[RemotePartyDetails, ...]
+
+    def tree(self) -> list[dict[str, Any]]:
+        return [d.tree() for d in self.details]
+
+
+# --- CS02c / CS02d / CS02e -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyUsageCommand:
+    """CS02c Issue Security Credentials and CS02e Provide Device Certificate: the key usage asked for."""
+
+    key_usage: frozenset[int]
+
+    @classmethod
+    def from_asn1(cls, value: asn1.Asn1Value) -> KeyUsageCommand:
+        return cls(bits_of(value["keyUsage"]))
+
+    @property
+    def device_usage(self) -> str | None:
+        """The device key pair named ("ds" or "ka"): exactly one of those bits, else None."""
+        return {frozenset({KeyUsageBit.DIGITAL_SIGNATURE}): "ds",
+                frozenset({KeyUsageBit.KEY_AGREEMENT}): "ka"}.get(self.key_usage)
+
+
+@dataclass(frozen=True)
+class CertificateCommand:
+    """CS02d Update Device Certificate: the new device certificate (DER)."""
+
+    certificate: bytes
+
+    @classmethod
+    def from_asn1(cls, value: asn1.Asn1Value) -> CertificateCommand:
+        return cls(value.dump())
+
+
+@dataclass(frozen=True)
+class IssueSecurityCredentialsResponse:
+    """CS02c response: a PKCS#10 request (DER) on success, else a response code."""
+
+    request: bytes | None = None
+    code: int | None = None
+
+    def tree(self) -> dict[str, Any]:
+        if self.request is not None:
+            return {"certificationRequest": {"der": self.request.hex()}}
+        return {"responseCode": self.code}
+
+
+@dataclass(frozen=True)
+class ProvideDeviceCertificateResponse:
+    """CS02e response: the certificate (DER), else a response code."""
+
+    certificate: bytes | None = None
+    code: int | None = None
+
+    def tree(self) -> dict[str, Any]:
+        if self.certificate is not None:
+            return {"certificate": {"der": self.certificate.hex()}}
+        return {"responseCode": self.code}
+
+
+def command_value(payload: object, *schemas: str) -> asn1.Asn1Value:
+    """The parsed asn1crypto value of an ASN.1 command payload of one of *schemas*."""
+    if not isinstance(payload, Asn1Payload) or payload.schema not in schemas:
+        raise FrameError(f"expected a {' or '.join(schemas)} payload")
+    return payload.asn1_value()

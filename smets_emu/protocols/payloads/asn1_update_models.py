@@ -1,0 +1,228 @@
+"""Typed values of the CS02b/CS02g Update Security Credentials payloads (GBCS 13.3.5; message codes
+0x0100-0x0109, 0x0125, 0x0126; future-dated outcome alerts 0x00CB, 0x0124).
+
+Commands are read from the asn1crypto value the codec parsed (or from the stored DER of a
+future-dated command); responses and alerts go back as the value trees the codec encodes. See
+:mod:`smets_emu.protocols.payloads.asn1_models` for the shared building blocks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from asn1crypto import core as asn1
+
+from smets_emu.errors import FrameError
+from smets_emu.protocols.payloads import asn1_types as t
+from smets_emu.protocols.payloads.asn1_models import CellIdentifier, StatusCode, optional, parse_time, time_text
+
+
+class ReplacementMode(enum.IntEnum):
+    """credentialsReplacementMode of CS02b/CS02g, one per message code 0x0100-0x0109, 0x0125, 0x0126."""
+
+    ROOT_BY_SUPPLIER = 0
+    ROOT_BY_WAN_PROVIDER = 1
+    SUPPLIER_BY_SUPPLIER = 2
+    NETWORK_OPERATOR_BY_NETWORK_OPERATOR = 3
+    ACB_BY_ACB = 4
+    WAN_PROVIDER_BY_WAN_PROVIDER = 5
+    TRANS_COS_BY_TRANS_COS = 6
+    SUPPLIER_BY_TRANS_COS = 7
+    ANY_EXCEPT_ABNORMAL_ROOT_BY_RECOVERY = 8
+    ANY_BY_CONTINGENCY = 9
+    LOAD_CONTROLLER_BY_LOAD_CONTROLLER = 10
+    LOAD_CONTROLLER_BY_SUPPLIER = 11
+
+
+class FutureDatedAlertCode(enum.IntEnum):
+    """Alert codes of the future-dated CS02b/CS02g outcome alerts (0x00CB, 0x0124)."""
+
+    ACTIONED = 0x8F66
+    NOT_ACTIONED = 0x8F67
+
+
+@dataclass(frozen=True)
+class SpecialistSeqNumber:
+    """SpecialistSeqNumber: a counter of a specialist usage (prepayment top-up 0)."""
+
+    usage: int
+    seq_number: int
+
+    @classmethod
+    def from_asn1(cls, value: asn1.Asn1Value) -> SpecialistSeqNumber:
+        return cls(int(value["seqNumberUsage"]), int(value["seqNumber"]))
+
+    def tree(self) -> dict[str, Any]:
+        return {"seqNumberUsage": self.usage, "seqNumber": self.seq_number}
+
+
+def _specialists(value: asn1.Asn1Value | None) -> tuple[SpecialistSeqNumber, ...] | None:
+    return None if value is None else tuple(SpecialistSeqNumber.from_asn1(s) for s in value)
+
+
+@dataclass(frozen=True)
+class SeqNumberChange:
+    """RemotePartySeqNumberChange: the new floor of one role's counter (and specialist counters)."""
+
+    role: int
+    floor: int
+    specialist: tuple[SpecialistSeqNumber, ...] | None = None
+
+    @classmethod
+    def from_asn1(cls, value: asn1.Asn1Value) -> SeqNumberChange:
+        return cls(int(value["remotePartyRole"]), int(value["floorSeqNumber"]),
+                   _specialists(optional(value["specialistFloorSeqNumber"])))
+
+    def tree(self) -> dict[str, Any]:
+        tree: dict[str, Any] = {"remotePartyRole": self.role, "floorSeqNumber": self.floor}
+        if self.specialist is not None:
+            tree["specialistFloorSeqNumber"] = [s.tree() for s in self.specialist]
+        return tree
+
+
+# --- CS02b / CS02g Update Security Credentials -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuthorisingControl:
+    """authorisingRemotePartyControl of a CS02b/CS02g command."""
+
+    mode: int
+    seq_number: int
+    authorising_cell: CellIdentifier | None = None
+    apply_time_based_checks: bool = True
+    plaintext_symmetric_key: bytes | None = None
+    new_floor: int | None = None
+    new_specialist_floor: tuple[SpecialistSeqNumber, ...] | None = None
+    other_changes: tuple[SeqNumberChange, ...] = ()
+
+    @classmethod
+    def from_asn1(cls, value: asn1.Asn1Value) -> AuthorisingControl:
+        cell = optional(value["authorisingRemotePartyTACellIdentifier"])
+        checks = optional(value["applyTimeBasedCPVChecks"])
+        key = optional(value["plaintextSymmetricKey"])
+        floor = optional(value["newRemotePartyFloorSeqNumber"])
+        others = optional(value["otherRemotePartySeqNumberChanges"])
+        return cls(
+            mode=int(value["credentialsReplacementMode"]),
+            seq_number=int(value["authorisingRemotePartySeqNumber"]),
+            authorising_cell=None if cell is None else CellIdentifier.from_asn1(cell),
+            apply_time_based_checks=checks is None or int(checks) == 0,
+            plaintext_symmetric_key=None if key is None else bytes(key.contents),
+            new_floor=None if floor is None else int(floor),
+            new_specialist_floor=_specialists(optional(value["newRemotePartySpecialistFloorSeqNumber"])),
+            other_changes=() if others is None else tuple(SeqNumberChange.from_asn1(c) for c in others),
+        )
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """TrustAnchorReplacement: the new certificate (DER) and the cell it goes into."""
+
+    certificate: bytes
+    target: CellIdentifier
+
+
+@dataclass(frozen=True)
+class UpdateSecurityCredentialsCommand:
+    """CS02b/CS02g command: control, replacements, certification path (DER) and execution time."""
+
+    control: AuthorisingControl
+    replacements: tuple[Replacement, ...]
+    certification_path: tuple[bytes, ...]
+    execution_time: dt.datetime | None = None
+
+    @classmethod
+    def from_asn1(cls, value: asn1.Asn1Value) -> UpdateSecurityCredentialsCommand:
+        when = optional(value["executionDateTime"])
+        return cls(
+            control=AuthorisingControl.from_asn1(value["authorisingRemotePartyControl"]),
+            replacements=tuple(
+                Replacement(r["replacementCertificate"].dump(), CellIdentifier.from_asn1(r["targetTrustAnchorCell"]))
+                for r in value["replacements"]
+            ),
+            certification_path=tuple(c.dump() for c in value["certificationPathCertificates"]),
+            execution_time=None if when is None else parse_time(when),
+        )
+
+    @classmethod
+    def from_der(cls, der: bytes) -> UpdateSecurityCredentialsCommand:
+        """From the command's DER content (a stored future-dated command)."""
+        try:
+            return cls.from_asn1(t.UpdateSecurityCredentialsCommand.load(der, strict=True))
+        except (ValueError, TypeError, KeyError) as exc:
+            raise FrameError(f"stored CS02b/CS02g command: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class ReplacementOutcome:
+    """ReplacementOutcome: what became of one affected trust anchor cell."""
+
+    cell: CellIdentifier
+    status: int
+    existing_subject_id: bytes
+    existing_key_id: bytes
+    replacing_subject_id: bytes
+    replacing_key_id: bytes
+
+    def tree(self) -> dict[str, Any]:
+        return {
+            "affectedTrustAnchorCell": self.cell.tree(),
+            "statusCode": self.status,
+            "existingSubjectUniqueID": self.existing_subject_id.hex().upper(),
+            "existingSubjectKeyID": self.existing_key_id.hex().upper(),
+            "replacingSubjectUniqueID": self.replacing_subject_id.hex().upper(),
+            "replacingSubjectKeyID": self.replacing_key_id.hex().upper(),
+        }
+
+
+@dataclass(frozen=True)
+class UpdateExecutionOutcome:
+    """ExecutionOutcome of CS02b/CS02g (response or future-dated alert)."""
+
+    seq_number: int
+    mode: int
+    seq_number_changes: tuple[SeqNumberChange, ...]
+    outcomes: tuple[ReplacementOutcome, ...]
+
+    @property
+    def succeeded(self) -> bool:
+        """True when every replacement succeeded."""
+        return all(o.status == StatusCode.SUCCESS for o in self.outcomes)
+
+    def tree(self) -> dict[str, Any]:
+        return {
+            "authorisingRemotePartySeqNumber": self.seq_number,
+            "credentialsReplacementMode": self.mode,
+            "remotePartySeqNumberChanges": [c.tree() for c in self.seq_number_changes],
+            "replacementOutcomes": [o.tree() for o in self.outcomes],
+        }
+
+
+@dataclass(frozen=True)
+class UpdateSecurityCredentialsResponse:
+    """CS02b/CS02g response: command accepted, with the outcome unless future-dated."""
+
+    outcome: UpdateExecutionOutcome | None = None
+
+    def tree(self) -> dict[str, Any]:
+        tree: dict[str, Any] = {"commandAccepted": None}
+        if self.outcome is not None:
+            tree["executionOutcome"] = self.outcome.tree()
+        return tree
+
+
+@dataclass(frozen=True)
+class UpdateSecurityCredentialsAlert:
+    """Future-dated CS02b/CS02g outcome alert (0x00CB, 0x0124)."""
+
+    alert_code: int
+    execution_time: dt.datetime
+    outcome: UpdateExecutionOutcome
+
+    def tree(self) -> dict[str, Any]:
+        return {"alertCode": self.alert_code, "executionDateTime": time_text(self.execution_time),
+                "executionOutcome": self.outcome.tree()}

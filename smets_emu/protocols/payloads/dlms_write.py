@@ -1,0 +1,174 @@
+"""Direct writers for DLMS ``Data`` values and xDLMS APDU headers (GBCS 5.11, Green Book 9.3, 9.5).
+
+The constructs of :mod:`.dlms_data` and :mod:`.dlms` are the definition of the A-XDR encoding.
+These writers produce the same bytes from well-typed fields without construct's per-field stream
+and context machinery. Anything off that plain path (a compact array, an out-of-range or oddly
+typed field, nesting past the limit) raises :class:`OffPath`, and the caller builds through the
+construct instead, which also words the errors. The test suite holds both paths to each other.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from smets_emu.protocols.lengths import encode_length
+from smets_emu.protocols.payloads.dlms_data import (
+    _FIXED_OCTETS,
+    _FLOAT_FORMATS,
+    _INTEGER_CODECS,
+    _STRING_TAGS,
+    MAX_DEPTH,
+    ArrayData,
+    BitStringData,
+    BooleanData,
+    DateTimeData,
+    DlmsData,
+    FloatData,
+    IntegerData,
+    NullData,
+    OctetStringData,
+    StringData,
+    StructureData,
+)
+
+
+class OffPath(Exception):
+    """The value has a field the direct writer leaves to the construct."""
+
+
+def _packer(codec: Any) -> struct.Struct:
+    return struct.Struct(codec.fmtstr)
+
+
+_PACKERS = {tag: _packer(codec) for tag, codec in _INTEGER_CODECS.items()}
+_FLOAT_SIZES = {tag: struct.calcsize(fmt) for tag, fmt in _FLOAT_FORMATS.items()}
+_TAG_BYTES = {tag: bytes((int(tag),)) for tag in list(_PACKERS) + list(_FLOAT_SIZES) + list(_FIXED_OCTETS)}
+
+
+_SHORT_LENGTHS = tuple(bytes((n,)) for n in range(0x80))
+
+
+def _length(value: int) -> bytes:
+    if 0 <= value < 0x80:
+        return _SHORT_LENGTHS[value]
+    try:
+        return encode_length(value)
+    except ValueError as exc:
+        raise OffPath from exc
+
+
+def _octets(value: Any) -> bytes:
+    if type(value) is not bytes:
+        raise OffPath
+    return _length(len(value)) + value
+
+
+def write_data(value: DlmsData, out: list[bytes], depth: int = 0) -> None:  # noqa: C901 - one branch per type
+    """Append the tagged A-XDR bytes of *value* to *out* (as ``dlms_data.build``); OffPath when unsure.
+
+    Dispatches on the exact class (subclasses are left to the construct).
+    """
+    if depth > MAX_DEPTH:
+        raise OffPath
+    cls = type(value)
+    if cls is IntegerData:
+        assert isinstance(value, IntegerData)
+        packer = _PACKERS.get(value.tag)
+        if packer is None or type(value.value) is not int:
+            raise OffPath
+        try:
+            out += (_TAG_BYTES[value.tag], packer.pack(value.value))
+        except struct.error as exc:
+            raise OffPath from exc
+    elif cls is StructureData or cls is ArrayData:
+        assert isinstance(value, (StructureData, ArrayData))
+        out += (b"\x02" if cls is StructureData else b"\x01", _length(len(value.items)))
+        for item in value.items:
+            write_data(item, out, depth + 1)
+    elif cls is OctetStringData:
+        assert isinstance(value, OctetStringData)
+        out += (b"\x09", _octets(value.value))
+    elif cls is NullData:
+        out.append(b"\x00")
+    elif cls is BooleanData:
+        assert isinstance(value, BooleanData)
+        if type(value.raw) is not int or not 0 <= value.raw <= 0xFF:
+            raise OffPath
+        out += (b"\x03", bytes((value.raw,)))
+    elif cls is StringData:
+        assert isinstance(value, StringData)
+        if value.tag not in _STRING_TAGS:
+            raise OffPath
+        out += (bytes((int(value.tag),)), _octets(value.value))
+    elif cls is BitStringData:
+        assert isinstance(value, BitStringData)
+        count, data = value.bit_count, value.data
+        if type(count) is not int or count < 0 or type(data) is not bytes or len(data) != (count + 7) // 8:
+            raise OffPath
+        out += (b"\x04", _length(count), data)
+    elif cls is FloatData or cls is DateTimeData:
+        assert isinstance(value, (FloatData, DateTimeData))
+        size = (_FLOAT_SIZES if cls is FloatData else _FIXED_OCTETS).get(value.tag)
+        if size is None or type(value.raw) is not bytes or len(value.raw) != size:
+            raise OffPath
+        out += (_TAG_BYTES[value.tag], value.raw)
+    else:
+        raise OffPath
+
+
+def invoke_bytes(invoke: Any) -> bytes:
+    """Long-Invoke-Id-And-Priority: four flags, 4 reserved bits, 24-bit invoke id (Green Book 9.6)."""
+    invoke_id, reserved = invoke.invoke_id, invoke.reserved
+    if type(invoke_id) is not int or not 0 <= invoke_id < 1 << 24:
+        raise OffPath
+    if type(reserved) is not int or not 0 <= reserved < 16:
+        raise OffPath
+    flags = (
+        (0x80 if invoke.high_priority else 0) | (0x40 if invoke.confirmed else 0)
+        | (0x20 if invoke.break_on_error else 0) | (0x10 if invoke.self_descriptive else 0) | reserved
+    )
+    return bytes((flags,)) + invoke_id.to_bytes(3, "big")
+
+
+def request_spec_bytes(spec: Any, kinds: type, out: list[bytes]) -> None:
+    """One Access-Request-Specification: kind (a *kinds* member), class id, OBIS, member id, selection
+    (Green Book 9.3)."""
+    class_id, member = spec.class_id, spec.member_id
+    if not isinstance(spec.kind, kinds):
+        raise OffPath
+    if type(class_id) is not int or not 0 <= class_id <= 0xFFFF or type(member) is not int or not -128 <= member <= 127:
+        raise OffPath
+    out += (bytes((int(spec.kind),)), class_id.to_bytes(2, "big"), spec.instance.to_bytes(),
+            member.to_bytes(1, "big", signed=True))
+    if spec.has_selection:
+        selector, parameters = spec.access_selector, spec.access_parameters
+        if type(selector) is not int or not 0 <= selector <= 0xFF or parameters is None:
+            raise OffPath
+        out.append(bytes((selector,)))
+        write_data(parameters, out)
+
+
+def response_spec_bytes(spec: Any, kinds: type) -> bytes:
+    """One Access-Response-Specification: kind (a *kinds* member) and result code (Green Book 9.3)."""
+    result = spec.result
+    if not isinstance(spec.kind, kinds) or not isinstance(result, int) or not 0 <= result <= 0xFF:
+        raise OffPath
+    return bytes((int(spec.kind), int(result)))
+
+
+def header_bytes(tag: int, invoke: Any, date_time: Any) -> list[bytes]:
+    """APDU tag, invoke id and priority, and the length-prefixed date-time."""
+    return [bytes((tag,)), invoke_bytes(invoke), _octets(date_time)]
+
+
+def data_list(values: Any, out: list[bytes]) -> None:
+    """A length-prefixed list of Data values."""
+    out.append(_length(len(values)))
+    for value in values:
+        write_data(value, out)
+
+
+def counted(count: int) -> bytes:
+    """A BER count prefix."""
+    return _length(count)
