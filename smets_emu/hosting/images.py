@@ -18,16 +18,10 @@ from collections import OrderedDict
 from pathlib import Path
 
 from smets_emu.hosting.store import StateStore
+from smets_emu.protocols.firmware.recent import ContentMemo
 
 RECENT_BYTES = 64 * 1024 * 1024
 """Bytes of image files a store keeps in memory (the least recently used go first)."""
-
-_PROBE = 32
-
-
-def _probe(data: bytes | bytearray | memoryview) -> tuple[int, bytes, bytes]:
-    """A cheap fingerprint (length, head, tail) that picks the one candidate to compare *data* with."""
-    return len(data), bytes(data[:_PROBE]), bytes(data[-_PROBE:])
 
 
 def image_ref(data: bytes | bytearray | memoryview) -> str:
@@ -36,50 +30,41 @@ def image_ref(data: bytes | bytearray | memoryview) -> str:
 
 
 class RecentImages:
-    """The image files a store last wrote or read, by reference, bounded to *budget* bytes."""
+    """The image files a store last wrote or read: by reference, and by content (compared byte for byte)."""
 
     def __init__(self, budget: int = RECENT_BYTES) -> None:
-        self._budget = budget
+        self._refs: ContentMemo[str] = ContentMemo(budget)
+        self._files: OrderedDict[str, bytes] = OrderedDict()
         self._held = 0
-        self._by_ref: OrderedDict[str, bytes] = OrderedDict()
-        self._by_probe: dict[tuple[int, bytes, bytes], str] = {}
+        self._budget = budget
         self._lock = threading.Lock()
 
     def ref_of(self, data: bytes | bytearray | memoryview) -> str | None:
-        """The reference of *data* when the same content is held (compared byte for byte), else None."""
-        probe = _probe(data)
-        with self._lock:
-            ref = self._by_probe.get(probe)
-            held = None if ref is None else self._by_ref.get(ref)
-            if ref is None or held is None or (held is not data and held != data):
-                return None
-            self._by_ref.move_to_end(ref)
-            return ref
+        """The reference of *data* when the same content is held, else None."""
+        return self._refs.get(data)
 
     def get(self, ref: str) -> bytes | None:
         with self._lock:
-            held = self._by_ref.get(ref)
+            held = self._files.get(ref)
             if held is not None:
-                self._by_ref.move_to_end(ref)
+                self._files.move_to_end(ref)
             return held
 
     def remember(self, ref: str, data: bytes) -> bytes:
-        """Hold *data* (immutable bytes) under *ref*; returns the held object."""
+        """Hold *data* (immutable bytes) under *ref*; returns the held object (the same for every caller)."""
         if len(data) > self._budget:
             return data
         with self._lock:
-            if ref in self._by_ref:
-                self._by_ref.move_to_end(ref)
-                return self._by_ref[ref]
-            self._by_ref[ref] = data
-            self._by_probe[_probe(data)] = ref
+            held = self._files.get(ref)
+            if held is not None:
+                return held
+            self._files[ref] = data
             self._held += len(data)
             while self._held > self._budget:
-                old_ref, old = self._by_ref.popitem(last=False)
-                self._held -= len(old)
-                if self._by_probe.get(_probe(old)) == old_ref:
-                    del self._by_probe[_probe(old)]
-            return data
+                _, dropped = self._files.popitem(last=False)
+                self._held -= len(dropped)
+        self._refs.put(data, ref)
+        return data
 
 
 class SqliteImageStore:

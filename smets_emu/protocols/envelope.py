@@ -600,7 +600,7 @@ def encode_signing_apdu(env: Envelope) -> bytes:
     data = _build_with_constructs(env)
     if env.mac is None:
         return data
-    return decode_envelope_with_spans(data)[1].signing_apdu
+    return data[read_length(data, len(MAC_HEADER_PREFIX))[1] + len(_SECURITY_HEADER) : -MAC_LENGTH]
 
 
 def encode_maced(signing_apdu: bytes, mac: bytes) -> bytes:

@@ -73,6 +73,7 @@ class GbcsKeys:
         self._private: dict[tuple[bytes, KeyUsage], ec.EllipticCurvePrivateKey | None] = {}
         self._public: dict[tuple[bytes, KeyUsage], ec.EllipticCurvePublicKey | None] = {}
         self._device_cache: dict[bytes, bool] = {}
+        self._secrets: dict[tuple[bytes, bytes], bytes | None] = {}
         self.acb = acb if acb is not None else self._find_acb()
 
     def _find_acb(self) -> bytes | None:
@@ -110,13 +111,21 @@ class GbcsKeys:
         return self._device_cache[eui]
 
     def shared_secret(self, a: bytes, b: bytes) -> bytes | None:
-        """ECDH Z between the KA keys of *a* and *b*, or None if neither private key is held."""
+        """ECDH Z between the KA keys of *a* and *b*, or None if neither private key is held (memoised per pair)."""
+        pair = (a, b)
+        if pair in self._secrets:
+            return self._secrets[pair]
+        z = None
         for mine, theirs in ((a, b), (b, a)):
             priv = self.private_key(mine, KeyUsage.KA)
             pub = self.public_key(theirs, KeyUsage.KA)
             if priv is not None and pub is not None:
-                return self._cache.get(private_key=priv, public_key=pub)
-        return None
+                z = self._cache.get(private_key=priv, public_key=pub)
+                break
+        if len(self._secrets) >= 100_000:
+            self._secrets.clear()
+        self._secrets[pair] = z
+        return z
 
     def mac_key(self, header: GroupingHeader) -> bytes | None:
         """The AES key that MACs a message with this grouping header, if derivable."""
@@ -151,13 +160,22 @@ class GbcsKeys:
         )
 
     def decryptor(self, header: GroupingHeader) -> Decryptor | None:
-        """A payload decryptor for encrypted parts of a message with this header, if keys allow."""
-        key = self.payload_key(header)
-        if key is None:
+        """A payload decryptor for encrypted parts of a message with this header, if keys allow.
+
+        The key is derived on the first call (most messages carry no encrypted part).
+        """
+        party = header.other_information.supplementary_remote_party_id or header.recipient
+        if self.shared_secret(header.originator, party) is None:
             return None
         originator = header.originator
+        keys: list[bytes | None] = []
 
         def decrypt(blob: bytes) -> bytes:
+            if not keys:
+                keys.append(self.payload_key(header))
+            key = keys[0]
+            if key is None:
+                raise KeyMaterialError("no key pair to decrypt this message's protected content")
             return crypto.decrypt_protected(key=key, originator=originator, blob=blob)
 
         return decrypt

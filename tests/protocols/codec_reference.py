@@ -345,3 +345,23 @@ def encode_asn1_with_asn1crypto(schema: str, tree: Any, style: str) -> bytes:
         raise
     except Exception as exc:  # noqa: BLE001 - asn1crypto raises ValueError/TypeError on values it cannot hold
         raise EncodeError(f"{schema}: {exc}") from exc
+
+
+def decode_asn1_with_asn1crypto(content: bytes, ctx: PayloadContext) -> asn1_mod.Asn1Payload:
+    """``decode_asn1`` reading the value through asn1crypto objects (reference for ``decode_tree``)."""
+    schema = asn1_mod.schema_for(ctx.message_code, ctx.cra_flag) or asn1_mod.GENERIC_SCHEMA
+    content = bytes(content)
+    try:
+        if schema in asn1_mod._SCHEMA_CLASSES:
+            value = asn1_mod._decode_value_with_asn1crypto(content, schema)
+        else:
+            value = asn1_mod._decode_value(content, schema)
+        for style in LENGTH_STYLES:
+            payload = asn1_mod.Asn1Payload(schema, value, ctx.message_code, ctx.cra_flag, style)
+            if payload.encode() == content:
+                return payload
+    except FrameError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - asn1crypto and the encoder raise several types on junk
+        raise FrameError(f"{schema}: {exc}") from exc
+    raise FrameError(f"{schema}: not canonical DER")

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from codec_reference import encode_asn1_with_asn1crypto
+from codec_reference import decode_asn1_with_asn1crypto, encode_asn1_with_asn1crypto
 from construct import FocusedSeq, Terminated
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -325,3 +325,42 @@ def test_asn1_decode_rejects_what_does_not_rebuild() -> None:
     assert asn1.decode_asn1(good, ctx).encode() == good
     with pytest.raises(SmetsError):
         asn1.decode_asn1(good[:2] + b"\x81" + good[3:], ctx)
+
+
+def _asn1_cases() -> list[tuple[bytes, PayloadContext]]:
+    out = []
+    for data in MESSAGES:
+        env = decode_envelope_with_spans(data)[0]
+        if payload_family(env.content) == "asn1":
+            out.append((env.content, PayloadContext(env.header.message_code, int(env.header.cra_flag))))
+    for code, cra in asn1.SCHEMA_TABLE:
+        out.append((asn1.sample_asn1(code, cra).encode(), PayloadContext(code, cra)))
+    return out
+
+
+_ASN1_CASES = _asn1_cases()
+
+
+def test_asn1_reader_matches_asn1crypto_on_corpus_and_samples() -> None:
+    for content, ctx in _ASN1_CASES:
+        assert asn1.decode_asn1(content, ctx) == decode_asn1_with_asn1crypto(content, ctx)
+
+
+@settings(max_examples=400, deadline=None)
+@given(index=st.integers(0, 1 << 16), data=st.data())
+def test_asn1_reader_matches_asn1crypto_on_mutations(index: int, data: st.DataObject) -> None:
+    content, ctx = _ASN1_CASES[index % len(_ASN1_CASES)]
+    ops = data.draw(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 1 << 16), st.integers(0, 255)),
+                             min_size=1, max_size=3))
+    wire = bytearray(content)
+    for kind, where, value in ops:
+        where %= max(len(wire), 1)
+        if kind == 0 and wire:
+            wire[where] = value
+        elif kind == 1:
+            del wire[where:]
+        elif kind == 2:
+            wire.insert(where, value)
+        elif wire:
+            del wire[where]
+    assert _outcome(asn1.decode_asn1, bytes(wire), ctx) == _outcome(decode_asn1_with_asn1crypto, bytes(wire), ctx)

@@ -124,3 +124,14 @@ def test_replacement_modes() -> None:
     assert usecases.target_roles(0x0108) == frozenset(Role)
     assert usecases.replacement_mode(0x0126).name == "loadControllerBySupplier"
     assert usecases.replacement_mode(0x0059) is None
+
+
+def test_one_declaration_per_code() -> None:
+    from smets_emu.protocols.message_codes import _TABLE, MESSAGE_CODES
+
+    assert len(_TABLE) == len(MESSAGE_CODES)
+    for row in _TABLE:
+        assert row.alert == (not row.roles), hex(row.code)  # a command has originators, an alert none
+        assert (row.mode is not None) == (row.use_case in ("CS02b", "CS02g") and not row.alert), hex(row.code)
+        assert set(row.on) <= row.devices, hex(row.code)
+        assert not row.alert or row.date_time is None, hex(row.code)

@@ -23,6 +23,7 @@ from smets_emu.tools.lab import Lab
 from smets_emu.tools.service import LabService
 from smets_emu.tools.wan_client import RemoteParty, WanClient
 from smets_emu.tools.wan_server import wan_framing
+from smets_emu.tools.wire_events import WireEvent
 from tests_support import RTDS_FILES
 
 ESME = bytes.fromhex("00DB1234567890A0")
@@ -183,6 +184,32 @@ async def test_responses_and_alerts_routing(service: LabService, lab: Lab) -> No
     finally:
         await a.close()
         await b.close()
+
+
+async def test_frames_carry_their_headers_to_observers(service: LabService, lab: Lab) -> None:
+    """Observers get the header the front parsed (in) and the device built (out): nothing is decoded again."""
+    events: list[WireEvent] = []
+    handle = service.front.observe(events.append)
+    host, port = service.endpoints.gfi  # type: ignore[misc]
+    client = await WanClient.connect(host, port, "gfi")
+    try:
+        party = RemoteParty(lab.keystore, client.exchange)
+        good = await party.command(0x0059, to=ESME)
+        bad = bytearray(party.build(0x0059, to=ESME))
+        bad[-1] ^= 0x55
+        rejected = await party.send_raw(bytes(bad))
+        await client.exchange(b"\x01\x02\x03")
+    finally:
+        handle.cancel()
+        await client.close()
+    assert good.response is not None and rejected.alerts and rejected.response is None
+    by_kind = {(e.direction, e.kind, e.message): e for e in events}
+    for direction, kind, message in (("out", "response", good.response), ("out", "alert", rejected.alerts[0]),
+                                     ("in", "command", bytes(bad))):
+        event = by_kind[(direction, kind, message)]
+        assert event.header == decode_envelope(message).header
+    assert by_kind[("in", "command", b"\x01\x02\x03")].header is None  # not GBCS
+    assert by_kind[("out", "empty", b"")].header is None
 
 
 async def test_injected_faults(service: LabService, lab: Lab) -> None:

@@ -1,9 +1,11 @@
 """A device's key material at hand: its own private keys, anchor public keys and ECDH secrets (GBCS 6.2, 6.3).
 
-A device loads its own PKCS#8 key pairs once (they change only through CS02c/CS02d, which
-replace the DER and so miss the cache), turns each trust anchor cell's public point into a key
-once per process (the same supplier, network operator and ACB keys sit in every device of a
-fleet) and derives the static-static ECDH secret Z once per pair of keys (GBCS 6.3.1).
+A device loads its own PKCS#8 key pairs when it starts (they change only through CS02c/CS02d,
+which replace the DER and so miss the cache), derives the static-static ECDH secret Z with the
+Access Control Broker's key agreement cell then (every MACed command needs it, GBCS 6.2.4) and
+any other Z once per pair of keys when first needed (GBCS 6.3.1). Each trust anchor cell's public
+point becomes a key once per process: the same supplier, network operator and ACB keys sit in
+every device of a fleet.
 """
 
 from __future__ import annotations
@@ -76,6 +78,12 @@ class DeviceKeys:
             pair = state.key_pair(usage)
             if pair is not None:
                 self._load(pair.private_key)
+        acb = find_cell(state, Role.ACCESS_CONTROL_BROKER, CellKeyUsage.KEY_AGREEMENT)
+        if acb is not None and state.key_pair("ka") is not None:
+            try:  # every MACed command needs Z with the ACB (GBCS 6.2.4): derived when the device starts
+                self.cell_secret(state, acb)
+            except KeyMaterialError:
+                pass  # reported when a command needs it
 
     def _load(self, der: bytes) -> ec.EllipticCurvePrivateKey:
         try:

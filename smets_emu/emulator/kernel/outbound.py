@@ -11,6 +11,7 @@ leave as an :class:`~smets_emu.emulator.kernel.messages.Outbound` with their gro
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,12 @@ def protect(device: Device, state: DeviceState, header: GroupingHeader, content:
     return maced_wire(env, message_key(secret, header))
 
 
+@functools.lru_cache(maxsize=8)
+def _date_time(now: dt.datetime) -> DlmsDateTime:
+    """The response header's date-time (GBCS 7.2.8) for *now*; a burst of commands shares one clock reading."""
+    return DlmsDateTime.from_datetime(now)
+
+
 def response(device: Device, state: DeviceState, ctx: CommandContext, result: HandlerResult) -> Outbound:
     """The response to the command in *ctx* carrying *result*'s payload (GBCS 7.2.8)."""
     cmd = ctx.header
@@ -57,7 +64,7 @@ def response(device: Device, state: DeviceState, ctx: CommandContext, result: Ha
         originator=device.eui,
         recipient=cmd.originator,
         other_information=cmd.other_information,
-        date_time=DlmsDateTime.from_datetime(ctx.now) if with_time else None,
+        date_time=_date_time(ctx.now) if with_time else None,
     )
     sign = result.sign if result.sign is not None else ctx.signed
     wire = protect(device, state, header, result.payload.encode(), sign=sign)

@@ -10,6 +10,7 @@ Firmware command carries (CS06) is SHA-256 over the Manufacturer Image (digest 7
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 from dataclasses import dataclass, replace
 from typing import Any
@@ -31,9 +32,11 @@ from construct import (
     this,
 )
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from smets_emu.errors import CryptoError, FrameError
 from smets_emu.protocols import crypto
+from smets_emu.protocols.firmware.recent import ContentMemo
 
 OTA_FILE_IDENTIFIER = 0x0BEEF11E
 """ZigBee OTA upgrade file identifier (first four bytes, little-endian ``1E F1 EE 0B``)."""
@@ -158,9 +161,9 @@ class UpgradeImage:
         sig = 0 if self.signature is None else 2 + len(self.signature)
         return self.header_length + len(self.manufacturer_image) + sig
 
-    @property
+    @functools.cached_property
     def image_hash(self) -> bytes:
-        """The Manufacturer Image Hash: SHA-256 over the Manufacturer Image (digest 7.2)."""
+        """The Manufacturer Image Hash: SHA-256 over the Manufacturer Image (digest 7.2), worked out once."""
         return manufacturer_image_hash(self.manufacturer_image)
 
     @property
@@ -237,12 +240,24 @@ def manufacturer_image_hash(manufacturer_image: bytes) -> bytes:
     return hashlib.sha256(manufacturer_image).digest()
 
 
+_DECODED: ContentMemo[UpgradeImage] = ContentMemo(64 * 1024 * 1024)
+_VERIFIED: ContentMemo[bool] = ContentMemo(1024 * 1024)
+
+
 def decode_image(data: bytes) -> UpgradeImage:
     """Decode an Upgrade Image file; :class:`FrameError` when malformed or truncated.
 
     The signature block is recognised by its length prefix ``00 40`` at ``total_size - 66``
-    (the OTA header carries no flag for it; the PPMID sample has none).
+    (the OTA header carries no flag for it; the PPMID sample has none). A file decoded before (the
+    same bytes, compared in full) gives the same immutable :class:`UpgradeImage`, its hash worked out once.
     """
+    known = _DECODED.get(data)
+    if known is not None:
+        return known
+    return _DECODED.put(bytes(data), _decode_image(data))
+
+
+def _decode_image(data: bytes) -> UpgradeImage:
     try:
         header = OtaHeaderStruct.parse(data)
     except ConstructError as exc:
@@ -290,8 +305,13 @@ def verify_image(image: UpgradeImage, public_key: ec.EllipticCurvePublicKey) -> 
     """True when the image carries a valid supplier signature over its Manufacturer Image."""
     if image.signature is None:
         return False
+    point = public_key.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+    check = image.image_hash + point + image.signature  # the signature's outcome depends on nothing else
+    known = _VERIFIED.get(check)
+    if known is not None:
+        return known
     try:
         crypto.verify_signature(public_key=public_key, data=image.manufacturer_image, signature=image.signature)
     except CryptoError:
-        return False
-    return True
+        return _VERIFIED.put(check, False)
+    return _VERIFIED.put(check, True)

@@ -27,7 +27,15 @@ from construct import Byte, Bytes, Const, Int16ub, Int32ub, Int64ub, Struct, Ter
 from smets_emu.errors import EncodeError, FrameError, SmetsError
 from smets_emu.protocols.payloads import asn1_types as t
 from smets_emu.protocols.payloads.asn1_der import GENERALIZED_TIME as _GENERALIZED_TIME
-from smets_emu.protocols.payloads.asn1_der import LENGTH_STYLES, encode_tree
+from smets_emu.protocols.payloads.asn1_der import (
+    LENGTH_STYLES,
+    MAX_DEPTH,
+    Unreadable,
+    decode_tree,
+    encode_tree,
+    scan_level,
+    tag_of,
+)
 from smets_emu.protocols.payloads.asn1_der import der_length as _der_length
 from smets_emu.protocols.payloads.asn1_der import from_hex as _from_hex
 from smets_emu.protocols.payloads.asn1_der import identifier as _identifier
@@ -39,7 +47,6 @@ from smets_emu.protocols.timestamps import DlmsDateTime, DlmsDateTimeStruct
 FAMILY = "asn1"
 GENERIC_SCHEMA = "GenericDer"
 FAILURE_TO_DELIVER_SCHEMA = "CS11FailureToDeliverAlert"
-MAX_DEPTH = 48
 
 COMMAND, RESPONSE, ALERT = 1, 2, 3
 
@@ -367,8 +374,7 @@ def _to_tree(value: asn1.Asn1Value) -> Any:
     """Readable tree of a parsed asn1crypto value (every element is touched, so junk raises here)."""
     if isinstance(value, (Certificate, CertificationRequest)):
         der = value.dump()
-        info = _opaque_info(type(value), der)
-        return {"der": _hex(der), **{k: list(v) if isinstance(v, list) else v for k, v in info}}
+        return {"der": _hex(der), **_opaque_fields(type(value), der)}
     if isinstance(value, asn1.Choice):
         return {value.name: _to_tree(value.chosen)}
     if isinstance(value, asn1.Sequence):
@@ -538,14 +544,38 @@ class Asn1Payload(Payload):
 def _decode_value(content: bytes, schema: str) -> Any:
     if schema == FAILURE_TO_DELIVER_SCHEMA:
         return _decode_failure_to_deliver(content)
+    if schema == GENERIC_SCHEMA:
+        tlvs = _scan(content)
+        if not tlvs:
+            raise FrameError("empty ASN.1 payload")
+        return {"elements": [_generic_node(tlv) for tlv in tlvs]}
+    elements = scan_level(content, 0, len(content), 0)
+    if not elements:
+        raise FrameError("empty ASN.1 payload")
+    if len(elements) != 1:
+        raise FrameError("trailing data after the ASN.1 value")
+    spec = _SCHEMA_CLASSES[schema]
+    try:
+        if not issubclass(spec, asn1.Choice) and (elements[0][0], elements[0][2]) != tag_of(spec, None):
+            raise FrameError(f"{schema}: unexpected outer tag")
+        return decode_tree(spec, content, elements[0], 0, _opaque_fields)
+    except Unreadable:
+        return _decode_value_with_asn1crypto(content, schema)
+
+
+def _decode_value_with_asn1crypto(content: bytes, schema: str) -> Any:
+    """The value tree through asn1crypto objects: the reference for :func:`decode_tree`, and the path for
+    schema forms it leaves aside."""
     tlvs = _scan(content)
     if not tlvs:
         raise FrameError("empty ASN.1 payload")
-    if schema == GENERIC_SCHEMA:
-        return {"elements": [_generic_node(tlv) for tlv in tlvs]}
     if len(tlvs) != 1:
         raise FrameError("trailing data after the ASN.1 value")
     return _to_tree(_SCHEMA_CLASSES[schema].load(content, strict=True))
+
+
+def _opaque_fields(spec: type, der: bytes) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, list) else v for k, v in _opaque_info(spec, der)}
 
 
 def _decode_schema(

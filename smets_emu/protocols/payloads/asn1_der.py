@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from typing import Any
 
 from asn1crypto import core as asn1
@@ -22,7 +23,7 @@ from asn1crypto.csr import CertificationRequest
 from asn1crypto.util import int_to_bytes
 from asn1crypto.x509 import Certificate
 
-from smets_emu.errors import EncodeError
+from smets_emu.errors import EncodeError, FrameError
 
 LENGTH_STYLES = ("der", "long2")
 """How lengths are written: ``der`` shortest form (X.690 10.1); ``long2`` writes every length of
@@ -201,3 +202,179 @@ def _bit_string(spec: type[asn1.BitString], tree: Any, path: str) -> bytes:
         value |= 1 << (size - 1 - bit)
     padding = -size % 8
     return bytes([padding]) + (value << padding).to_bytes((size + padding) // 8, "big")
+
+
+# --- reading (X.690 clause 10) -------------------------------------------------------------------
+
+MAX_DEPTH = 48
+"""Deepest DER nesting accepted."""
+
+_Element = tuple[int, bool, int, int, int, int]
+"""Tag class, constructed, tag number, start of the identifier, start of the contents, end."""
+
+
+def scan_level(data: bytes, pos: int, end: int, depth: int) -> list[_Element]:
+    """The TLVs of ``data[pos:end]`` (one level): definite lengths, minimal tag numbers, bounded nesting.
+
+    Raises :class:`FrameError` on anything else. Length forms are checked afterwards, by rebuilding.
+    """
+    if depth > MAX_DEPTH:
+        raise FrameError("DER nesting too deep")
+    out: list[_Element] = []
+    while pos < end:
+        start = pos
+        first = data[pos]
+        pos += 1
+        tag = first & 0x1F
+        if tag == 0x1F:
+            tag = 0
+            while True:
+                if pos >= end:
+                    raise FrameError("truncated DER tag")
+                octet = data[pos]
+                pos += 1
+                if tag == 0 and octet == 0x80:
+                    raise FrameError("non-minimal DER tag number")
+                tag = (tag << 7) | (octet & 0x7F)
+                if tag > 0xFFFFFF:
+                    raise FrameError("DER tag number too large")
+                if not octet & 0x80:
+                    break
+            if tag < 0x1F:
+                raise FrameError("non-minimal DER tag number")
+        if pos >= end:
+            raise FrameError("truncated DER length")
+        length = data[pos]
+        pos += 1
+        if length == 0x80:
+            raise FrameError("indefinite length is not DER")
+        if length > 0x80:
+            size = length & 0x7F
+            if size > 4 or pos + size > end:
+                raise FrameError("DER length out of range")
+            length = int.from_bytes(data[pos:pos + size], "big")
+            pos += size
+        if pos + length > end:
+            raise FrameError("DER value runs past the end of its container")
+        out.append((first >> 6, bool(first & 0x20), tag, start, pos, pos + length))
+        pos += length
+    return out
+
+
+def check_nested(data: bytes, depth: int = 0) -> None:
+    """Scan every level of *data* (raises :class:`FrameError` as :func:`scan_level` does)."""
+    for _, constructed, _, _, begin, stop in scan_level(data, 0, len(data), depth):
+        if constructed:
+            check_nested(data[begin:stop], depth + 1)
+
+
+@functools.lru_cache(maxsize=1024)
+def _check_opaque_nesting(der: bytes, depth: int) -> None:
+    check_nested(der, depth)
+
+
+def _bit_numbers(contents: bytes) -> list[int]:
+    if not contents or contents[0] > 7 or (len(contents) == 1 and contents[0]):
+        raise FrameError("malformed BIT STRING")
+    count = (len(contents) - 1) * 8 - contents[0]
+    return [i for i in range(count) if contents[1 + i // 8] >> (7 - i % 8) & 1]
+
+
+class Unreadable(Exception):
+    """The schema uses a form the direct reader leaves to asn1crypto."""
+
+
+@functools.lru_cache(maxsize=512)
+def tag_of(spec: type[asn1.Asn1Value], implicit: Any) -> tuple[int, int]:
+    """(tag class, tag number) of *spec*, implicitly tagged when *implicit* is set."""
+    value = spec(implicit=implicit) if implicit is not None else spec()
+    if value.explicit:
+        raise Unreadable("explicit tagging")
+    return value.class_, value.tag
+
+
+@functools.lru_cache(maxsize=256)
+def _choice_tags(spec: type[asn1.Choice]) -> dict[tuple[int, int], tuple[str, type[asn1.Asn1Value]]]:
+    out: dict[tuple[int, int], tuple[str, type[asn1.Asn1Value]]] = {}
+    for name, alt_spec, *rest in spec._alternatives:
+        params = rest[0] if rest else {}
+        if set(params) - {"implicit"}:
+            raise Unreadable("CHOICE alternative parameters")
+        if issubclass(alt_spec, asn1.Choice):
+            raise Unreadable("nested CHOICE")
+        key = tag_of(alt_spec, params.get("implicit"))
+        if key in out:
+            raise Unreadable("ambiguous CHOICE")
+        out[key] = (name, alt_spec)
+    return out
+
+
+OpaqueInfo = Callable[[type, bytes], dict[str, Any]]
+
+
+def decode_tree(spec: type[asn1.Asn1Value], data: bytes, element: _Element, depth: int, opaque: OpaqueInfo) -> Any:
+    """The readable tree of one TLV read as *spec* (what parsing it with asn1crypto and reading each
+    element gives: named numbers, bit-name lists, hex octets, certificates as ``{"der": ...}``)."""
+    tag_class, constructed, tag, start, begin, end = element
+    if issubclass(spec, OPAQUE):
+        der = data[start:end]
+        _check_opaque_nesting(der, depth)
+        return {"der": der.hex().upper(), **opaque(spec, der)}
+    if issubclass(spec, asn1.Choice):
+        alternatives = _choice_tags(spec)
+        chosen = alternatives.get((tag_class, tag))
+        if chosen is None:
+            raise FrameError(f"{spec.__name__}: no alternative has tag [{tag_class}] {tag}")
+        return {chosen[0]: decode_tree(chosen[1], data, element, depth, opaque)}
+    children = scan_level(data, begin, end, depth + 1) if constructed else []
+    if issubclass(spec, asn1.Sequence):
+        tree: dict[str, Any] = {}
+        index = 0
+        for name, fspec, *rest in spec._fields:
+            params = rest[0] if rest else {}
+            if set(params) - {"implicit", "optional"}:
+                raise Unreadable("field parameters")
+            if index >= len(children):
+                if params.get("optional"):
+                    continue
+                raise FrameError(f"{spec.__name__}: field {name!r} is missing")
+            child = children[index]
+            expected = tag_of(fspec, params.get("implicit")) if not issubclass(fspec, asn1.Choice) else None
+            if params.get("optional") and expected is not None and (child[0], child[2]) != expected:
+                continue
+            if issubclass(fspec, asn1.Choice) and params:
+                raise Unreadable("tagged or optional CHOICE field")
+            if expected is not None and (child[0], child[2]) != expected:
+                raise FrameError(f"{spec.__name__}.{name}: unexpected tag [{child[0]}] {child[2]}")
+            tree[name] = decode_tree(fspec, data, child, depth + 1, opaque)
+            index += 1
+        if index != len(children):
+            raise FrameError(f"{spec.__name__}: unexpected trailing elements")
+        return tree
+    if issubclass(spec, asn1.SequenceOf):
+        item_spec = spec._child_spec
+        expected = tag_of(item_spec, None) if not issubclass(item_spec, asn1.Choice) else None
+        items = []
+        for child in children:
+            if expected is not None and (child[0], child[2]) != expected:
+                raise FrameError(f"{spec.__name__}: unexpected tag [{child[0]}] {child[2]}")
+            items.append(decode_tree(item_spec, data, child, depth + 1, opaque))
+        return items
+    contents = data[begin:end]
+    if issubclass(spec, asn1.BitString):
+        return [named(bit, spec._map) for bit in _bit_numbers(contents)]
+    if issubclass(spec, asn1.Integer):
+        return named(int.from_bytes(contents, "big", signed=True), spec._map,
+                     hex_form=getattr(spec, "hex_numbers", False))
+    if issubclass(spec, asn1.OctetString):
+        return contents.hex().upper()
+    if issubclass(spec, asn1.GeneralizedTime):
+        text = contents.decode("ascii")
+        if not GENERALIZED_TIME.match(text):
+            raise FrameError(f"GeneralizedTime {text!r} is not DER")
+        return text
+    if issubclass(spec, asn1.Null):
+        if contents:
+            raise FrameError("NULL with content")
+        return None
+    raise FrameError(f"unsupported ASN.1 type {spec.__name__}")

@@ -8,7 +8,9 @@ and plain values directly, skipping construct's per-field stream and context mac
 * ``Struct`` of named fields (and ``Pass``), ``FormatField`` integers, ``BytesInteger``,
   ``Enum`` over an integer, ``GreedyRange`` and fixed-count ``Array`` of such values;
 * the ZCL adapters ``HexAdapter`` / ``Latin1Adapter`` over ``Prefixed(integer, GreedyBytes)`` and
-  ``UtcTimeAdapter`` over an integer (their own ``_decode``/``_encode`` are called).
+  ``UtcTimeAdapter`` over an integer (their own ``_decode``/``_encode`` are called);
+* Struct fields that read their siblings: ``If`` on a condition of the ZCL grammars and
+  ``ZclValue(this.type)`` (its own ``_parse_value``/``_build_value`` are called).
 
 The reader gives what ``plain(construct.parse(data))`` gives; every block above rebuilds its input
 byte for byte, so a value read is a value that rebuilds. The writer gives what ``construct.build``
@@ -19,13 +21,23 @@ no fast codec and stays with the construct. The test suite holds both paths to e
 
 from __future__ import annotations
 
+import io
 import struct
 from collections.abc import Callable
 from typing import Any
 
 import construct as cs
 
-from smets_emu.protocols.payloads.zcl import HexAdapter, Latin1Adapter, UtcTimeAdapter
+from smets_emu.protocols.payloads import zcl
+from smets_emu.protocols.payloads.zcl import (
+    HexAdapter,
+    Latin1Adapter,
+    UtcTimeAdapter,
+    ZclValue,
+    _build_value,
+    _parse_value,
+    _type_code,
+)
 
 Reader = Callable[[bytes, int], tuple[Any, int]]
 Writer = Callable[[Any], bytes]
@@ -158,28 +170,92 @@ def _adapted(con: cs.Adapter, read_inner: Reader, write_inner: Writer) -> tuple[
     return read, write
 
 
+ContextReader = Callable[[bytes, int, Any], tuple[Any, int]]
+ContextWriter = Callable[[Any, Any], bytes]
+
+
+def _context_codec(con: cs.Construct) -> tuple[ContextReader, ContextWriter] | None:
+    """Codecs for Struct fields that read their siblings: ``If`` on a ZCL condition, ``ZclValue(this.type)``.
+
+    The siblings are seen through a :class:`construct.Container` (attribute access), as construct
+    shows them: the fields read so far when parsing, the whole value when building.
+    """
+    sub = con.subcon if isinstance(con, cs.Renamed) else con
+    if type(sub) is ZclValue:
+        type_func = sub.type_func
+        if repr(type_func) != "this['type']":
+            raise Unsupported("ZclValue typed by something other than this.type")
+
+        def read_value(data: bytes, pos: int, ctx: Any) -> tuple[Any, int]:
+            stream = io.BytesIO(data)
+            stream.seek(pos)
+            value = _parse_value(stream, _type_code(ctx["type"], ""), 0, "")
+            return value, stream.tell()
+
+        def write_value(obj: Any, ctx: Any) -> bytes:
+            stream = io.BytesIO()
+            _build_value(obj, stream, _type_code(ctx["type"], ""), 0, "")
+            return stream.getvalue()
+
+        return read_value, write_value
+    if type(sub) is cs.IfThenElse and sub.elsesubcon is cs.Pass:
+        cond = sub.condfunc
+        if not callable(cond) or getattr(cond, "__module__", None) != zcl.__name__:
+            raise Unsupported("If on a condition from outside the ZCL grammars")
+        inner = _context_codec(sub.thensubcon)
+        if inner is None:
+            plain_read, plain_write = _codec(sub.thensubcon)
+            inner = ((lambda data, pos, ctx: plain_read(data, pos)), (lambda obj, ctx: plain_write(obj)))
+        read_inner, write_inner = inner
+
+        def read_if(data: bytes, pos: int, ctx: Any) -> tuple[Any, int]:
+            if cond(cs.Container(ctx)):
+                return read_inner(data, pos, ctx)
+            return None, pos
+
+        def write_if(obj: Any, ctx: Any) -> bytes:
+            return write_inner(obj, ctx) if cond(cs.Container(ctx)) else b""
+
+        return read_if, write_if
+    return None
+
+
 def _struct(con: cs.Struct) -> tuple[Reader, Writer]:
-    fields: list[tuple[str, Reader, Writer]] = []
+    fields: list[tuple[str, ContextReader, ContextWriter]] = []
     for sub in con.subcons:
         if sub is cs.Pass or (isinstance(sub, cs.Renamed) and sub.subcon is cs.Pass):
             continue
         name = sub.name
         if not isinstance(name, str) or name.startswith("_"):
             raise Unsupported("unnamed or private Struct field")
-        fields.append((name, *_codec(sub)))
+        contextual = _context_codec(sub)
+        if contextual is None:
+            plain_read, plain_write = _codec(sub)
+            contextual = (_ignoring_context_reader(plain_read), _ignoring_context_writer(plain_write))
+        fields.append((name, *contextual))
     readers = tuple((name, read) for name, read, _ in fields)
     writers = tuple((name, write) for name, _, write in fields)
 
     def read(data: bytes, pos: int) -> tuple[Any, int]:
-        out = {}
+        out: dict[str, Any] = {}
         for name, read_field in readers:
-            out[name], pos = read_field(data, pos)
+            out[name], pos = read_field(data, pos, out)
         return out, pos
 
     def write(obj: Any) -> bytes:
-        return b"".join(write_field(obj[name]) for name, write_field in writers)
+        if not isinstance(obj, dict):
+            raise TypeError("a Struct is built from a dict")
+        return b"".join(write_field(obj[name], obj) for name, write_field in writers)
 
     return read, write
+
+
+def _ignoring_context_reader(read: Reader) -> ContextReader:
+    return lambda data, pos, ctx: read(data, pos)
+
+
+def _ignoring_context_writer(write: Writer) -> ContextWriter:
+    return lambda obj, ctx: write(obj)
 
 
 def _greedy_range(read_item: Reader, write_item: Writer) -> tuple[Reader, Writer]:

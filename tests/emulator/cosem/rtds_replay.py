@@ -27,7 +27,7 @@ from smets_emu.emulator.provision import new_device_state
 from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.envelope import CraFlag, decode_envelope
 from smets_emu.protocols.keystore import Keystore
-from smets_emu.protocols.message import decode_message
+from smets_emu.protocols.message import Message, decode_message
 from smets_emu.protocols.payloads.dlms import (
     DLMS_MESSAGE_CODES,
     AccessRequest,
@@ -129,17 +129,17 @@ def replay_folder(root: Path, case: FolderCase) -> list[str]:
     return problems
 
 
-def compare(ours: object, theirs: object, headend: HeadEnd, wire: bytes) -> list[str]:
+def compare(ours: Message, theirs: Message, headend: HeadEnd, wire: bytes) -> list[str]:
     """Differences between our decoded response and the RTDS one."""
     out: list[str] = []
-    oh, th = ours.header, theirs.header  # type: ignore[attr-defined]
+    oh, th = ours.header, theirs.header
     if oh.message_code != th.message_code:
         out.append(f"message code 0x{oh.message_code:04X} != 0x{th.message_code:04X}")
     if oh.cra_flag != th.cra_flag or oh.cra_flag is not CraFlag.RESPONSE:
         out.append(f"CRA flag {oh.cra_flag} != {th.cra_flag}")
-    if (ours.signature is None) != (theirs.signature is None):  # type: ignore[attr-defined]
+    if (ours.signature is None) != (theirs.signature is None):
         out.append("signed/MACed form differs")
-    op, tp = ours.payload, theirs.payload  # type: ignore[attr-defined]
+    op, tp = ours.payload, theirs.payload
     if type(op) is not type(tp):
         return [*out, f"APDU {type(op).__name__} != {type(tp).__name__}"]
     if not isinstance(op, AccessResponse):

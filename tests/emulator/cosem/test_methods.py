@@ -68,7 +68,8 @@ def test_data_protection_encrypts_the_listed_attributes() -> None:
                            StructureData((IntegerData(DataTag.ENUM, 0), NullData()))))
     result, value = invoke_method(c, 30, "0-0:43.2.8.255", 1, StructureData((ArrayData((entry,)), ArrayData(()))))
     assert result == 0 and isinstance(value, StructureData)
-    blob = value.items[1].value  # type: ignore[attr-defined]
+    assert isinstance(value.items[1], OctetStringData)
+    blob = value.items[1].value
     assert decode_data(blob[5:-12]) == StructureData((OctetStringData(bytes.fromhex("01000000")),))
     c.protection = None
     assert invoke_method(c, 30, "0-0:43.2.8.255", 1, StructureData((ArrayData((entry,)), ArrayData(()))))[0] == 250

@@ -61,7 +61,9 @@ def test_buffer_entries_cover_the_range_at_the_capture_period() -> None:
     low = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     entries = model.buffer_entries(obj, NOW, low, low + dt.timedelta(hours=3))
     assert isinstance(entries, CompactArrayData) and len(entries.items) == 4
-    first = entries.items[0].items[0]  # type: ignore[attr-defined]
+    row = entries.items[0]
+    assert isinstance(row, StructureData) and isinstance(row.items[0], IntegerData)
+    first = row.items[0]
     assert first.value == int((low - GBCS_EPOCH).total_seconds())
     assert not model.buffer_entries(obj, NOW, NOW + dt.timedelta(days=1), NOW + dt.timedelta(days=2)).items
     obj["buffer"]["reset_at"] = (low + dt.timedelta(hours=2)).isoformat()

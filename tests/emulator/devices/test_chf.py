@@ -5,6 +5,7 @@ from __future__ import annotations
 from dlms_lab import ACB, SUPPLIER, DlmsLab, action, get
 
 from smets_emu.emulator.cosem import CHF_DLMS_CODES
+from smets_emu.emulator.device import Outcome
 from smets_emu.emulator.devices import CommsHubFunction
 from smets_emu.protocols.payloads.dlms import DataNotification
 from smets_emu.protocols.payloads.dlms_data import (
@@ -20,7 +21,7 @@ LOG = "0-0:30.3.0.255"
 GSME = bytes.fromhex("00DB1234567890A1")
 
 
-def register(lab: DlmsLab, eui: bytes) -> object:
+def register(lab: DlmsLab, eui: bytes) -> Outcome:
     parameter = StructureData((OctetStringData(eui), IntegerData(DataTag.ENUM, 0), OctetStringData(bytes(16)),
                                IntegerData(DataTag.ENUM, 0)))
     out, _ = lab.send(0x0001, action(104, LOG, 1, parameter), originator=ACB, supplementary=SUPPLIER)
@@ -36,8 +37,8 @@ def test_chf_codes() -> None:
 def test_add_device_raises_cs14_and_read_log_lists_it() -> None:
     lab = DlmsLab("CHF")
     out = register(lab, GSME)
-    assert [o.kind for o in out.outbound] == ["response", "alert"]  # type: ignore[attr-defined]
-    response, alert = out.outbound  # type: ignore[attr-defined]
+    assert [o.kind for o in out.outbound] == ["response", "alert"]
+    response, alert = out.outbound
     assert response.recipient == ACB and alert.message_code == 0x0018 and alert.recipient == ACB
     notification = lab.read(alert.message)
     assert notification.signature is None

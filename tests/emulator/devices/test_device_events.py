@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from smets_emu.emulator.devices import device_for
+from smets_emu.emulator.devices import ElectricityMeter, device_for
 from smets_emu.emulator.provision import new_device_state
 from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.pki import generate_test_pki
@@ -52,7 +52,8 @@ def test_chf_sub_ghz_events(pki, method: str, args: tuple, code: int, alert_code
 
 def test_esme_supply_restored_goes_signed_to_the_network_operator(pki) -> None:  # type: ignore[no-untyped-def]
     device, headend = _lab(pki, ESME, "ESME")
-    outcome = device.supply_restored(NOW - dt.timedelta(minutes=10), NOW - dt.timedelta(minutes=2), NOW)  # type: ignore[attr-defined]
+    assert isinstance(device, ElectricityMeter)
+    outcome = device.supply_restored(NOW - dt.timedelta(minutes=10), NOW - dt.timedelta(minutes=2), NOW)
     (alert,) = outcome.alerts
     assert alert.message_code == 0x0067 and alert.recipient == NETWORK_OPERATOR
     assert headend.verify(alert.message).signature is CheckStatus.VALID
@@ -60,9 +61,10 @@ def test_esme_supply_restored_goes_signed_to_the_network_operator(pki) -> None: 
 
 def test_esme_apc_and_operational_update_alerts(pki) -> None:  # type: ignore[no-untyped-def]
     device, headend = _lab(pki, ESME, "ESME")
-    processed = device.apc_level_limit_processed(1, NOW, NOW + dt.timedelta(days=1), 50, NOW)  # type: ignore[attr-defined]
-    ended = device.apc_level_limit_ended(1, 100, NOW)  # type: ignore[attr-defined]
-    update = device.operational_update('{"outputState":"50"}', NOW)  # type: ignore[attr-defined]
+    assert isinstance(device, ElectricityMeter)
+    processed = device.apc_level_limit_processed(1, NOW, NOW + dt.timedelta(days=1), 50, NOW)
+    ended = device.apc_level_limit_ended(1, 100, NOW)
+    update = device.operational_update('{"outputState":"50"}', NOW)
     assert [o.message_code for o in (*processed.alerts, *ended.alerts, *update.alerts)] == [0x0121, 0x0122, 0x0123]
     for outcome in (processed, ended, update):
         assert headend.verify(outcome.alerts[0].message).signature is CheckStatus.VALID

@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from smets_emu.emulator.devices import device_for
+from smets_emu.emulator.devices import ElectricityMeter, device_for
 from smets_emu.emulator.devices.type1 import Type1Firmware
 from smets_emu.emulator.provision import new_device_state
 from smets_emu.parties.headend import HeadEnd
@@ -95,7 +95,8 @@ def test_cs08_reports_the_running_version_and_cs09_announces_a_new_one(pki) -> N
 
 def test_esme_event_hooks_raise_protected_alerts(pki) -> None:  # type: ignore[no-untyped-def]
     device, headend = _lab(pki, ESME, "ESME")
-    integrity = device.meter_integrity_warning(5, NOW)  # type: ignore[attr-defined]
+    assert isinstance(device, ElectricityMeter)
+    integrity = device.meter_integrity_warning(5, NOW)
     assert [o.message_code for o in integrity.alerts] == [0x00F0]
     assert headend.verify(integrity.alerts[0].message).mac is CheckStatus.VALID
     generic = device.generic_alert(0x8F30, NOW)

@@ -17,6 +17,7 @@ from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.firmware import decode_image
 from smets_emu.protocols.keystore import Keystore
 from smets_emu.protocols.message import decode_message
+from smets_emu.protocols.payloads.asn1 import Asn1Payload
 from smets_emu.protocols.rtds import list_files
 from smets_emu.tools.rtds_replay import compare
 
@@ -99,7 +100,8 @@ def test_cs06_scenarios_conform(rtds_root: Path, rtds_keystore_dir: Path, name: 
     headend = HeadEnd(Keystore.load(rtds_keystore_dir))
     headend.register_device(esme.state)
     command = headend.decode(files[name])
-    image_hash = bytes.fromhex(command.payload.value["manufacturerImageHash"])  # type: ignore[attr-defined]
+    assert isinstance(command.payload, Asn1Payload) and isinstance(command.payload.value, dict)
+    image_hash = bytes.fromhex(command.payload.value["manufacturerImageHash"])
     precondition = SCENARIOS[name]
     if precondition is not None:
         held = image_hash if precondition[0] == "command hash" else bytes(32)
