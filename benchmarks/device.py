@@ -109,7 +109,7 @@ class RawCrypto:
 
 
 def interleaved(handle: Callable[[Any], bool], items: list[Any], peer: RawCrypto,
-                chunk: int = 50) -> tuple[int, float, float]:
+                chunk: int = 20) -> tuple[int, float, float]:
     """Handle *items* in chunks, each followed by the same number of raw crypto steps.
 
     Returns (accepted, device commands/s, raw crypto commands/s): both rates see the same load on

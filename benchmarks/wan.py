@@ -27,7 +27,9 @@ command at a time per connection, timing each from its write to its reply.
 Figures per size and kind: ``commands_per_s`` (TCP), ``latency_p50_ms`` / ``latency_p99_ms`` (TCP),
 ``in_process_per_s``, ``transport_ratio`` = TCP rate / in-process rate (aim >= 0.7). Across sizes:
 ``flatness`` = rate at the largest size / rate at 1 device, per kind, TCP and in-process (aim >= 0.8).
-The same figures per CPU second of the serving process (``per_cpu_s``, ``in_process_per_cpu_s``,
+``tick_cpu_s``: CPU time of one runtime timer tick over the fleet with nothing due (the service here
+ticks hourly; ``smets-emu run`` ticks every second). The same figures per CPU second of the serving
+process (``per_cpu_s``, ``in_process_per_cpu_s``,
 ``transport_ratio_cpu``, ``flatness_cpu``) show the cost on one core whatever else the machine runs.
 With ``--json`` the last line is one JSON object.
 """
@@ -205,10 +207,14 @@ def run_size(devices: int, *, reads: int, critical: int, connections: int, frami
             remote.update({kind: commands.build(code, counts[kind]) for kind, code in KINDS.items()})
             build_s = time.perf_counter() - t0
             inproc = {kind: in_process(lab, batch) for kind, batch in local.items()}
+            cpu = time.process_time()
+            lab.fleet.tick(START)  # what one timer tick of the runtime costs at this size (nothing is due)
+            tick_cpu_s = time.process_time() - cpu
             tcp = asyncio.run(_serve_and_send(lab, framing, connections, remote))
         finally:
             lab.close()
-    out: dict[str, Any] = {"devices": devices, "provision_s": round(provision_s, 2), "build_s": round(build_s, 2)}
+    out: dict[str, Any] = {"devices": devices, "provision_s": round(provision_s, 2), "build_s": round(build_s, 2),
+                           "tick_cpu_s": round(tick_cpu_s, 4)}
     for kind in KINDS:
         fig = dict(tcp[kind])
         fig["in_process_per_s"] = inproc[kind]["commands_per_s"]
@@ -248,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{k['in_process_per_s']:.0f}/s; transport_ratio {k['transport_ratio']:.2f}; per CPU second: tcp "
                   f"{k['per_cpu_s']:.0f}, in-process {k['in_process_per_cpu_s']:.0f} "
                   f"(ratio {k['transport_ratio_cpu']:.2f})", file=report)
-        print(f"{devices} devices: provisioned in {fig['provision_s']:.1f} s", file=report)
+        print(f"{devices} devices: provisioned in {fig['provision_s']:.1f} s; "
+              f"one timer tick {fig['tick_cpu_s']:.3f} s CPU", file=report)
     first, last = out["sizes"][str(sizes[0])], out["sizes"][str(sizes[-1])]
     out["flatness"] = {kind: round(last[kind]["commands_per_s"] / first[kind]["commands_per_s"], 3) for kind in KINDS}
     out["flatness_in_process"] = {

@@ -75,3 +75,10 @@ class Component:
         :class:`~smets_emu.emulator.device.Outcome`; it never assigns the device's state.
         """
         return None
+
+    def han_peer_certificate(self, state: DeviceState, eui: bytes) -> bytes | None:
+        """The key agreement certificate (DER) of HAN device *eui* joined to this device (GBCS 4.3.3.2).
+
+        None unless this feature records joins; the kernel asks every component for HAN peers' keys.
+        """
+        return None

@@ -180,14 +180,22 @@ class Device:
         """The key agreement cell naming *eui* (for MACs and encryption towards that party)."""
         return keys.party_ka_cell(state, eui)
 
+    def han_peer_certificate(self, state: DeviceState, eui: bytes) -> bytes | None:
+        """The key agreement certificate of a HAN device joined to this one, from the component recording joins."""
+        for component in self.components:
+            der = component.han_peer_certificate(state, eui)
+            if der is not None:
+                return der
+        return None
+
     def han_peer_key(self, state: DeviceState, eui: bytes) -> ec.EllipticCurvePublicKey | None:
         """The key agreement key of a HAN device in this device's log (from its join certificate)."""
-        der = keys.han_peer_certificate(state, eui)
+        der = self.han_peer_certificate(state, eui)
         return None if der is None else keys.PUBLIC_KEYS.from_certificate(der)
 
     def han_peer_secret(self, state: DeviceState, eui: bytes) -> bytes:
         """Z between the device and a HAN device joined to it (GBCS 4.3.3.2, 6.2.4)."""
-        der = keys.han_peer_certificate(state, eui)
+        der = self.han_peer_certificate(state, eui)
         key = None if der is None else keys.PUBLIC_KEYS.from_certificate(der)
         if der is None or key is None:
             raise KeyMaterialError(f"no key agreement certificate for {eui.hex().upper()}")
@@ -202,7 +210,7 @@ class Device:
         cell = keys.party_ka_cell(state, eui)
         if cell is not None:
             return self.keys.cell_secret(state, cell)
-        if keys.han_peer_certificate(state, eui) is None:
+        if self.han_peer_certificate(state, eui) is None:
             return None
         return self.han_peer_secret(state, eui)
 

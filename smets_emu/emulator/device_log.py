@@ -49,6 +49,8 @@ from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import FrameError, SmetsError
 from smets_emu.protocols.certificates import certificate_eui, certificate_public_key, key_usages, load_certificate
 from smets_emu.protocols.payloads.asn1 import Asn1Payload
+from smets_emu.protocols.payloads.asn1_enums import DeviceType as OtherDeviceType
+from smets_emu.protocols.payloads.asn1_enums import JoinMethod, JoinResponse, ReadResponse, UnjoinResponse
 from smets_emu.protocols.payloads.asn1_join_models import (
     GPF_DEVICE_LOG_CHANGED,
     DeviceLogEntry,
@@ -56,15 +58,10 @@ from smets_emu.protocols.payloads.asn1_join_models import (
     GpfDeviceLogRestoreCommand,
     GpfDeviceLogRestoreResponse,
     JoinDeviceCommand,
-    JoinMethod,
-    JoinResponse,
     ReadDeviceJoinDetailsResponse,
-    ReadResponse,
     RestoreOutcome,
     UnjoinCommand,
-    UnjoinResponse,
 )
-from smets_emu.protocols.payloads.asn1_join_models import DeviceType as OtherDeviceType
 from smets_emu.protocols.payloads.asn1_models import command_value
 
 __all__ = [
@@ -247,6 +244,14 @@ def _payload(schema: str, value: Any, message_code: int, cra_flag: int) -> Asn1P
 class DeviceLogUseCases(Component):
     """The device log component: CS03 joins, CS04 unjoins, CS07 reads and the GPF's GCS59 restore and
     GCS62 backup (GBCS 13.3.4-13.3.6)."""
+
+    def han_peer_certificate(self, state: DeviceState, eui: bytes) -> bytes | None:
+        """The key agreement certificate recorded when *eui* joined (CS03A, GBCS 4.3.3.2), if any."""
+        wanted = eui_text(eui)
+        for entry in state.log_entries():  # read-only: the working copy's log is not copied for a look-up
+            if entry.get("eui") == wanted and entry.get("ka_certificate"):
+                return bytes.fromhex(entry["ka_certificate"])
+        return None
 
     def _log_device(self) -> dict[JoinMethod, frozenset[OtherDeviceType]]:
         partners = JOIN_PARTNERS.get(self.device.device_type)

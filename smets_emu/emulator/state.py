@@ -90,10 +90,9 @@ class _Field(Generic[T]):
     def __init__(self, copier: Any) -> None:
         self.copier = copier
         self.name = ""
-        self.section = ""
 
     def __set_name__(self, owner: type, name: str) -> None:
-        self.name, self.section = name, FIELD_SECTION[name]
+        self.name = name
 
     def __get__(self, obj: DeviceState | None, owner: type | None = None) -> T:
         if obj is None:

@@ -45,36 +45,53 @@ def _joined(segments: list[Segment]) -> tuple[bytes, float]:
     return b"".join(s.data for s in segments), (segments[0].delay if segments else 0.0)
 
 
-class OneByteAtATime(Fault):
+class _Split(Fault):
+    """Each chunk is cut into pieces of :meth:`piece` bytes; every piece after a chunk's first waits :meth:`wait`."""
+
+    @abc.abstractmethod
+    def piece(self, rng: random.Random) -> int:
+        """The length of the next piece (at least 1)."""
+
+    @abc.abstractmethod
+    def wait(self, rng: random.Random) -> float:
+        """The wait before the next piece of a chunk."""
+
+    def apply(self, segments: list[Segment], rng: random.Random) -> tuple[list[Segment], bool]:
+        out = []
+        for seg in segments:
+            pos = 0
+            while pos < len(seg.data):
+                n = self.piece(rng)
+                out.append(Segment(seg.data[pos : pos + n], seg.delay if pos == 0 else self.wait(rng)))
+                pos += n
+        return out, False
+
+
+class OneByteAtATime(_Split):
     """Every byte is its own write, with an optional gap between bytes."""
 
     def __init__(self, gap: float = 0.0) -> None:
         self.gap = gap
 
-    def apply(self, segments: list[Segment], rng: random.Random) -> tuple[list[Segment], bool]:
-        out = []
-        for seg in segments:
-            for i in range(len(seg.data)):
-                out.append(Segment(seg.data[i : i + 1], seg.delay if i == 0 else self.gap))
-        return out, False
+    def piece(self, rng: random.Random) -> int:
+        return 1
+
+    def wait(self, rng: random.Random) -> float:
+        return self.gap
 
 
-class RandomSplit(Fault):
+class RandomSplit(_Split):
     """Each chunk is cut at random points into pieces of 1..max_chunk bytes, with random gaps up to max_gap."""
 
     def __init__(self, max_chunk: int = 16, max_gap: float = 0.002) -> None:
         self.max_chunk = max_chunk
         self.max_gap = max_gap
 
-    def apply(self, segments: list[Segment], rng: random.Random) -> tuple[list[Segment], bool]:
-        out = []
-        for seg in segments:
-            pos, first = 0, True
-            while pos < len(seg.data):
-                n = rng.randint(1, self.max_chunk)
-                out.append(Segment(seg.data[pos : pos + n], seg.delay if first else rng.uniform(0, self.max_gap)))
-                pos, first = pos + n, False
-        return out, False
+    def piece(self, rng: random.Random) -> int:
+        return rng.randint(1, self.max_chunk)
+
+    def wait(self, rng: random.Random) -> float:
+        return rng.uniform(0, self.max_gap)
 
 
 class Delay(Fault):
@@ -90,23 +107,35 @@ class Delay(Fault):
         return segments, False
 
 
-class DropBytes(Fault):
-    """With *probability*, 1..max_bytes random bytes of the write are lost."""
+class _Damage(Fault):
+    """With *probability*, the bytes of the write are damaged in place by :meth:`damage`."""
 
     stage = 0
-
-    def __init__(self, probability: float = 0.2, max_bytes: int = 4) -> None:
-        self.probability = probability
-        self.max_bytes = max_bytes
+    probability: float
 
     def apply(self, segments: list[Segment], rng: random.Random) -> tuple[list[Segment], bool]:
         data, delay = _joined(segments)
         if not data or rng.random() >= self.probability:
             return segments, False
         buf = bytearray(data)
+        self.damage(buf, rng)
+        return [Segment(bytes(buf), delay)], buf != data
+
+    @abc.abstractmethod
+    def damage(self, buf: bytearray, rng: random.Random) -> None:
+        """Change *buf* (never empty)."""
+
+
+class DropBytes(_Damage):
+    """With *probability*, 1..max_bytes random bytes of the write are lost."""
+
+    def __init__(self, probability: float = 0.2, max_bytes: int = 4) -> None:
+        self.probability = probability
+        self.max_bytes = max_bytes
+
+    def damage(self, buf: bytearray, rng: random.Random) -> None:
         for _ in range(min(rng.randint(1, self.max_bytes), len(buf))):
             del buf[rng.randrange(len(buf))]
-        return [Segment(bytes(buf), delay)], True
 
 
 class DropFrames(Fault):
@@ -123,24 +152,17 @@ class DropFrames(Fault):
         return segments, False
 
 
-class CorruptBits(Fault):
+class CorruptBits(_Damage):
     """With *probability*, 1..max_bits random bits of the write are flipped."""
-
-    stage = 0
 
     def __init__(self, probability: float = 0.2, max_bits: int = 3) -> None:
         self.probability = probability
         self.max_bits = max_bits
 
-    def apply(self, segments: list[Segment], rng: random.Random) -> tuple[list[Segment], bool]:
-        data, delay = _joined(segments)
-        if not data or rng.random() >= self.probability:
-            return segments, False
-        buf = bytearray(data)
+    def damage(self, buf: bytearray, rng: random.Random) -> None:
         bits = rng.sample(range(len(buf) * 8), min(rng.randint(1, self.max_bits), len(buf) * 8))
         for bit in bits:
             buf[bit // 8] ^= 1 << (bit % 8)
-        return [Segment(bytes(buf), delay)], buf != data
 
 
 class Garbage(Fault):

@@ -18,6 +18,7 @@ run the image is always read back from the device states, never from the campaig
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import logging
 import math
@@ -127,6 +128,8 @@ class Campaign:
     alerts: Counter[str] = field(default_factory=Counter)
     _budget: int | None = field(default=None, repr=False)  # CHF groups this run() may still distribute to
     _turn: tuple[int, str, bool] | None = field(default=None, repr=False)  # stage, start, retry to continue
+    _stage_groups: dict[int, tuple[list[tuple[bytes | None, list[bytes]]], list[int]]] = field(
+        default_factory=dict, repr=False)  # per stage: its CHF groups and the targets before each group
 
 
     # -- creating and loading --------------------------------------------------------------
@@ -238,6 +241,15 @@ class Campaign:
             groups.setdefault(self.fleet.premises.get(eui), []).append(eui)
         return sorted(groups.items(), key=lambda item: item[0] or b"\xff" * 8)
 
+    def _groups_of(self, stage: int) -> tuple[list[tuple[bytes | None, list[bytes]]], list[int]]:
+        """The CHF groups of stage *stage* and how many targets come before each (worked out once per stage)."""
+        known = self._stage_groups.get(stage)
+        if known is None:
+            groups = self._groups(self.stage_targets(stage))
+            before = list(itertools.accumulate((len(m) for _, m in groups), initial=0))
+            known = self._stage_groups[stage] = (groups, before)
+        return known
+
     # -- per-device outcome (read from the states) -----------------------------------------
 
     def device_result(self, eui: bytes) -> tuple[str, str]:
@@ -278,6 +290,7 @@ class Campaign:
         as if it had not stopped (its groups start at the stage's start in virtual time).
         """
         self._budget = max_groups
+        self._stage_groups.clear()  # the premises may have changed since the last run
         while self.record["status"] == RUNNING:
             stage = int(self.record["stage"])
             if stage >= len(self.record["stages"]):
@@ -321,8 +334,7 @@ class Campaign:
 
     def _distribute(self, stage: int, *, retry_failed: bool) -> bool:
         """Distribute to the stage's CHF groups; False when the run's group budget ran out first."""
-        targets = self.stage_targets(stage)
-        groups = self._groups(targets)
+        groups, _ = self._groups_of(stage)
         carried, self._turn = self._turn, None
         if carried is not None and carried[0] == stage and not retry_failed:
             start, retry_failed = dt.datetime.fromisoformat(carried[1]), carried[2]
@@ -447,7 +459,8 @@ class Campaign:
         self._report(stage, "activate")
 
     def _over_threshold(self, stage: int, *, final: bool) -> bool:
-        size = len(self.stage_targets(stage))
+        stages = self.record["stages"]
+        size = stages[stage]["upto"] - (stages[stage - 1]["upto"] if stage else 0)
         failed = int(self.record["stage_failed"]) - int(self.record["accepted_failures"])
         if size and failed / size > float(self.record["error_threshold"]):
             self.record["status"] = PAUSED
@@ -471,8 +484,8 @@ class Campaign:
         if self.progress is None:
             return
         done = self.record["stages"][stage - 1]["upto"] if stage else 0
-        groups = self._groups(self.stage_targets(stage))
-        done += sum(len(m) for _, m in groups[:int(self.record["chf_index"])])
+        groups, before = self._groups_of(stage)
+        done += before[min(int(self.record["chf_index"]), len(groups))]
         failed = sum(r["failed"] for r in self.record["stage_results"]) + int(self.record["stage_failed"])
         ok = sum(r["ok"] for r in self.record["stage_results"]) + int(self.record["stage_ok"])
         self.progress(CampaignProgress(stage, len(self.record["stages"]), self.record["stages"][stage]["name"],

@@ -219,12 +219,15 @@ def _extension(cert: x509.Certificate, oid: ObjectIdentifier) -> x509.Extension[
         return None
 
 
+def _subject_value(cert: x509.Certificate, oid: ObjectIdentifier) -> str | bytes | None:
+    """The value of the subject attribute *oid*, if there is exactly one."""
+    values = _subject(cert).get_attributes_for_oid(oid)
+    return values[0].value if len(values) == 1 else None
+
+
 def certificate_role(cert: x509.Certificate) -> int | None:
     """The remote party role written as two hex digits in the subject OU (GBCS RemotePartyRole)."""
-    values = _subject(cert).get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
-    if len(values) != 1:
-        return None
-    text = values[0].value
+    text = _subject_value(cert, NameOID.ORGANIZATIONAL_UNIT_NAME)
     if not isinstance(text, str) or len(text) != 2:
         return None
     try:
@@ -234,10 +237,7 @@ def certificate_role(cert: x509.Certificate) -> int | None:
 
 
 def _subject_unique_identifier(cert: x509.Certificate) -> bytes | None:
-    values = _subject(cert).get_attributes_for_oid(NameOID.X500_UNIQUE_IDENTIFIER)
-    if len(values) != 1:
-        return None
-    value = values[0].value
+    value = _subject_value(cert, NameOID.X500_UNIQUE_IDENTIFIER)
     if not isinstance(value, bytes) or len(value) != EUI_LENGTH + 1 or value[0] != 0:
         return None
     return value[1:]
@@ -271,8 +271,8 @@ def certificate_eui(cert: x509.Certificate) -> bytes | None:
 
 def common_name(cert: x509.Certificate) -> str | None:
     """The subject CN, if there is exactly one."""
-    values = _subject(cert).get_attributes_for_oid(NameOID.COMMON_NAME)
-    return str(values[0].value) if len(values) == 1 else None
+    value = _subject_value(cert, NameOID.COMMON_NAME)
+    return None if value is None else str(value)
 
 
 def subject_key_identifier(cert: x509.Certificate) -> bytes | None:

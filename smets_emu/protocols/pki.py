@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable, Mapping
+from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, ClassVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -79,6 +82,11 @@ DEVICE_CA_NAME = "TD01"
 ROOT_FILE = "root-ca"
 ORGANISATION_CA_FILE = "organisation-ca"
 DEVICE_CA_FILE = "device-ca"
+AUTHORITY_FILES = (ROOT_FILE, ORGANISATION_CA_FILE, DEVICE_CA_FILE)
+"""File stems of the three CAs, root first; also the labels their seeded keys and serials derive from."""
+
+Authority = tuple[x509.Certificate, ec.EllipticCurvePrivateKey]
+"""A CA: its certificate and private key."""
 
 SEEDED_NOT_BEFORE = datetime(2024, 1, 1, tzinfo=UTC)
 """notBefore used when a seed is given without one, so that seeded PKIs are byte-identical."""
@@ -170,33 +178,51 @@ class _Randomness:
         return int.from_bytes(raw, "big")
 
 
+@dataclass(eq=False, kw_only=True)
 class TestPki:
     """A root, an organisation CA and a device CA, plus a keystore of everything they issued."""
 
-    __test__ = False  # not a pytest test class
+    __test__: ClassVar[bool] = False  # not a pytest test class
 
-    def __init__(
-        self,
-        *,
-        root_certificate: x509.Certificate,
-        root_private_key: ec.EllipticCurvePrivateKey,
-        organisation_ca_certificate: x509.Certificate,
-        organisation_ca_private_key: ec.EllipticCurvePrivateKey,
-        device_ca_certificate: x509.Certificate,
-        device_ca_private_key: ec.EllipticCurvePrivateKey,
-        keystore: Keystore | None = None,
-        seed: bytes | str | int | None = None,
-        not_before: datetime | None = None,
-    ) -> None:
-        self.root_certificate = root_certificate
-        self.root_private_key = root_private_key
-        self.organisation_ca_certificate = organisation_ca_certificate
-        self.organisation_ca_private_key = organisation_ca_private_key
-        self.device_ca_certificate = device_ca_certificate
-        self.device_ca_private_key = device_ca_private_key
-        self.keystore = keystore if keystore is not None else Keystore()
-        self.not_before = not_before or organisation_ca_certificate.not_valid_before_utc
+    root_certificate: x509.Certificate
+    root_private_key: ec.EllipticCurvePrivateKey
+    organisation_ca_certificate: x509.Certificate
+    organisation_ca_private_key: ec.EllipticCurvePrivateKey
+    device_ca_certificate: x509.Certificate
+    device_ca_private_key: ec.EllipticCurvePrivateKey
+    keystore: Keystore = field(default_factory=Keystore)
+    seed: InitVar[bytes | str | int | None] = None
+    not_before: datetime | None = None  # set to the organisation CA's notBefore when not given
+
+    def __post_init__(self, seed: bytes | str | int | None) -> None:
+        self._start: datetime = self.not_before or self.organisation_ca_certificate.not_valid_before_utc
+        self.not_before = self._start
         self._random = _Randomness(seed)
+
+    @classmethod
+    def from_authorities(cls, authorities: Mapping[str, Authority], **options: Any) -> TestPki:
+        """A PKI from its three CAs keyed by file stem (:data:`AUTHORITY_FILES`), e.g. as :meth:`authorities` gives."""
+        (root, root_key), (org_ca, org_ca_key), (device_ca, device_ca_key) = (
+            authorities[stem] for stem in AUTHORITY_FILES
+        )
+        return cls(
+            root_certificate=root,
+            root_private_key=root_key,
+            organisation_ca_certificate=org_ca,
+            organisation_ca_private_key=org_ca_key,
+            device_ca_certificate=device_ca,
+            device_ca_private_key=device_ca_key,
+            **options,
+        )
+
+    @property
+    def authorities(self) -> dict[str, Authority]:
+        """The three CAs (certificate, private key) keyed by file stem, root first."""
+        return {
+            ROOT_FILE: (self.root_certificate, self.root_private_key),
+            ORGANISATION_CA_FILE: (self.organisation_ca_certificate, self.organisation_ca_private_key),
+            DEVICE_CA_FILE: (self.device_ca_certificate, self.device_ca_private_key),
+        }
 
     # --- issuing -----------------------------------------------------------------------------------------
 
@@ -210,12 +236,39 @@ class TestPki:
         """Whether keys, serials and signatures come from a seed."""
         return self._random.seed is not None
 
-    def _sign(self, builder: x509.CertificateBuilder, key: ec.EllipticCurvePrivateKey) -> x509.Certificate:
-        return builder.sign(key, hashes.SHA256(), ecdsa_deterministic=self.deterministic or None)
-
     def new_private_key(self, label: str) -> ec.EllipticCurvePrivateKey:
         """A fresh P-256 key (derived from the seed and ``label`` when the PKI is seeded)."""
         return self._random.private_key(label)
+
+    def _issue(
+        self,
+        authority: Authority,
+        eui: bytes,
+        usage: KeyUsage,
+        public_key: ec.EllipticCurvePublicKey,
+        *,
+        subject: x509.Name,
+        not_before: datetime | None,
+        not_after: Callable[[datetime], datetime],
+        extensions: tuple[x509.ExtensionType, ...],
+    ) -> x509.Certificate:
+        """A leaf certificate: keyUsage, SKI, then *extensions* (all critical), then AKI (digest 9.1, 9.2)."""
+        start = _utc(not_before) if not_before is not None else self._start
+        signing = usage is KeyUsage.DS
+        return _certificate(
+            subject=subject,
+            issuer=authority,
+            public_key=_p256(public_key),
+            serial=self._random.serial(f"{eui.hex()}-{usage.value}"),
+            validity=(start, not_after(start)),
+            extensions=(
+                (_key_usage(signing=signing, agreement=not signing), True),
+                (x509.SubjectKeyIdentifier(key_identifier(public_key)), False),
+                *((extension, True) for extension in extensions),
+                (_aki(authority[0]), False),
+            ),
+            deterministic=self.deterministic,
+        )
 
     def issue_organisation_certificate(
         self,
@@ -231,27 +284,18 @@ class TestPki:
         _check_eui(eui)
         if not 0 < role < 0x100 or role in (ROLE_ROOT, ROLE_ISSUING_AUTHORITY):
             raise PkiError(f"role {role} is not a remote party role")
-        start = _utc(not_before) if not_before is not None else self.not_before
         attributes = []
         if common_name is not None:
             attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
         attributes.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, f"{role:02X}"))
         attributes.append(unique_identifier_attribute(eui))
-        signing = usage is KeyUsage.DS
-        builder = (
-            x509.CertificateBuilder()
-            .issuer_name(self.organisation_ca_certificate.subject)
-            .subject_name(x509.Name(attributes))
-            .public_key(_p256(public_key))
-            .serial_number(self._random.serial(f"{eui.hex()}-{usage.value}"))
-            .not_valid_before(start)
-            .not_valid_after(_add_years(start, ORGANISATION_VALIDITY_YEARS) - _ONE_SECOND)
-            .add_extension(_key_usage(signing=signing, agreement=not signing), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier(key_identifier(public_key)), critical=False)
-            .add_extension(_policies(ORGANISATION_POLICY_OID), critical=True)
-            .add_extension(_aki(self.organisation_ca_certificate), critical=False)
+        return self._issue(
+            self.authorities[ORGANISATION_CA_FILE], eui, usage, public_key,
+            subject=x509.Name(attributes),
+            not_before=not_before,
+            not_after=lambda start: _add_years(start, ORGANISATION_VALIDITY_YEARS) - _ONE_SECOND,
+            extensions=(_policies(ORGANISATION_POLICY_OID),),
         )
-        return self._sign(builder, self.organisation_ca_private_key)
 
     def issue_device_certificate(
         self,
@@ -265,23 +309,16 @@ class TestPki:
         _check_eui(eui)
         if usage is KeyUsage.KA_PREPAYMENT:
             raise PkiError("devices have no prepayment key agreement key")
-        start = _utc(not_before) if not_before is not None else self.not_before
-        signing = usage is KeyUsage.DS
-        builder = (
-            x509.CertificateBuilder()
-            .issuer_name(self.device_ca_certificate.subject)
-            .subject_name(x509.Name([]))
-            .public_key(_p256(public_key))
-            .serial_number(self._random.serial(f"{eui.hex()}-{usage.value}"))
-            .not_valid_before(start)
-            .not_valid_after(DEVICE_NOT_AFTER)
-            .add_extension(_key_usage(signing=signing, agreement=not signing), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier(key_identifier(public_key)), critical=False)
-            .add_extension(x509.SubjectAlternativeName([hardware_module_name(eui, HW_TYPE_OID)]), critical=True)
-            .add_extension(_policies(DEVICE_POLICY_OID), critical=True)
-            .add_extension(_aki(self.device_ca_certificate), critical=False)
+        return self._issue(
+            self.authorities[DEVICE_CA_FILE], eui, usage, public_key,
+            subject=x509.Name([]),
+            not_before=not_before,
+            not_after=lambda _: DEVICE_NOT_AFTER,
+            extensions=(
+                x509.SubjectAlternativeName([hardware_module_name(eui, HW_TYPE_OID)]),
+                _policies(DEVICE_POLICY_OID),
+            ),
         )
-        return self._sign(builder, self.device_ca_private_key)
 
     def add_organisation(self, eui: bytes, role: int, *, common_name: str | None = None) -> None:
         """Generate the DS and KA pairs (and a prepayment KA pair for a supplier) and certify them."""
@@ -320,13 +357,8 @@ class TestPki:
         """Write the keystore files plus ``root-ca``, ``organisation-ca`` and ``device-ca`` .pem/.key."""
         folder = Path(path)
         self.keystore.save(folder)
-        pairs = (
-            (ROOT_FILE, self.root_certificate, self.root_private_key),
-            (ORGANISATION_CA_FILE, self.organisation_ca_certificate, self.organisation_ca_private_key),
-            (DEVICE_CA_FILE, self.device_ca_certificate, self.device_ca_private_key),
-        )
         try:
-            for stem, cert, key in pairs:
+            for stem, (cert, key) in self.authorities.items():
                 write_secret(folder / f"{stem}.pem", cert.public_bytes(serialization.Encoding.PEM))
                 write_secret(folder / f"{stem}.key", private_key_pem(key))
         except OSError as exc:
@@ -337,16 +369,7 @@ class TestPki:
         """Read a folder written by :meth:`save`; PkiError if a CA file is missing or unreadable."""
         folder = Path(path)
         keystore = Keystore.load(folder)
-        material = {stem: _load_ca(folder, stem) for stem in (ROOT_FILE, ORGANISATION_CA_FILE, DEVICE_CA_FILE)}
-        return cls(
-            root_certificate=material[ROOT_FILE][0],
-            root_private_key=material[ROOT_FILE][1],
-            organisation_ca_certificate=material[ORGANISATION_CA_FILE][0],
-            organisation_ca_private_key=material[ORGANISATION_CA_FILE][1],
-            device_ca_certificate=material[DEVICE_CA_FILE][0],
-            device_ca_private_key=material[DEVICE_CA_FILE][1],
-            keystore=keystore,
-        )
+        return cls.from_authorities({stem: _load_ca(folder, stem) for stem in AUTHORITY_FILES}, keystore=keystore)
 
 
 def _load_ca(folder: Path, stem: str) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
@@ -389,35 +412,63 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _ca_builder(
+def _certificate(
     *,
     subject: x509.Name,
-    issuer: x509.Name,
+    issuer: Authority | None,
     public_key: ec.EllipticCurvePublicKey,
     serial: int,
-    not_before: datetime,
-    not_after: datetime,
-    path_length: int | None,
-    policies: tuple[str, ...],
-    issuer_certificate: x509.Certificate | None,
-) -> x509.CertificateBuilder:
-    """CA profile (digest 9.3): keyUsage, basicConstraints, certificatePolicies, SKI, AKI in that order."""
+    validity: tuple[datetime, datetime],
+    extensions: tuple[tuple[x509.ExtensionType, bool], ...],
+    signer: ec.EllipticCurvePrivateKey | None = None,
+    deterministic: bool,
+) -> x509.Certificate:
+    """A certificate with *extensions* (extension, critical) in that order, signed by *issuer*'s key
+    (self-signed by *signer* when *issuer* is None); RFC 6979 signatures when *deterministic*."""
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
-        .issuer_name(issuer)
+        .issuer_name(subject if issuer is None else issuer[0].subject)
         .public_key(public_key)
         .serial_number(serial)
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(_key_usage(ca=True), critical=True)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
-        .add_extension(_policies(*policies), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier(key_identifier(public_key)), critical=False)
+        .not_valid_before(validity[0])
+        .not_valid_after(validity[1])
     )
-    if issuer_certificate is not None:
-        builder = builder.add_extension(_aki(issuer_certificate), critical=False)
-    return builder
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    key = signer if issuer is None else issuer[1]
+    assert key is not None, "a self-signed certificate names its signer"
+    return builder.sign(key, hashes.SHA256(), ecdsa_deterministic=deterministic or None)
+
+
+def _new_authority(
+    random: _Randomness,
+    stem: str,
+    subject: x509.Name,
+    issuer: Authority | None,
+    *,
+    validity: tuple[datetime, datetime],
+    path_length: int | None,
+    policies: tuple[str, ...],
+) -> Authority:
+    """A CA key and certificate (digest 9.3): keyUsage, basicConstraints, certificatePolicies, SKI, AKI.
+
+    Self-signed (no AKI) when *issuer* is None; the key and serial are derived from *stem* when seeded.
+    """
+    key = random.private_key(stem)
+    serial = random.serial(stem)
+    extensions: tuple[tuple[x509.ExtensionType, bool], ...] = (
+        (_key_usage(ca=True), True),
+        (x509.BasicConstraints(ca=True, path_length=path_length), True),
+        (_policies(*policies), True),
+        (x509.SubjectKeyIdentifier(key_identifier(key.public_key())), False),
+    )
+    if issuer is not None:
+        extensions += ((_aki(issuer[0]), False),)
+    certificate = _certificate(subject=subject, issuer=issuer, public_key=key.public_key(), serial=serial,
+                               validity=validity, extensions=extensions, signer=key,
+                               deterministic=random.seed is not None)
+    return certificate, key
 
 
 def generate_test_pki(
@@ -453,58 +504,20 @@ def generate_test_pki(
         raise PkiError("a device CA name is 4 characters")
 
     random = _Randomness(seed)
-    deterministic = seed is not None or None
-    root_key = random.private_key("root-ca")
-    root_name_x509 = _printable_name(ou=f"{ROLE_ROOT:02X}", cn=root_name)
+    # (stem, subject, notAfter, pathLen, policies), in the order their keys are derived; the root signs the others
+    profiles = (
+        (ROOT_FILE, _printable_name(ou=f"{ROLE_ROOT:02X}", cn=root_name), DEVICE_NOT_AFTER, None,
+         (ORGANISATION_POLICY_OID, DEVICE_POLICY_OID)),
+        (ORGANISATION_CA_FILE, _printable_name(ou=f"{ROLE_ISSUING_AUTHORITY:02X}", cn=organisation_ca_name),
+         _add_years(start, ORGANISATION_CA_VALIDITY_YEARS) - _ONE_SECOND, 0, (ORGANISATION_POLICY_OID,)),
+        (DEVICE_CA_FILE, _printable_name(ou=None, cn=device_ca_name), DEVICE_NOT_AFTER, 0, (DEVICE_POLICY_OID,)),
+    )
     try:
-        root = _ca_builder(
-            subject=root_name_x509,
-            issuer=root_name_x509,
-            public_key=root_key.public_key(),
-            serial=random.serial("root-ca"),
-            not_before=start,
-            not_after=DEVICE_NOT_AFTER,
-            path_length=None,
-            policies=(ORGANISATION_POLICY_OID, DEVICE_POLICY_OID),
-            issuer_certificate=None,
-        ).sign(root_key, hashes.SHA256(), ecdsa_deterministic=deterministic)
-
-        org_ca_key = random.private_key("organisation-ca")
-        org_ca = _ca_builder(
-            subject=_printable_name(ou=f"{ROLE_ISSUING_AUTHORITY:02X}", cn=organisation_ca_name),
-            issuer=root.subject,
-            public_key=org_ca_key.public_key(),
-            serial=random.serial("organisation-ca"),
-            not_before=start,
-            not_after=_add_years(start, ORGANISATION_CA_VALIDITY_YEARS) - _ONE_SECOND,
-            path_length=0,
-            policies=(ORGANISATION_POLICY_OID,),
-            issuer_certificate=root,
-        ).sign(root_key, hashes.SHA256(), ecdsa_deterministic=deterministic)
-
-        device_ca_key = random.private_key("device-ca")
-        device_ca = _ca_builder(
-            subject=_printable_name(ou=None, cn=device_ca_name),
-            issuer=root.subject,
-            public_key=device_ca_key.public_key(),
-            serial=random.serial("device-ca"),
-            not_before=start,
-            not_after=DEVICE_NOT_AFTER,
-            path_length=0,
-            policies=(DEVICE_POLICY_OID,),
-            issuer_certificate=root,
-        ).sign(root_key, hashes.SHA256(), ecdsa_deterministic=deterministic)
-
-        pki = TestPki(
-            root_certificate=root,
-            root_private_key=root_key,
-            organisation_ca_certificate=org_ca,
-            organisation_ca_private_key=org_ca_key,
-            device_ca_certificate=device_ca,
-            device_ca_private_key=device_ca_key,
-            seed=seed,
-            not_before=start,
-        )
+        authorities: dict[str, Authority] = {}
+        for stem, subject, not_after, path_length, policies in profiles:
+            authorities[stem] = _new_authority(random, stem, subject, authorities.get(ROOT_FILE),
+                                               validity=(start, not_after), path_length=path_length, policies=policies)
+        pki = TestPki.from_authorities(authorities, seed=seed, not_before=start)
         for eui, role in organisations.items():
             pki.add_organisation(eui, role, common_name=common_names.get(eui))
         for eui in devices:

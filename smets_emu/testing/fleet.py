@@ -73,21 +73,11 @@ class SmetsFleet:
         matches = [e for e, d in self.devices.items() if d.state.device_type == device_type.upper()]
         return matches[index]
 
-    @property
-    def esme(self) -> bytes:
-        return self.eui("ESME")
-
-    @property
-    def gsme(self) -> bytes:
-        return self.eui("GSME")
-
-    @property
-    def chf(self) -> bytes:
-        return self.eui("CHF")
-
-    @property
-    def gpf(self) -> bytes:
-        return self.eui("GPF")
+    # the EUI of the fleet's first device of each type
+    esme = property(lambda self: self.eui("ESME"))
+    gsme = property(lambda self: self.eui("GSME"))
+    chf = property(lambda self: self.eui("CHF"))
+    gpf = property(lambda self: self.eui("GPF"))
 
     def now(self) -> dt.datetime:
         """The virtual time."""

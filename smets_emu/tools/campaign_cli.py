@@ -142,11 +142,7 @@ def _print_summary(summary: dict[str, Any], as_json: bool) -> None:
 
 def run_campaign(args: argparse.Namespace) -> int:
     bar = ProgressBar()
-    try:
-        lab = _open(args.state)
-    except SmetsError as exc:
-        print(f"smets-emu firmware campaign: {exc}", file=sys.stderr)
-        return 2
+    lab = _open(args.state)  # a SmetsError: the command line's message and exit 2
     try:
         headend = HeadEnd(lab.keystore)
         campaign = Campaign.load(lab.fleet, headend=headend, progress=bar)
@@ -273,11 +269,7 @@ def _file_ref(data: bytes) -> str:
 
 
 def run_versions(args: argparse.Namespace) -> int:
-    try:
-        lab = _open(args.state)
-    except SmetsError as exc:
-        print(f"smets-emu firmware versions: {exc}", file=sys.stderr)
-        return 2
+    lab = _open(args.state)  # a SmetsError: the command line's message and exit 2
     try:
         versions = fleet_versions(lab.fleet, types=args.types)
     finally:

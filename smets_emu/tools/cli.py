@@ -80,7 +80,17 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
                 added.add(module)
         else:
             sub.add_parser(name, help=text, add_help=False)
+    _name_commands(parser)
     return parser
+
+
+def _name_commands(parser: argparse.ArgumentParser) -> None:
+    """Let every command's arguments carry its full name (``smets-emu firmware campaign``) for its error messages."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                command.set_defaults(command_name=command.prog)
+                _name_commands(command)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,8 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         return int(args.func(args) or 0)
-    except SmetsError as exc:  # a command's own handling missed it: still a message, not a traceback
-        print(f"smets-emu {args.command}: {exc}", file=sys.stderr)
+    except SmetsError as exc:  # a bad option, an unreadable file or state: a message and exit 2, not a traceback
+        print(f"{args.command_name}: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         return 0

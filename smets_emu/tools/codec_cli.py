@@ -207,11 +207,7 @@ class _Output:
 
 def run_decode(args: argparse.Namespace) -> int:
     """Entry point of ``smets-emu decode``: exit 1 when any input could not be read or decoded, 2 on a bad option."""
-    try:
-        keys = _load_keys(args.keystore)
-    except SmetsError as exc:
-        print(f"smets-emu decode: {exc}", file=sys.stderr)
-        return 2
+    keys = _load_keys(args.keystore)  # a SmetsError: the command line's message and exit 2
     failures = 0
     output = _Output(args, sys.stdout)
     reassembler = gbt.Reassembler()
@@ -283,11 +279,7 @@ def rebuild(record: Any, keys: GbcsKeys | None, *, force: bool = False) -> bytes
 
 def run_encode(args: argparse.Namespace) -> int:
     """Entry point of ``smets-emu encode``: exit 1 when a record could not be rebuilt, 2 on unreadable input."""
-    try:
-        keys = _load_keys(args.keystore)
-    except SmetsError as exc:
-        print(f"smets-emu encode: {exc}", file=sys.stderr)
-        return 2
+    keys = _load_keys(args.keystore)  # a SmetsError: the command line's message and exit 2
     failures = 0
     unreadable = 0
     for name in args.files or ["-"]:

@@ -72,11 +72,7 @@ def run_submit(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"smets-emu duis submit: {exc}", file=sys.stderr)
         return 2
-    try:
-        store = open_state(args.state)
-    except SmetsError as exc:
-        print(f"smets-emu duis submit: {exc}", file=sys.stderr)
-        return 2
+    store = open_state(args.state)  # a SmetsError: the command line's message and exit 2
     if args.secmp0107 is not None:
         for name in (SWITCH_SECMP0107_DSP, SWITCH_SECMP0107_S1SP):
             store.set_switch(name, args.secmp0107 == "on")
@@ -133,11 +129,7 @@ def run_fleet(args: argparse.Namespace) -> int:
 
 
 def run_correct(args: argparse.Namespace) -> int:
-    try:
-        store = Store(args.state)
-    except SmetsError as exc:
-        print(f"smets-emu duis correct-no-certs: {exc}", file=sys.stderr)
-        return 2
+    store = Store(args.state)  # a SmetsError: the command line's message and exit 2
     report = correct_network_operator_certificates(store, dry_run=args.dry_run)
     store.close()
     if args.json:

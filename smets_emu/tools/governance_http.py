@@ -37,7 +37,7 @@ import base64
 import binascii
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -66,6 +66,7 @@ log = logging.getLogger(__name__)
 
 GOVERNANCE_KEY: web.AppKey[Governance] = web.AppKey("governance", Governance)
 T = TypeVar("T")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _STATUS: tuple[tuple[type[gov_errors.GovernanceError], type[web.HTTPException]], ...] = (
     (gov_errors.AccessRefused, web.HTTPForbidden),
     (gov_errors.UnknownObject, web.HTTPNotFound),
@@ -116,6 +117,23 @@ def _int(request: web.Request, name: str) -> int:
 
 def json_response(body: Any, status: int = 200) -> web.Response:
     return web.json_response(body, status=status, headers={"Cache-Control": "no-store"})
+
+
+def listing(method: Callable[..., Any], key: str, *, view: Callable[[Any], Any] = to_json,
+            limited: bool = False) -> Handler:
+    """A GET handler answering ``{key: view(method(governance, party))}``, with ``?limit=`` (1..1000) when *limited*."""
+    async def handler(request: web.Request) -> web.Response:
+        options = {"limit": query_int(request, "limit", 200, 1, 1000)} if limited else {}
+        found = await call(request, method, gov(request), actor(request), **options)
+        return json_response({key: view(found)})
+    return handler
+
+
+def detail(method: Callable[..., Any], id_name: str) -> Handler:
+    """A GET handler answering ``method(governance, party, <the integer {id_name} of the path>)`` as JSON."""
+    async def handler(request: web.Request) -> web.Response:
+        return json_response(to_json(await call(request, method, gov(request), actor(request), _int(request, id_name))))
+    return handler
 
 
 # --------------------------------------------------------------------------- CPL
@@ -169,21 +187,7 @@ async def cpl_withdraw(request: web.Request) -> web.Response:
     return json_response({"withdrawn": f"{info['manufacturer']}/{info['model']}@{info['version']}".upper()})
 
 
-async def cpl_history(request: web.Request) -> web.Response:
-    limit = query_int(request, "limit", 200, 1, 1000)
-    return json_response({"changes": to_json(await call(request, gov(request).cpl_history, actor(request),
-                                                        limit=limit))})
-
-
-async def epcl(request: web.Request) -> web.Response:
-    return json_response({"dmcs": to_json(await call(request, gov(request).epcl, actor(request)))})
-
-
 # --------------------------------------------------------------------------- CFL
-
-
-async def cfl_list(request: web.Request) -> web.Response:
-    return json_response({"images": to_json(await call(request, gov(request).cfl_list, actor(request)))})
 
 
 async def cfl_detail(request: web.Request) -> web.Response:
@@ -232,16 +236,6 @@ async def cfl_upload(request: web.Request) -> web.Response:
 # --------------------------------------------------------------------------- vulnerabilities
 
 
-async def vulnerability_list(request: web.Request) -> web.Response:
-    reports = await call(request, gov(request).vulnerabilities, actor(request))
-    return json_response({"reports": to_json(reports)})
-
-
-async def vulnerability_detail(request: web.Request) -> web.Response:
-    report = await call(request, gov(request).vulnerability, actor(request), _int(request, "report_id"))
-    return json_response(to_json(report))
-
-
 async def vulnerability_report(request: web.Request) -> web.Response:
     who = actor(request)
     body = await read_json(request, VULNERABILITY_SCHEMA)
@@ -264,11 +258,6 @@ def queue_json(items: list[Any]) -> list[dict[str, Any]]:
              "submission": to_json(i.submission)} for i in items]
 
 
-async def ppct_queue(request: web.Request) -> web.Response:
-    items = await call(request, gov(request).ppct_queue, actor(request))
-    return json_response({"queue": queue_json(items)})
-
-
 async def ppct_submit(request: web.Request) -> web.Response:
     who = actor(request)
     body = await read_json(request, SUBMIT_SCHEMA)
@@ -276,11 +265,6 @@ async def ppct_submit(request: web.Request) -> web.Response:
                             test_kind=body.get("test_kind", "ordinary"), vulnerability_id=body.get("vulnerability_id"),
                             description=body.get("description", ""))
     return json_response(to_json(submission), 201)
-
-
-async def ppct_submission(request: web.Request) -> web.Response:
-    submission = await call(request, gov(request).ppct_submission, actor(request), _int(request, "submission_id"))
-    return json_response(to_json(submission))
 
 
 async def ppct_fast_track(request: web.Request) -> web.Response:
@@ -313,20 +297,6 @@ async def ppct_result(request: web.Request) -> web.Response:
     return json_response(to_json(submission))
 
 
-# --------------------------------------------------------------------------- notifications, audit
-
-
-async def notifications(request: web.Request) -> web.Response:
-    limit = query_int(request, "limit", 200, 1, 1000)
-    found = await call(request, gov(request).notifications, actor(request), limit=limit)
-    return json_response({"notifications": to_json(found)})
-
-
-async def audit(request: web.Request) -> web.Response:
-    limit = query_int(request, "limit", 200, 1, 1000)
-    return json_response({"records": to_json(await call(request, gov(request).audit_log, actor(request), limit=limit))})
-
-
 def add_governance_routes(app: web.Application, governance: Governance) -> None:
     """Mount the governance API and pages on the control plane (the store is closed with the app)."""
     from smets_emu.tools import governance_pages as pages
@@ -348,24 +318,24 @@ def add_governance_routes(app: web.Application, governance: Governance) -> None:
         web.post(f"{g}/cpl", cpl_add),
         web.get(f"{g}/cpl/{{manufacturer}}/{{model}}", cpl_detail),
         web.post(f"{g}/cpl/{{manufacturer}}/{{model}}/{{version}}/withdraw", cpl_withdraw),
-        web.get(f"{g}/cpl-history", cpl_history),
-        web.get(f"{g}/epcl", epcl),
-        web.get(f"{g}/cfl", cfl_list),
+        web.get(f"{g}/cpl-history", listing(Governance.cpl_history, "changes", limited=True)),
+        web.get(f"{g}/epcl", listing(Governance.epcl, "dmcs")),
+        web.get(f"{g}/cfl", listing(Governance.cfl_list, "images")),
         web.post(f"{g}/cfl", cfl_upload),
         web.get(f"{g}/cfl/find", cfl_find),
         web.get(f"{g}/cfl/{{image_id}}", cfl_detail),
         web.get(f"{g}/cfl/{{image_id}}/image", cfl_download),
-        web.get(f"{g}/vulnerabilities", vulnerability_list),
+        web.get(f"{g}/vulnerabilities", listing(Governance.vulnerabilities, "reports")),
         web.post(f"{g}/vulnerabilities", vulnerability_report),
-        web.get(f"{g}/vulnerabilities/{{report_id}}", vulnerability_detail),
-        web.get(f"{g}/ppct/queue", ppct_queue),
+        web.get(f"{g}/vulnerabilities/{{report_id}}", detail(Governance.vulnerability, "report_id")),
+        web.get(f"{g}/ppct/queue", listing(Governance.ppct_queue, "queue", view=queue_json)),
         web.post(f"{g}/ppct/submissions", ppct_submit),
-        web.get(f"{g}/ppct/submissions/{{submission_id}}", ppct_submission),
+        web.get(f"{g}/ppct/submissions/{{submission_id}}", detail(Governance.ppct_submission, "submission_id")),
         web.post(f"{g}/ppct/submissions/{{submission_id}}/fast-track", ppct_fast_track),
         web.post(f"{g}/ppct/submissions/{{submission_id}}/projection", ppct_projection),
         web.post(f"{g}/ppct/submissions/{{submission_id}}/confirmation", ppct_confirmation),
         web.post(f"{g}/ppct/submissions/{{submission_id}}/result", ppct_result),
-        web.get(f"{g}/notifications", notifications),
-        web.get(f"{g}/audit", audit),
+        web.get(f"{g}/notifications", listing(Governance.notifications, "notifications", limited=True)),
+        web.get(f"{g}/audit", listing(Governance.audit_log, "records", limited=True)),
     ])
     pages.add_page_routes(app)

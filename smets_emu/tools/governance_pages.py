@@ -20,8 +20,9 @@ what ETAD 9.15 to 9.17 ask DCC and SECAS to exchange.
 
 from __future__ import annotations
 
+import functools
 import html
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from aiohttp import web
@@ -80,12 +81,22 @@ def table(headers: Iterable[str], rows: Iterable[str], *, table_id: str, empty: 
     return f'<table id="{table_id}"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def _party_or_notice(request: web.Request, title: str) -> web.Response | None:
-    if caller(request).party is None:
-        return page(request, title, '<p>The lab operator is no governance party. Register parties with '
-                                    '<code>POST /governance/parties</code> and open the login link of one.</p>',
-                    status=403)
-    return None
+PartyPage = Callable[[web.Request, Organisation], Awaitable[web.Response]]
+
+
+def party_page(title: str) -> Callable[[PartyPage], Callable[[web.Request], Awaitable[web.Response]]]:
+    """A page for a governance party (given to *render*); the lab operator gets a notice titled *title* (403)."""
+    def wrap(render: PartyPage) -> Callable[[web.Request], Awaitable[web.Response]]:
+        @functools.wraps(render)
+        async def handler(request: web.Request) -> web.Response:
+            party = caller(request).party
+            if party is None:
+                return page(request, title, '<p>The lab operator is no governance party. Register parties with '
+                                            '<code>POST /governance/parties</code> and open the login link of one.</p>',
+                            status=403)
+            return await render(request, party)
+        return handler
+    return wrap
 
 
 # --------------------------------------------------------------------------- landing
@@ -133,11 +144,9 @@ async def script(request: web.Request) -> web.Response:
 # --------------------------------------------------------------------------- CPL
 
 
-async def cpl_page(request: web.Request) -> web.Response:
-    refused = _party_or_notice(request, "Central Products List")
-    if refused is not None:
-        return refused
-    who = actor(request)
+@party_page("Central Products List")
+async def cpl_page(request: web.Request, party: Organisation) -> web.Response:
+    who = party.org_id
     models = await call(request, gov(request).cpl_models, who)
     dmcs = await call(request, gov(request).epcl, who)
     changes = await call(request, gov(request).cpl_history, who, limit=20)
@@ -185,12 +194,9 @@ def _download_cell(party: Organisation, image: CflImage) -> str:
     return "not distributed" if image.commercial else "-"
 
 
-async def cfl_page(request: web.Request) -> web.Response:
-    refused = _party_or_notice(request, "Centralised Firmware Library")
-    if refused is not None:
-        return refused
-    party = caller(request).party
-    images = await call(request, gov(request).cfl_list, actor(request))
+@party_page("Centralised Firmware Library")
+async def cfl_page(request: web.Request, party: Organisation) -> web.Response:
+    images = await call(request, gov(request).cfl_list, party.org_id)
     g = GOVERNANCE_PREFIX
     rows = (f'<tr data-image-id="{i.image_id}" data-commercial="{str(i.commercial).lower()}">'
             f'<td><a href="{g}/pages/cfl/{i.image_id}">{i.image_id}</a></td><td>{esc(i.manufacturer_id)}</td>'
@@ -204,15 +210,12 @@ async def cfl_page(request: web.Request) -> web.Response:
     return page(request, "Centralised Firmware Library", body)
 
 
-async def cfl_detail_page(request: web.Request) -> web.Response:
-    refused = _party_or_notice(request, "CFL image")
-    if refused is not None:
-        return refused
-    party = caller(request).party
+@party_page("CFL image")
+async def cfl_detail_page(request: web.Request, party: Organisation) -> web.Response:
     text = request.match_info["image_id"]
     if not (text.isascii() and text.isdigit()) or len(text) > 15:
         raise web.HTTPNotFound(text="no such image")
-    image = await call(request, gov(request).cfl_image, actor(request), int(text))
+    image = await call(request, gov(request).cfl_image, party.org_id, int(text))
     facts = [("manufacturer", image.manufacturer_id), ("device models", ", ".join(f"{m}/{d}" for m, d in image.models)),
              ("version", image.version), ("size", f"{image.size} bytes"),
              ("Manufacturer Image hash", image.image_hash.hex().upper()), ("signature", image.signature),
@@ -223,11 +226,8 @@ async def cfl_detail_page(request: web.Request) -> web.Response:
     return page(request, f"CFL image {image.image_id}: {image.manufacturer_id} version {image.version}", body)
 
 
-async def upload_page(request: web.Request) -> web.Response:
-    refused = _party_or_notice(request, "Upload an image")
-    if refused is not None:
-        return refused
-    party = caller(request).party
+@party_page("Upload an image")
+async def upload_page(request: web.Request, party: Organisation) -> web.Response:
     if party.role is not PartyRole.MANUFACTURER:
         return page(request, "Upload an image", f'<p id="refused">Only manufacturers upload images to the CFL; '
                                                 f"{esc(party.org_id)} is a {esc(party.role.value)}.</p>", status=403)
@@ -298,12 +298,9 @@ def _queue_row(party: Organisation, item: QueueItem, head: bool) -> str:
             f"<td>{projected}</td><td>{confirmed}</td><td>{_queue_actions(party, item, head)}</td></tr>")
 
 
-async def ppct_page(request: web.Request) -> web.Response:
-    refused = _party_or_notice(request, "PPCT queue")
-    if refused is not None:
-        return refused
-    party = caller(request).party
-    items = await call(request, gov(request).ppct_queue, actor(request))
+@party_page("PPCT queue")
+async def ppct_page(request: web.Request, party: Organisation) -> web.Response:
+    items = await call(request, gov(request).ppct_queue, party.org_id)
     body = ("<p>Pending Product Combinations Tests in test order on the lab clock. A security fast track "
             "moves a DMC ahead of ordinary tests once SECAS confirms all three questions, never ahead of a "
             "health-and-safety test.</p>")

@@ -162,11 +162,7 @@ async def _bridge(args: argparse.Namespace) -> None:
 
 
 def run_bridge(args: argparse.Namespace) -> int:
-    try:
-        asyncio.run(_bridge(args))
-    except TransportError as exc:
-        print(f"smets-emu hw bridge: {exc}", file=sys.stderr)
-        return 2
+    asyncio.run(_bridge(args))  # a TransportError: the command line's message and exit 2
     return 0
 
 

@@ -69,6 +69,21 @@ MAX_ALERTS_PER_COMMAND = 16
 """Alerts of one exchange kept to classify a rejection."""
 MAX_ALERT_CODES = 64
 """Distinct alert-code labels of the rejection counter; further codes (e.g. from corrupted alerts) count as other."""
+FRONT_TOTALS: tuple[tuple[type[GaugeMetricFamily | CounterMetricFamily], str, str, str], ...] = (
+    (GaugeMetricFamily, "smets_wan_connections_active", "WAN connections served now", "active_connections"),
+    (CounterMetricFamily, "smets_wan_connections_accepted", "WAN connections accepted and served", "connections"),
+    (CounterMetricFamily, "smets_wan_connections_refused", "WAN connections refused over the connection cap",
+     "refused_connections"),
+    (CounterMetricFamily, "smets_wan_messages_received", "Non-empty frames received (commands, GBCS or not)",
+     "commands"),
+    (CounterMetricFamily, "smets_wan_messages_undecodable", "Messages that are not GBCS (answered with an empty frame)",
+     "undecodable"),
+    (CounterMetricFamily, "smets_wan_messages_unknown_recipient", "GBCS messages for no device of the fleet",
+     "unknown_recipient"),
+    (CounterMetricFamily, "smets_wan_faults_applied", "Injected faults applied to WAN traffic", "faults_applied"),
+    (GaugeMetricFamily, "smets_wan_receive_buffered_bytes", "Bytes of partial frames held now", "receive_buffered"),
+)
+"""The WAN fronts' single-valued totals: (family, metric name, help, :class:`FrontStats` attribute)."""
 CLOSE_REASONS = {"idle": "idle_closed", "garbage": "garbage_closed", "budget": "budget_closed",
                  "slow_reader": "slow_reader_closed"}
 
@@ -255,19 +270,13 @@ class LabCollector:
             stats = front.stats
             for name, value in vars(stats).items():
                 setattr(total, name, getattr(total, name) + value)
-        yield GaugeMetricFamily("smets_wan_connections_active", "WAN connections served now",
-                                value=total.active_connections)
-        yield CounterMetricFamily("smets_wan_connections_accepted", "WAN connections accepted and served",
-                                  value=total.connections)
-        yield CounterMetricFamily("smets_wan_connections_refused", "WAN connections refused over the connection cap",
-                                  value=total.refused_connections)
+        for family, name, text, attr in FRONT_TOTALS:
+            yield family(name, text, value=getattr(total, attr))
         closed = CounterMetricFamily("smets_wan_connections_closed", "WAN connections the front closed, by reason",
                                      labels=["reason"])
         for reason, attr in CLOSE_REASONS.items():
             closed.add_metric([reason], getattr(total, attr))
         yield closed
-        yield CounterMetricFamily("smets_wan_messages_received", "Non-empty frames received (commands, GBCS or not)",
-                                  value=total.commands)
         dropped = CounterMetricFamily("smets_wan_frames_dropped", "Frames dropped at the front before any device, "
                                       "by reason (framing check failed, oversize, incomplete at the deadline)",
                                       labels=["reason"])
@@ -275,14 +284,6 @@ class LabCollector:
         dropped.add_metric(["oversize"], total.frames_oversize)
         dropped.add_metric(["expired"], total.frames_expired)
         yield dropped
-        yield CounterMetricFamily("smets_wan_messages_undecodable", "Messages that are not GBCS (answered with an "
-                                  "empty frame)", value=total.undecodable)
-        yield CounterMetricFamily("smets_wan_messages_unknown_recipient", "GBCS messages for no device of the fleet",
-                                  value=total.unknown_recipient)
-        yield CounterMetricFamily("smets_wan_faults_applied", "Injected faults applied to WAN traffic",
-                                  value=total.faults_applied)
-        yield GaugeMetricFamily("smets_wan_receive_buffered_bytes", "Bytes of partial frames held now",
-                                value=total.receive_buffered)
 
     def _device_metrics(self) -> Iterator[Metric]:
         devices = self.lab.fleet.devices

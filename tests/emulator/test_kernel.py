@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from test_security_credentials import DS, NOW, SUPPLIER, Lab
 
 from smets_emu.emulator.device import Inbound, Outcome
 from smets_emu.protocols import envelope
-from smets_emu.protocols.envelope import CraFlag, decode_envelope
+from smets_emu.protocols.envelope import CraFlag, Envelope, WireSpans, decode_envelope
 from smets_emu.protocols.security import CheckStatus
 
 
-def provide_ds(lab: Lab, **kwargs: object) -> bytes:
-    return lab.command(SUPPLIER, 0x000C, {"keyUsage": DS}, sign=True, **kwargs)  # type: ignore[arg-type]
+def provide_ds(lab: Lab) -> bytes:
+    return lab.command(SUPPLIER, 0x000C, {"keyUsage": DS}, sign=True)
 
 
 def test_inbound_parses_once_and_carries_envelope_and_spans() -> None:
@@ -35,13 +36,13 @@ def test_malformed_inbound_never_raises() -> None:
     assert lab.device.state.security_log[-1]["code"] == 0x8F1E
 
 
-def test_device_handles_a_parsed_message_without_decoding_it_again(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_device_handles_a_parsed_message_without_decoding_it_again(monkeypatch: pytest.MonkeyPatch) -> None:
     lab = Lab()
     inbound = Inbound.parse(provide_ds(lab))
-    calls = []
+    calls: list[bytes] = []
     real = envelope.decode_envelope_with_spans
 
-    def counting(data: bytes):  # type: ignore[no-untyped-def]
+    def counting(data: bytes) -> tuple[Envelope, WireSpans]:
         calls.append(data)
         return real(data)
 

@@ -261,7 +261,10 @@ def test_zcl_fast_writers_match_the_constructs_on_examples() -> None:
             codec = clusters._fast_codec(grammar)
             if codec is None:
                 continue
-            fields = clusters.example_fields(grammar)
+            try:
+                fields = clusters.example_fields(grammar)
+            except TypeError:  # no example for conditional grammars; the RTDS test covers them
+                continue
             assert codec[1](fields) == grammar.build(fields)
             assert codec[0](grammar.build(fields), 0) == (plain(grammar.parse(grammar.build(fields))),
                                                           len(grammar.build(fields)))

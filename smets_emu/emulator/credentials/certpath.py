@@ -28,7 +28,7 @@ from smets_emu.protocols.certificates import (
     subject_key_identifier,
     verify_certificate_signature,
 )
-from smets_emu.protocols.payloads.asn1_models import StatusCode, UpdateDeviceCertificateCode
+from smets_emu.protocols.payloads.asn1_enums import StatusCode, UpdateDeviceCertificateCode
 
 SUCCESS = StatusCode.SUCCESS
 BAD_CERTIFICATE = StatusCode.BAD_CERTIFICATE

@@ -9,12 +9,12 @@ from __future__ import annotations
 from smets_emu.emulator.anchors import AnchorCell, CellKeyUsage, CellUsage, Role
 from smets_emu.emulator.credentials.common import NO_ID, RESPONSE, authorising_cell, payload
 from smets_emu.emulator.device import CommandContext, HandlerResult
+from smets_emu.protocols.payloads.asn1_enums import StatusCode
 from smets_emu.protocols.payloads.asn1_models import (
     CellDetails,
     ProvideSecurityCredentialDetailsCommand,
     ProvideSecurityCredentialDetailsResponse,
     RemotePartyDetails,
-    StatusCode,
     command_value,
 )
 

@@ -21,14 +21,16 @@ from smets_emu.emulator.device import CommandContext, HandlerResult
 from smets_emu.emulator.provision import private_key_der
 from smets_emu.emulator.state import DeviceState, KeyPair
 from smets_emu.errors import KeyMaterialError
+from smets_emu.protocols.payloads.asn1_enums import (
+    IssueResponseCode,
+    ProvideCertificateCode,
+    UpdateDeviceCertificateCode,
+)
 from smets_emu.protocols.payloads.asn1_models import (
     CertificateCommand,
-    IssueResponseCode,
     IssueSecurityCredentialsResponse,
     KeyUsageCommand,
-    ProvideCertificateCode,
     ProvideDeviceCertificateResponse,
-    UpdateDeviceCertificateCode,
     command_value,
 )
 

@@ -35,16 +35,10 @@ from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import SmetsError
 from smets_emu.protocols import usecases
 from smets_emu.protocols.payloads.asn1 import Asn1Payload
-from smets_emu.protocols.payloads.asn1_models import (
-    StatusCode,
-    command_value,
-    parse_text_time,
-    time_text,
-)
+from smets_emu.protocols.payloads.asn1_enums import ReplacementMode, StatusCode, future_dated_alert
+from smets_emu.protocols.payloads.asn1_models import command_value, parse_text_time, time_text
 from smets_emu.protocols.payloads.asn1_update_models import (
     AuthorisingControl,
-    FutureDatedAlertCode,
-    ReplacementMode,
     ReplacementOutcome,
     SeqNumberChange,
     UpdateExecutionOutcome,
@@ -281,7 +275,7 @@ def due_updates(device: Device, state: DeviceState, now: dt.datetime) -> Outcome
             received = dt.datetime.fromisoformat(entry["received"])
             result = execute_update(work, _pending_command(entry), now, checked_at=received)
             alert = UpdateSecurityCredentialsAlert(
-                FutureDatedAlertCode.ACTIONED if result.outcome.succeeded else FutureDatedAlertCode.NOT_ACTIONED,
+                future_dated_alert(result.outcome.succeeded),
                 parse_text_time(entry["execution_date_time"]), result.outcome)
             alert_code, schema = (CS02B_ALERT, "CS02bAlert") if code in CS02B_CODES else (CS02G_ALERT, "CS02gAlert")
             spec = AlertSpec(alert_code, payload(schema, alert.tree(), alert_code, ALERT), critical=True,

@@ -15,16 +15,16 @@ from typing import Any
 from smets_emu.emulator.device import AlertSpec
 from smets_emu.emulator.firmware.codes import (
     ACTIVATION_ALERT,
-    ACTIVATION_NAMES,
     PENDING_KIND,
     ActivationCode,
-    asn1_payload,
     calculated_hash,
     parse_gtime,
     version_number,
 )
 from smets_emu.emulator.firmware.slots import FirmwareSlots, ImageStore
 from smets_emu.emulator.state import DeviceState
+from smets_emu.protocols.payloads.asn1_firmware_models import ActivateFirmwareAlert, ActivationOutcome, version_octets
+from smets_emu.protocols.payloads.asn1_models import to_payload
 
 
 def activate(state: DeviceState, image_hash: bytes, store: ImageStore | None) -> ActivationCode:
@@ -52,9 +52,9 @@ def activate(state: DeviceState, image_hash: bytes, store: ImageStore | None) ->
     return ActivationCode.SUCCESS
 
 
-def execution_outcome(state: DeviceState, code: ActivationCode) -> dict[str, Any]:
+def execution_outcome(state: DeviceState, code: ActivationCode) -> ActivationOutcome:
     """The CS06 ExecutionOutcome: the code and the version running now."""
-    return {"activateImageResponseCode": ACTIVATION_NAMES[code], "firmwareVersion": FirmwareSlots(state).version}
+    return ActivationOutcome(code, version_octets(FirmwareSlots(state).version))
 
 
 def schedule(state: DeviceState, entry: dict[str, Any] | None) -> None:
@@ -72,12 +72,7 @@ def due_activations(state: DeviceState, now: dt.datetime) -> list[dict[str, Any]
 
 def activation_alert(state: DeviceState, entry: dict[str, Any], code: ActivationCode) -> AlertSpec:
     """The 0x00CA alert for a future-dated activation that came due (8F66 actioned / 8F67 not; digest 5.9)."""
-    value = {
-        "alertCode": "futureDatedCommandActioned" if code is ActivationCode.SUCCESS
-        else "futureDatedCommandNotActioned",
-        "executionDateTime": entry["execution_date_time"],
-        "originatorCounter": int(entry["originator_counter"]),
-        "executionOutcome": execution_outcome(state, code),
-    }
-    return AlertSpec(ACTIVATION_ALERT, asn1_payload("CS06Alert", value, ACTIVATION_ALERT, 3), critical=True,
+    alert = ActivateFirmwareAlert.of(parse_gtime(entry["execution_date_time"]), int(entry["originator_counter"]),
+                                     execution_outcome(state, code))
+    return AlertSpec(ACTIVATION_ALERT, to_payload(alert, ACTIVATION_ALERT, 3), critical=True,
                      recipient=bytes.fromhex(entry["originator"]) if entry.get("originator") else None)

@@ -13,14 +13,13 @@ import enum
 import hashlib
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 from smets_emu.emulator.device import AlertSpec, Device, Outbound, Outcome
 from smets_emu.emulator.state import DeviceState
-from smets_emu.errors import FrameError, SmetsError
-from smets_emu.protocols.firmware import decode_image, manufacturer_image_hash
+from smets_emu.errors import SmetsError
+from smets_emu.protocols.firmware.image import received_image_hash
 from smets_emu.protocols.payloads import Payload
-from smets_emu.protocols.payloads.asn1 import Asn1Payload
+from smets_emu.protocols.payloads.asn1_enums import ActivateImageCode, TransferCode
 
 log = logging.getLogger(__name__)
 
@@ -36,22 +35,8 @@ TIME_FORMAT = "%Y%m%d%H%M%SZ"
 CANCELLATION_TIME = "99991231235959Z"
 
 
-class ActivationCode(enum.IntEnum):
-    """activateImageResponseCode (digest 5.6)."""
-
-    SUCCESS = 0
-    NO_IMAGE_HELD = 1
-    HASH_MISMATCH = 2
-    ACTIVATION_FAILURE = 3
-
-
-class TransferCode(enum.IntEnum):
-    """CCS08 responseCode (digest 5.7)."""
-
-    SUCCESS = 0
-    IMAGE_DISCARDED = 1
-    HARDWARE_VERSION_MISMATCH = 2
-    FILE_TRANSFER_FAILURE = 3
+ActivationCode = ActivateImageCode
+"""activateImageResponseCode (digest 5.6)."""
 
 
 class ImageCheck(enum.Enum):
@@ -72,23 +57,9 @@ class ImageCheck(enum.Enum):
         return TransferCode.IMAGE_DISCARDED
 
 
-ACTIVATION_NAMES = {ActivationCode.SUCCESS: "success", ActivationCode.NO_IMAGE_HELD: "noImageHeld",
-                    ActivationCode.HASH_MISMATCH: "hashMismatch",
-                    ActivationCode.ACTIVATION_FAILURE: "activationFailure"}
-TRANSFER_NAMES = {TransferCode.SUCCESS: "success", TransferCode.IMAGE_DISCARDED: "imageDiscarded",
-                  TransferCode.HARDWARE_VERSION_MISMATCH: "hardwareVersionMismatch",
-                  TransferCode.FILE_TRANSFER_FAILURE: "fileTransferFailure"}
-
-
 def file_reference(data: bytes) -> str:
     """The content address of an image file (hex SHA-256 of the whole file)."""
     return hashlib.sha256(data).hexdigest().upper()
-
-
-def asn1_payload(schema: str, value: Any, code: int, cra: int) -> Asn1Payload:
-    """A DER-encoded ASN.1 firmware payload (CS06 response and alert, CCS08 alert; GBCS 13)."""
-    return Asn1Payload.from_json({"family": "asn1", "schema": schema, "message_code": code, "cra_flag": cra,
-                                  "length_style": "der", "value": value})
 
 
 def gtime(value: dt.datetime) -> str:
@@ -111,10 +82,7 @@ def version_number(version: str) -> int:
 
 def calculated_hash(data: bytes) -> bytes:
     """The Manufacturer Image Hash a device calculates over received bytes, decodable or not (digest 7.2)."""
-    try:
-        return decode_image(data).image_hash
-    except FrameError:
-        return manufacturer_image_hash(data[60:])
+    return received_image_hash(data)
 
 
 def alerts_outcome(device: Device, work: DeviceState, alerts: Sequence[AlertSpec], accepted: bool, reason: str,

@@ -23,18 +23,18 @@ from smets_emu.emulator.component import Component
 from smets_emu.emulator.device import AlertSpec, Outcome
 from smets_emu.emulator.firmware.codes import (
     FIRMWARE_TRANSFER_ALERT,
-    TRANSFER_NAMES,
     TransferCode,
     alerts_outcome,
-    asn1_payload,
     file_reference,
-    gtime,
 )
 from smets_emu.emulator.firmware.slots import ImageStore
 from smets_emu.emulator.firmware.use_cases import FirmwareUseCases
 from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import FrameError
 from smets_emu.protocols.firmware import decode_image
+from smets_emu.protocols.firmware.image import announced_file_version
+from smets_emu.protocols.payloads.asn1_firmware_models import FirmwareTransferAlert, version_octets
+from smets_emu.protocols.payloads.asn1_models import to_payload
 
 log = logging.getLogger(__name__)
 
@@ -80,14 +80,10 @@ class FirmwareDistributor(Component):
     def transfer_alert(self, state: DeviceState, target: bytes, version: str, code: TransferCode,
                        now: dt.datetime) -> AlertSpec:
         """CCS08 Firmware Transfer Alert about *target*, to the ACB (digest 5.7)."""
-        value = {
-            "alertCode": "firmwareTransferSuccess" if code is TransferCode.SUCCESS else "firmwareTransferFailure",
-            "executionDateTime": gtime(now), "entityId": target.hex().upper(), "firmwareVersion": version,
-            "responseCode": TRANSFER_NAMES[code],
-        }
+        alert = FirmwareTransferAlert.of(now, target, version_octets(version), code)
         acb = self.device.find_cell(state, Role.ACCESS_CONTROL_BROKER, CellKeyUsage.KEY_AGREEMENT)
         recipient = acb.subject_id if acb is not None else None
-        return AlertSpec(FIRMWARE_TRANSFER_ALERT, asn1_payload("CCS08Alert", value, FIRMWARE_TRANSFER_ALERT, 3),
+        return AlertSpec(FIRMWARE_TRANSFER_ALERT, to_payload(alert, FIRMWARE_TRANSFER_ALERT, 3),
                          critical=True, recipient=recipient)
 
     def update_firmware(self, state: DeviceState, data: bytes, targets: Sequence[bytes],
@@ -102,7 +98,7 @@ class FirmwareDistributor(Component):
             image = decode_image(data)
         except FrameError as exc:
             log.info("CHF %s discards an image: %s", work.eui.hex().upper(), exc)
-            version = f"{int.from_bytes(data[14:18], 'little'):08X}" if len(data) >= 18 else "00000000"
+            version = announced_file_version(data)
             alerts = [self.transfer_alert(work, t, version, TransferCode.IMAGE_DISCARDED, now) for t in targets]
             return alerts_outcome(self.device, work, alerts, False, f"image discarded: {exc}", now)
         ref = file_reference(data)

@@ -42,7 +42,6 @@ from smets_emu.emulator.device import (
 from smets_emu.emulator.firmware import activation
 from smets_emu.emulator.firmware.codes import (
     ACTIVATE_FIRMWARE,
-    CANCELLATION_TIME,
     FDRA_DLMS,
     FDRA_GBZ,
     VERIFICATION_FAILED,
@@ -50,17 +49,16 @@ from smets_emu.emulator.firmware.codes import (
     ActivationCode,
     ImageCheck,
     alerts_outcome,
-    asn1_payload,
     calculated_hash,
     gtime,
-    parse_gtime,
 )
 from smets_emu.emulator.firmware.download import DownloadBuffer, committed_bytes, committed_offset, write_checkpoint
 from smets_emu.emulator.firmware.slots import FirmwareSlot, FirmwareSlots, ImageStore
 from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import FrameError
 from smets_emu.protocols.firmware import UpgradeImage, decode_image, verify_image
-from smets_emu.protocols.payloads.asn1 import Asn1Payload
+from smets_emu.protocols.payloads.asn1_firmware_models import ActivateFirmwareCommand, ActivateFirmwareResponse
+from smets_emu.protocols.payloads.asn1_models import read, to_payload
 
 log = logging.getLogger(__name__)
 
@@ -226,34 +224,27 @@ class FirmwareUseCases(Component):
     @handles(ACTIVATE_FIRMWARE)
     def activate_firmware(self, ctx: CommandContext) -> HandlerResult:
         """CS06 Activate Firmware: immediate, future-dated or cancellation (digest 5.6, 7.4)."""
-        value = ctx.payload.value if isinstance(ctx.payload, Asn1Payload) else None
-        if not isinstance(value, dict):
-            raise CommandRejected(ALERT_INTEGRITY_FAILURE, "unusable Activate Firmware command: not a CS06 payload")
         try:
-            image_hash = bytes.fromhex(value["manufacturerImageHash"])
-            counter = int(value["originatorCounter"])
-            when = value.get("executionDateTime")
-            execution = None if when is None or when == CANCELLATION_TIME else parse_gtime(str(when))
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            command = read(ctx.payload, ActivateFirmwareCommand)
+        except FrameError as exc:
             raise CommandRejected(ALERT_INTEGRITY_FAILURE, f"unusable Activate Firmware command: {exc}") from exc
-        if len(image_hash) != 32 or counter != ctx.header.originator_counter:
+        if len(command.image_hash) != 32 or command.originator_counter != ctx.header.originator_counter:
             raise CommandRejected(ALERT_INTEGRITY_FAILURE, "hash length or originator counter inconsistent")
-        accepted = asn1_payload("CS06Response", {"commandAccepted": None}, ACTIVATE_FIRMWARE, 2)
-        if when == CANCELLATION_TIME:
+        accepted = to_payload(ActivateFirmwareResponse(), ACTIVATE_FIRMWARE, 2)
+        if command.cancels:
             activation.schedule(ctx.state, None)
             return HandlerResult(accepted)
-        if execution is not None:
+        if command.execution_time is not None:
             activation.schedule(ctx.state, {
-                "message_code": ACTIVATE_FIRMWARE, "originator_counter": counter,
-                "originator": ctx.header.originator.hex().upper(), "execution_date_time": gtime(execution),
-                "hash": image_hash.hex().upper(),
+                "message_code": ACTIVATE_FIRMWARE, "originator_counter": command.originator_counter,
+                "originator": ctx.header.originator.hex().upper(),
+                "execution_date_time": gtime(command.execution_time), "hash": command.image_hash.hex().upper(),
             })
             return HandlerResult(accepted)
-        code = self.activate(ctx.state, image_hash)
+        code = self.activate(ctx.state, command.image_hash)
         log.info("device %s CS06: %s", ctx.state.eui.hex().upper(), code.name)
-        response = asn1_payload("CS06Response", {"executionOutcome": activation.execution_outcome(ctx.state, code)},
-                                ACTIVATE_FIRMWARE, 2)
-        return HandlerResult(response)
+        outcome = ActivateFirmwareResponse(activation.execution_outcome(ctx.state, code))
+        return HandlerResult(to_payload(outcome, ACTIVATE_FIRMWARE, 2))
 
     def due(self, state: DeviceState, now: dt.datetime) -> Outcome | None:
         """Future-dated activations whose time has come, one 0x00CA alert each (digest 5.9)."""

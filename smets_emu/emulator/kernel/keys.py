@@ -184,12 +184,3 @@ def party_ka_cell(state: DeviceState, eui: bytes) -> AnchorCell | None:
         ):
             return cell
     return None
-
-
-def han_peer_certificate(state: DeviceState, eui: bytes) -> bytes | None:
-    """The key agreement certificate of a HAN device in this device's log (GBCS 4.3.3.2), if recorded."""
-    wanted = eui.hex().upper()
-    for entry in state.log_entries():
-        if entry.get("eui") == wanted and entry.get("ka_certificate"):
-            return bytes.fromhex(entry["ka_certificate"])
-    return None

@@ -29,6 +29,7 @@ from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import KeyMaterialError
 from smets_emu.protocols.envelope import CraFlag, Envelope, GroupingHeader, OtherInfo
 from smets_emu.protocols.payloads import Payload
+from smets_emu.protocols.payloads.dlms import AccessRequest, AccessResponse, DataNotification
 from smets_emu.protocols.security import maced_wire, message_key, signed_wire
 from smets_emu.protocols.timestamps import DlmsDateTime
 
@@ -76,9 +77,9 @@ def alert(device: Device, state: DeviceState, spec: AlertSpec) -> Outbound:
     recipient = spec.recipient or device.alert_recipient(state)
     counter = state.next_alert_counter()
     payload = spec.payload
-    invoke = getattr(payload, "invoke", None)
-    if invoke is not None:  # DLMS notifications carry the low 24 bits of the counter (GBCS 7.2.9)
-        payload = replace(payload, invoke=replace(invoke, invoke_id=counter & 0xFFFFFF))  # type: ignore[type-var]
+    if isinstance(payload, (DataNotification, AccessResponse, AccessRequest)):
+        # DLMS alerts carry the low 24 bits of the alert counter as invoke-id (GBCS 7.2.9)
+        payload = replace(payload, invoke=replace(payload.invoke, invoke_id=counter & 0xFFFFFF))
     header = GroupingHeader(
         cra_flag=CraFlag.ALERT,
         originator_counter=counter,

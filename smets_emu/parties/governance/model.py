@@ -76,33 +76,30 @@ class FastTrack(enum.StrEnum):
     DECLINED = "declined"
 
 
-_HEX4 = re.compile(r"[0-9A-F]{4}")
-_HEX8 = re.compile(r"[0-9A-F]{8}")
 _ORG = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
+def _hex_digits(text: str, digits: int, what: str) -> str:
+    """*text* as *digits* upper-case hex digits; InvalidInput naming *what* otherwise."""
+    value = str(text).strip().upper()
+    if len(value) != digits or any(c not in "0123456789ABCDEF" for c in value):
+        raise InvalidInput(f"{what} must be {digits} hex digits, not {text!r:.40}")
+    return value
 
 
 def manufacturer_id(text: str) -> str:
     """A manufacturer identifier: 4 hex digits (upper case), as the DSP inventory holds it."""
-    value = str(text).strip().upper()
-    if not _HEX4.fullmatch(value):
-        raise InvalidInput(f"manufacturer id must be 4 hex digits, not {text!r:.40}")
-    return value
+    return _hex_digits(text, 4, "manufacturer id")
 
 
 def model_id(text: str) -> str:
     """A device model identifier: 8 hex digits (upper case)."""
-    value = str(text).strip().upper()
-    if not _HEX8.fullmatch(value):
-        raise InvalidInput(f"model id must be 8 hex digits, not {text!r:.40}")
-    return value
+    return _hex_digits(text, 8, "model id")
 
 
 def firmware_version(text: str) -> str:
     """A firmware version: 8 hex digits (upper case), the OTA file version a device reports."""
-    value = str(text).strip().upper()
-    if not _HEX8.fullmatch(value):
-        raise InvalidInput(f"firmware version must be 8 hex digits, not {text!r:.40}")
-    return value
+    return _hex_digits(text, 8, "firmware version")
 
 
 def org_id(text: str) -> str:

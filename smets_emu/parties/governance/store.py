@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from smets_emu.errors import StateError
+from smets_emu.parties.database import open_database, transaction
 from smets_emu.parties.governance.access import Action, Owner, refusal
 from smets_emu.parties.governance.errors import AccessRefused, GovernanceError, InvalidInput, UnknownObject
 from smets_emu.parties.governance.model import Organisation, PartyRole
@@ -122,13 +122,7 @@ class Db:
         self.lock = threading.RLock()
         self.clock = clock
         self.audit_retention = AUDIT_RETENTION
-        try:
-            self.conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=5.0)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.executescript(SCHEMA)
-        except sqlite3.Error as exc:
-            raise StateError(f"cannot open governance state {path}: {exc}") from exc
+        self.conn = open_database(path, SCHEMA, "governance state")
         self.path = str(path)
 
     def close(self) -> None:
@@ -145,17 +139,8 @@ class Db:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """Hold the lock; ``BEGIN IMMEDIATE`` ... ``COMMIT`` (rolled back if the body raises). Nested use
         joins the outer transaction."""
-        with self.lock:
-            if self.conn.in_transaction:
-                yield self.conn
-                return
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-            self.conn.execute("COMMIT")
+        with transaction(self.conn, self.lock) as conn:
+            yield conn
 
     def execute(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:  # type: ignore[type-arg]
         """One statement under the lock."""

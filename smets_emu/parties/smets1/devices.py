@@ -87,6 +87,9 @@ class DeviceReply:
 
 Handler = Callable[["Smets1Device", DeviceCommand, DeviceState, datetime], DeviceReply]
 
+# Handler function -> the SRV it carries out, filled by Smets1Device.handles.
+_SRV_MARKS: dict[Callable[..., DeviceReply], str] = {}
+
 
 class Smets1Device:
     """Base SMETS1 device: firmware handlers registered per SRV with :meth:`handles`."""
@@ -103,9 +106,9 @@ class Smets1Device:
         """Register the decorated method as the handler for ``srv``; a duplicate in one class fails at import."""
 
         def decorate(function: Handler) -> Handler:
-            if hasattr(function, "_srv"):
-                raise TypeError(f"{function.__qualname__} already handles SRV {function._srv}")  # type: ignore[attr-defined]
-            function._srv = srv  # type: ignore[attr-defined]
+            if function in _SRV_MARKS:
+                raise TypeError(f"{function.__qualname__} already handles SRV {_SRV_MARKS[function]}")
+            _SRV_MARKS[function] = srv
             return function
 
         return decorate
@@ -164,7 +167,7 @@ def _collect_handlers(cls: type[Smets1Device]) -> None:
         merged.update(getattr(base, "_handlers", {}))
     own: dict[str, Handler] = {}
     for value in vars(cls).values():
-        srv = getattr(value, "_srv", None)
+        srv = _SRV_MARKS.get(value) if callable(value) else None
         if srv is None:
             continue
         if srv in own:

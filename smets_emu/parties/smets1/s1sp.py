@@ -29,14 +29,13 @@ from smets_emu.protocols.duis import (
     ActivateFirmware,
     CredentialSet,
     DuisRequest,
+    RemotePartyReplacement,
     RemotePartyRole,
-    RequestHandover,
     ResponseCode,
     ResponseElement,
     RetrieveSecurityCredentialsKrp,
     UpdateFirmware,
     UpdateSecurityCredentialsCos,
-    UpdateSecurityCredentialsKrp,
     format_eui,
 )
 
@@ -95,7 +94,7 @@ class S1sp:
 
     def _execute(self, request: DuisRequest, device: DeviceState, now: datetime) -> Outcome:
         body = request.body
-        if isinstance(body, UpdateSecurityCredentialsKrp | RequestHandover):
+        if isinstance(body, RemotePartyReplacement):  # 6.15.1 and 6.21
             slot = slot_from_certificates(device.device_id, body.remote_party_role, body.replacement)
             return self._replace(slot)
         if isinstance(body, UpdateSecurityCredentialsCos):

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from smets_emu.errors import StateError
+from smets_emu.parties.database import open_database, transaction
 from smets_emu.parties.smets1.devices import DeviceState, DeviceType, Generation
 
 SCHEMA = """
@@ -117,13 +117,7 @@ class Store:
 
     def __init__(self, path: str | Path = ":memory:") -> None:
         self._lock = threading.RLock()
-        try:
-            self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(SCHEMA)
-        except sqlite3.Error as exc:
-            raise StateError(f"cannot open state {path}: {exc}") from exc
+        self.db = open_database(path, SCHEMA, "state")
         self.path = str(path)
 
     def close(self) -> None:
@@ -134,18 +128,8 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` ... ``COMMIT``, holding the store's lock; rolled back if the body raises."""
-        with self._lock:
-            if self.db.in_transaction:
-                yield self.db
-                return
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            else:
-                self.db.execute("COMMIT")
+        with transaction(self.db, self._lock) as db:
+            yield db
 
     def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Every row of one read-only statement, under the store's lock."""

@@ -16,6 +16,7 @@ import binascii
 import enum
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -134,24 +135,26 @@ class CredentialSet:
 
 
 @dataclass(frozen=True)
-class UpdateSecurityCredentialsKrp:
-    """SRV 6.15.1 Update Security Credentials (KRP): replace one remote party role's certificates."""
+class RemotePartyReplacement:
+    """What SRVs 6.15.1 and 6.21 both carry: one remote party role's replacement certificates, the floor
+    of its originator counter and the certification path (DUIS 3.8)."""
 
     remote_party_role: RemotePartyRole
     floor_seq_number: int | None
     replacement: CredentialSet
     certification_path: tuple[bytes, ...]
+
+
+@dataclass(frozen=True)
+class UpdateSecurityCredentialsKrp(RemotePartyReplacement):
+    """SRV 6.15.1 Update Security Credentials (KRP): replace one remote party role's certificates."""
+
     execution_datetime: datetime | None = None
 
 
 @dataclass(frozen=True)
-class RequestHandover:
+class RequestHandover(RemotePartyReplacement):
     """SRV 6.21 Request Handover of DCC Controlled Device."""
-
-    remote_party_role: RemotePartyRole
-    floor_seq_number: int | None
-    replacement: CredentialSet
-    certification_path: tuple[bytes, ...]
 
 
 @dataclass(frozen=True)
@@ -343,23 +346,26 @@ def _krp_replacement(body: ET.Element) -> CredentialSet:
 # --- body parsers ---------------------------------------------------------------------------------------
 
 
+def _replacement_fields(
+    body: ET.Element, replacement: Callable[[ET.Element], CredentialSet]
+) -> tuple[RemotePartyRole, int | None, CredentialSet, tuple[bytes, ...]]:
+    """The :class:`RemotePartyReplacement` fields of *body*, read in document order."""
+    return (
+        RemotePartyRole.from_duis(_required(body, "RemotePartyRole")),
+        _int(body, "RemotePartyFloorSeqNumber"),
+        replacement(body),
+        _path_certificates(body),
+    )
+
+
 def _update_krp(body: ET.Element) -> UpdateSecurityCredentialsKrp:
     return UpdateSecurityCredentialsKrp(
-        remote_party_role=RemotePartyRole.from_duis(_required(body, "RemotePartyRole")),
-        floor_seq_number=_int(body, "RemotePartyFloorSeqNumber"),
-        replacement=_krp_replacement(body),
-        certification_path=_path_certificates(body),
-        execution_datetime=_datetime(body, "ExecutionDateTime"),
+        *_replacement_fields(body, _krp_replacement), execution_datetime=_datetime(body, "ExecutionDateTime")
     )
 
 
 def _handover(body: ET.Element) -> RequestHandover:
-    return RequestHandover(
-        remote_party_role=RemotePartyRole.from_duis(_required(body, "RemotePartyRole")),
-        floor_seq_number=_int(body, "RemotePartyFloorSeqNumber"),
-        replacement=_credentials(_child(body, "ReplacementCertificates")),
-        certification_path=_path_certificates(body),
-    )
+    return RequestHandover(*_replacement_fields(body, lambda b: _credentials(_child(b, "ReplacementCertificates"))))
 
 
 def _update_cos(body: ET.Element) -> UpdateSecurityCredentialsCos:

@@ -56,24 +56,33 @@ class FieldControl(enum.IntFlag):
     HARDWARE_VERSIONS = 0x0004  # minimum and maximum hardware version present
 
 
-def _header_length(ctx: Any) -> int:
-    return (
-        BASE_HEADER_LENGTH
-        + (1 if ctx.security_credential_version is not None else 0)
-        + (8 if ctx.upgrade_file_destination is not None else 0)
-        + (4 if ctx.minimum_hardware_version is not None else 0)
-    )
+_OPTIONAL_FIELD_LENGTHS = {
+    FieldControl.SECURITY_CREDENTIAL_VERSION: 1,
+    FieldControl.DEVICE_SPECIFIC: 8,
+    FieldControl.HARDWARE_VERSIONS: 4,
+}
+"""Bytes each optional header field (group) adds to the base header (ZigBee OTA 11.4.2)."""
 
 
-def _field_control(ctx: Any) -> int:
+def field_control_for(security_credential_version: Any, upgrade_file_destination: Any,
+                      hardware_versions: Any) -> FieldControl:
+    """The field control bits of a header whose optional fields are these (None: absent)."""
     flags = FieldControl(0)
-    if ctx.security_credential_version is not None:
-        flags |= FieldControl.SECURITY_CREDENTIAL_VERSION
-    if ctx.upgrade_file_destination is not None:
-        flags |= FieldControl.DEVICE_SPECIFIC
-    if ctx.minimum_hardware_version is not None:
-        flags |= FieldControl.HARDWARE_VERSIONS
-    return int(flags)
+    present = (security_credential_version, upgrade_file_destination, hardware_versions)
+    for flag, value in zip(_OPTIONAL_FIELD_LENGTHS, present, strict=True):
+        if value is not None:
+            flags |= flag
+    return flags
+
+
+def header_length_for(flags: FieldControl) -> int:
+    """The OTA header length with the optional fields *flags* announce."""
+    return BASE_HEADER_LENGTH + sum(n for flag, n in _OPTIONAL_FIELD_LENGTHS.items() if flag in flags)
+
+
+def _context_flags(ctx: Any) -> FieldControl:
+    return field_control_for(ctx.security_credential_version, ctx.upgrade_file_destination,
+                             ctx.minimum_hardware_version)
 
 
 def _total_size(ctx: Any) -> int:
@@ -86,8 +95,8 @@ def _total_size(ctx: Any) -> int:
 OtaHeaderStruct = Struct(
     "file_identifier" / Const(OTA_FILE_IDENTIFIER, Int32ul),
     "header_version" / Default(Int16ul, OTA_HEADER_VERSION),
-    "header_length" / Rebuild(Int16ul, _header_length),
-    "field_control" / Rebuild(Int16ul, _field_control),
+    "header_length" / Rebuild(Int16ul, lambda ctx: header_length_for(_context_flags(ctx))),
+    "field_control" / Rebuild(Int16ul, lambda ctx: int(_context_flags(ctx))),
     "manufacturer_code" / Int16ul,
     "image_type" / Int16ul,
     "file_version" / Int32ul,
@@ -100,6 +109,10 @@ OtaHeaderStruct = Struct(
     "maximum_hardware_version" / If(this.field_control & FieldControl.HARDWARE_VERSIONS, Int16ul),
 )
 """ZigBee OTA upgrade file header as GBCS Upgrade Images carry it (digest 7.1 table; ZigBee OTA 11.4.2)."""
+
+OtaHeaderLeadStruct = Struct("file_identifier" / Int32ul, *OtaHeaderStruct.subcons[1:7])
+"""The fixed leading fields of :data:`OtaHeaderStruct` up to the file version, identifier unchecked:
+what a device still reads from a received file that does not decode (ZigBee OTA 11.4.2)."""
 
 SignatureBlockStruct = Prefixed(Int16ub, GreedyBytes)
 """Trailing supplier signature: big-endian length, then ECDSA P-256 r||s (digest 7.1)."""
@@ -139,21 +152,13 @@ class UpgradeImage:
     @property
     def header_length(self) -> int:
         """Length of the OTA header including its optional fields."""
-        return (BASE_HEADER_LENGTH + (1 if self.security_credential_version is not None else 0)
-                + (8 if self.upgrade_file_destination is not None else 0)
-                + (4 if self.hardware_versions is not None else 0))
+        return header_length_for(self.field_control)
 
     @property
     def field_control(self) -> FieldControl:
         """Header field control bits implied by the optional fields."""
-        flags = FieldControl(0)
-        if self.security_credential_version is not None:
-            flags |= FieldControl.SECURITY_CREDENTIAL_VERSION
-        if self.upgrade_file_destination is not None:
-            flags |= FieldControl.DEVICE_SPECIFIC
-        if self.hardware_versions is not None:
-            flags |= FieldControl.HARDWARE_VERSIONS
-        return flags
+        return field_control_for(self.security_credential_version, self.upgrade_file_destination,
+                                 self.hardware_versions)
 
     @property
     def total_size(self) -> int:
@@ -240,6 +245,36 @@ def manufacturer_image_hash(manufacturer_image: bytes) -> bytes:
     return hashlib.sha256(manufacturer_image).digest()
 
 
+def announced_file_version(data: bytes) -> str:
+    """The file version the OTA header of *data* announces (8 hex digits), read through
+    :data:`OtaHeaderLeadStruct` even when the file does not decode; ``00000000`` when too short."""
+    try:
+        return f"{OtaHeaderLeadStruct.parse(data).file_version:08X}"
+    except ConstructError:
+        return "00000000"
+
+
+RECEIVED_HEADER_LENGTH = BASE_HEADER_LENGTH + 4
+"""The header of a GBCS Upgrade Image with hardware versions (the length assumed when unreadable)."""
+
+
+def received_image_hash(data: bytes) -> bytes:
+    """The Manufacturer Image Hash a device calculates over received bytes, decodable or not (digest 7.2).
+
+    A file that does not decode is hashed from the end of the header its OTA header announces
+    (read through :data:`OtaHeaderLeadStruct`).
+    """
+    try:
+        return decode_image(data).image_hash
+    except FrameError:
+        pass
+    try:
+        start = OtaHeaderLeadStruct.parse(data).header_length
+    except ConstructError:
+        start = RECEIVED_HEADER_LENGTH
+    return manufacturer_image_hash(bytes(data[start:]))
+
+
 _DECODED: ContentMemo[UpgradeImage] = ContentMemo(64 * 1024 * 1024)
 _VERIFIED: ContentMemo[bool] = ContentMemo(1024 * 1024)
 
@@ -264,7 +299,7 @@ def _decode_image(data: bytes) -> UpgradeImage:
         raise FrameError(f"not an OTA upgrade image: {exc}") from exc
     total = header.total_image_size
     start = header.header_length
-    if start < _header_length(header):
+    if start < header_length_for(_context_flags(header)):
         raise FrameError(f"header length {start} shorter than its fields")
     if len(data) < total:
         raise FrameError(f"truncated image: {len(data)} of {total} bytes")

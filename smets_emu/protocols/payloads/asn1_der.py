@@ -106,7 +106,11 @@ def _tagging(spec: type[asn1.Asn1Value], implicit: Any, explicit: Any) -> tuple[
 @functools.lru_cache(maxsize=1024)
 def check_opaque(spec: type[asn1.Asn1Value], der: bytes) -> None:
     """Raise unless *der* loads strictly as one *spec* value that dumps back to itself."""
-    if spec.load(der, strict=True).dump() != der:
+    try:
+        rebuilt = spec.load(der, strict=True).dump()
+    except Exception as exc:  # noqa: BLE001 - asn1crypto raises ValueError, TypeError ... on junk
+        raise EncodeError(f"{spec.__name__} DER does not load: {exc}") from exc
+    if rebuilt != der:
         raise EncodeError(f"{spec.__name__} DER does not rebuild")
 
 

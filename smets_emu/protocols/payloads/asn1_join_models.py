@@ -3,71 +3,22 @@ CS07, GCS59, GCS62).
 
 As in :mod:`smets_emu.protocols.payloads.asn1_models`: commands are read from the asn1crypto value
 the codec parsed, responses and alerts go back as the value trees the codec encodes; entity ids are
-bytes, device types and codes ints (IntEnums where known).
+bytes, device types and codes ints (the IntEnums of :mod:`.asn1_enums` where known).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from dataclasses import dataclass
 from typing import Any
 
 from asn1crypto import core as asn1
 
+from smets_emu.protocols.payloads.asn1_enums import AlertCode
 from smets_emu.protocols.payloads.asn1_models import optional, time_text
 
-
-class DeviceType(enum.IntEnum):
-    """DeviceType INTEGER of join commands and device log entries (GBCS 13.3.4)."""
-
-    GSME = 0
-    ESME = 1
-    CHF = 2
-    GPF = 3
-    HCALCS = 4
-    PPMID = 5
-    TYPE2 = 6
-
-
-class JoinMethod(enum.IntEnum):
-    """joinMethodAndRole of the CS03 commands (GBCS 13.3.4)."""
-
-    METHOD_A_INITIATOR = 0
-    METHOD_A_RESPONDER = 1
-    METHOD_B = 2
-    METHOD_C = 3
-
-
-class JoinResponse(enum.IntEnum):
-    """CS03 response codes, also the GCS59 per-entry joinResponseCode."""
-
-    SUCCESS = 0
-    INVALID_MESSAGE_CODE_FOR_JOIN_METHOD_AND_ROLE = 1
-    INVALID_JOIN_METHOD_AND_ROLE = 2
-    INCOMPATIBLE_WITH_EXISTING_ENTRY = 3
-    DEVICE_LOG_FULL = 4
-    WRITE_FAILURE = 5
-    INVALID_OR_MISSING_CERTIFICATE = 11
-
-
-class UnjoinResponse(enum.IntEnum):
-    """CS04 response codes (GBCS 13.3.5)."""
-
-    SUCCESS = 0
-    NOT_IN_DEVICE_LOG = 1
-    OTHER_FAILURE = 2
-
-
-class ReadResponse(enum.IntEnum):
-    """responseCode of the CS07 response."""
-
-    SUCCESS = 0
-    READ_FAILURE = 1
-
-
-GPF_DEVICE_LOG_CHANGED = 0x8071
-"""Alert code of the GCS62 Backup GPF Device Log alert."""
+GPF_DEVICE_LOG_CHANGED = AlertCode.GPF_DEVICE_LOG_CHANGED
+"""Alert code of the GCS62 Backup GPF Device Log alert (0x8071)."""
 
 
 @dataclass(frozen=True)

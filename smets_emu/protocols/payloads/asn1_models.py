@@ -5,84 +5,31 @@ the CLI; device logic works on these frozen dataclasses instead: roles, modes an
 ints (IntEnums where the number is known), key usages are sets of :class:`KeyUsageBit`, entity ids,
 key identifiers and certificates are bytes (certificates as their DER), times are UTC datetimes.
 
-Commands are read straight from the asn1crypto value the codec parsed (:func:`model_of`); the
-responses and alerts a device builds go back to the codec as value trees (``tree()``), the form
-:class:`~smets_emu.protocols.payloads.asn1.Asn1Payload` encodes. The HAN join and device log
+Commands are read straight from the asn1crypto value the codec parsed (:func:`command_value`);
+the responses and alerts a device builds become payloads with :func:`to_payload` (the model's value
+tree, ``tree()``, is the form :class:`~smets_emu.protocols.payloads.asn1.Asn1Payload` encodes). The
+named numbers are the enums of :mod:`smets_emu.protocols.payloads.asn1_enums`. The HAN join and device log
 payloads (CS03, CS04, CS07, GCS59, GCS62) are in :mod:`smets_emu.protocols.payloads.asn1_join_models`,
-CS02b/CS02g Update Security Credentials in :mod:`smets_emu.protocols.payloads.asn1_update_models`.
+CS02b/CS02g Update Security Credentials in :mod:`smets_emu.protocols.payloads.asn1_update_models`,
+firmware and clock payloads (CS06, CS08, CS09, CCS08, GCS28, the 0x00D5 alert) in
+:mod:`smets_emu.protocols.payloads.asn1_firmware_models`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Protocol, Self, TypeVar
 
 from asn1crypto import core as asn1
 
-from smets_emu.errors import FrameError
-from smets_emu.protocols.payloads.asn1 import Asn1Payload
+from smets_emu.errors import EncodeError, FrameError
+from smets_emu.protocols.payloads.asn1 import Asn1Payload, schema_for
+from smets_emu.protocols.payloads.asn1_enums import CREDENTIAL_USAGES, CellUsage, KeyUsageBit
 from smets_emu.protocols.roles import Role
 
 GENERALIZED_TIME = "%Y%m%d%H%M%SZ"
 """GeneralizedTime text of whole UTC seconds, as devices write it."""
-
-
-class KeyUsageBit(enum.IntEnum):
-    """Named bits of KeyUsage (RFC 5280 4.2.1.3) that GBCS credentials use."""
-
-    DIGITAL_SIGNATURE = 0
-    KEY_AGREEMENT = 4
-    KEY_CERT_SIGN = 5
-
-
-class CellUsage(enum.IntEnum):
-    """CellUsage (GBCS 13.3.2): management or prepayment top-up."""
-
-    MANAGEMENT = 0
-    PREPAYMENT_TOP_UP = 1
-
-
-class StatusCode(enum.IntEnum):
-    """StatusCode of the CS02a/CS02b responses (GBCS 13.3.5)."""
-
-    SUCCESS = 0
-    BAD_CERTIFICATE = 5
-    NO_TRUST_ANCHOR = 10
-    INSUFFICIENT_MEMORY = 17
-    TRUST_ANCHOR_NOT_FOUND = 25
-    RESOURCES_BUSY = 30
-    OTHER = 127
-
-
-class IssueResponseCode(enum.IntEnum):
-    """CS02c failure codes."""
-
-    INVALID_KEY_USAGE = 1
-    KEY_PAIR_GENERATION_FAILED = 2
-    CR_PRODUCTION_FAILED = 3
-
-
-class UpdateDeviceCertificateCode(enum.IntEnum):
-    """CS02d response codes."""
-
-    SUCCESS = 0
-    INVALID_CERTIFICATE = 1
-    WRONG_DEVICE_IDENTITY = 2
-    INVALID_KEY_USAGE = 3
-    NO_CORRESPONDING_KEY_PAIR_GENERATED = 4
-    WRONG_PUBLIC_KEY = 5
-    CERTIFICATE_STORAGE_FAILED = 6
-    PRIVATE_KEY_CHANGE_FAILED = 7
-
-
-class ProvideCertificateCode(enum.IntEnum):
-    """CS02e failure codes."""
-
-    INVALID_KEY_USAGE = 1
-    NO_CERTIFICATE_HELD = 2
-    CERTIFICATE_RETRIEVAL_FAILURE = 3
 
 
 # --- reading asn1crypto values ------------------------------------------------------------
@@ -155,7 +102,7 @@ class CellIdentifier:
         """The one credential key usage named (exactly one of DS, KA, KCS set), else None."""
         if len(self.key_usage) == 1:
             (bit,) = self.key_usage
-            if bit in KeyUsageBit._value2member_map_:
+            if bit in CREDENTIAL_USAGES:
                 return KeyUsageBit(bit)
         return None
 
@@ -284,6 +231,47 @@ class ProvideDeviceCertificateResponse:
         if self.certificate is not None:
             return {"certificate": {"der": self.certificate.hex()}}
         return {"responseCode": self.code}
+
+
+class Asn1Model(Protocol):
+    """A typed payload value that gives the codec its value tree."""
+
+    def tree(self) -> Any: ...
+
+
+def to_payload(model: Asn1Model, message_code: int, cra_flag: int, length_style: str = "der") -> Asn1Payload:
+    """The ASN.1 payload of *model* under the schema of (*message_code*, *cra_flag*) (GBCS 7.2.10).
+
+    The value is checked when the payload is encoded (once, when the message is built).
+    """
+    schema = schema_for(message_code, cra_flag)
+    if schema is None:
+        raise EncodeError(f"no ASN.1 schema for message code 0x{message_code:04X} CRA {cra_flag}")
+    return Asn1Payload(schema, model.tree(), message_code, cra_flag, length_style)
+
+
+class Readable(Protocol):
+    """A typed payload value read from the asn1crypto value of one of its schemas."""
+
+    schemas: ClassVar[tuple[str, ...]]
+
+    @classmethod
+    def from_asn1(cls, value: asn1.Asn1Value) -> Self: ...
+
+
+_M = TypeVar("_M", bound=Readable)
+
+
+def read(payload: object, model: type[_M]) -> _M:
+    """*payload* as a *model* value: the payload must be of one of ``model.schemas``."""
+    schemas = model.schemas
+    if not isinstance(payload, Asn1Payload) or payload.schema not in schemas:
+        raise FrameError(f"expected a {' or '.join(schemas)} payload")
+    value = payload.asn1_value()
+    try:
+        return model.from_asn1(value)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise FrameError(f"{payload.schema}: {exc}") from exc
 
 
 def command_value(payload: object, *schemas: str) -> asn1.Asn1Value:

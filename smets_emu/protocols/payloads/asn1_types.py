@@ -1,8 +1,9 @@
 """asn1crypto classes for the GBCS ASN.1 payload types (the ASN.1 definitions of the GBCS use cases).
 
 Each class mirrors one GBCS ASN.1 type; named numbers sit in ``_map`` so that the payload
-codec can show them by name. Certificates and certification requests stay opaque DER
-(:class:`asn1crypto.x509.Certificate`, :class:`asn1crypto.csr.CertificationRequest`).
+codec can show them by name, taken from the enums of :mod:`smets_emu.protocols.payloads.asn1_enums`
+(one definition for the codec and the typed models). Certificates and certification requests stay
+opaque DER (:class:`asn1crypto.x509.Certificate`, :class:`asn1crypto.csr.CertificationRequest`).
 """
 
 from __future__ import annotations
@@ -20,46 +21,27 @@ from asn1crypto.core import (
 from asn1crypto.csr import CertificationRequest
 from asn1crypto.x509 import Certificate
 
+from smets_emu.protocols.payloads import asn1_enums as e
+
 # --- building blocks (shared GBCS ASN.1 types) ---------------------------------------------
 
 
 class RemotePartyRole(Integer):
     """RemotePartyRole ::= INTEGER (GBCS); also the OU of organisation certificates."""
 
-    _map = {
-        0: "root",
-        1: "recovery",
-        2: "supplier",
-        3: "networkOperator",
-        4: "accessControlBroker",
-        5: "transitionalCoS",
-        6: "wanProvider",
-        7: "issuingAuthority",
-        8: "loadController",
-        127: "other",
-    }
+    _map = {int(role): name for role, name in e.ROLE_NAMES.items()}
 
 
 class KeyUsage(BitString):
     """KeyUsage ::= BIT STRING, the X.509 named bits (RFC 5280 4.2.1.3); trailing zero bits dropped."""
 
-    _map = {
-        0: "digitalSignature",
-        1: "nonRepudiation",
-        2: "keyEncipherment",
-        3: "dataEncipherment",
-        4: "keyAgreement",
-        5: "keyCertSign",
-        6: "cRLSign",
-        7: "encipherOnly",
-        8: "decipherOnly",
-    }
+    _map = e.KeyUsageBit.asn1_map()
 
 
 class CellUsage(Integer):
     """CellUsage ::= INTEGER { management(0), prePaymentTopUp(1) }."""
 
-    _map = {0: "management", 1: "prePaymentTopUp"}
+    _map = e.CellUsage.asn1_map()
 
 
 class TrustAnchorCellIdentifier(Sequence):
@@ -75,22 +57,14 @@ class TrustAnchorCellIdentifier(Sequence):
 class DeviceType(Integer):
     """DeviceType ::= INTEGER (CS03 join, device log entries)."""
 
-    _map = {0: "gsme", 1: "esme", 2: "chf", 3: "gpf", 4: "hcalcs", 5: "ppmid", 6: "type2Device"}
+    _map = e.DeviceType.asn1_map()
 
 
 class StatusCode(Integer):
     """StatusCode ::= ENUMERATED (tag 10) of the CS02a/CS02b responses."""
 
     tag = 10
-    _map = {
-        0: "success",
-        5: "badCertificate",
-        10: "noTrustAnchor",
-        17: "insufficientMemory",
-        25: "trustAnchorNotFound",
-        30: "resourcesBusy",
-        127: "other",
-    }
+    _map = e.StatusCode.asn1_map()
 
 
 class AlertCode(Integer):
@@ -98,15 +72,7 @@ class AlertCode(Integer):
 
     hex_numbers = True
 
-    _map = {
-        0x8071: "gpfDeviceLogChanged",
-        0x8F66: "futureDatedCommandActioned",
-        0x8F67: "futureDatedCommandNotActioned",
-        0x8F84: "failureToDeliverRemotePartyMessageToEsme",
-        0x8F89: "firmwareTransferFailure",
-        0x8F8A: "firmwareTransferSuccess",
-        0x8F8B: "readFirmwareVersion",
-    }
+    _map = e.AlertCode.asn1_map()
 
 
 class EntityId(OctetString):
@@ -189,32 +155,19 @@ class ProvideSecurityCredentialDetailsResponse(SequenceOf):
 class CredentialsReplacementMode(Integer):
     """CredentialsReplacementMode, one per message code 0x0100-0x0109, 0x0125, 0x0126."""
 
-    _map = {
-        0: "rootBySupplier",
-        1: "rootByWanProvider",
-        2: "supplierBySupplier",
-        3: "networkOperatorByNetworkOperator",
-        4: "accessControlBrokerByACB",
-        5: "wanProviderByWanProvider",
-        6: "transCoSByTransCoS",
-        7: "supplierByTransCoS",
-        8: "anyExceptAbnormalRootByRecovery",
-        9: "anyByContingency",
-        10: "loadControllerByLoadController",
-        11: "loadControllerBySupplier",
-    }
+    _map = e.ReplacementMode.asn1_map()
 
 
 class TimeBasedCpvChecks(Integer):
     """applyTimeBasedCPVChecks ::= INTEGER { apply(0), disapply(1) }."""
 
-    _map = {0: "apply", 1: "disapply"}
+    _map = e.CpvChecks.asn1_map()
 
 
 class SeqNumberUsage(Integer):
     """SeqNumberUsage ::= INTEGER { prepaymentTopUp(0) }."""
 
-    _map = {0: "prepaymentTopUp"}
+    _map = e.SeqNumberUsage.asn1_map()
 
 
 class SpecialistSeqNumber(Sequence):
@@ -347,7 +300,7 @@ class IssueSecurityCredentialsCommand(Sequence):
 class IssueSecurityCredentialsResponseCode(Integer):
     """CS02c failure codes."""
 
-    _map = {1: "invalidKeyUsage", 2: "keyPairGenerationFailed", 3: "crProductionFailed"}
+    _map = e.IssueResponseCode.asn1_map()
 
 
 class IssueSecurityCredentialsResponse(Choice):
@@ -362,16 +315,7 @@ class IssueSecurityCredentialsResponse(Choice):
 class UpdateDeviceCertificateResponseCode(Integer):
     """CS02d response codes."""
 
-    _map = {
-        0: "success",
-        1: "invalidCertificate",
-        2: "wrongDeviceIdentity",
-        3: "invalidKeyUsage",
-        4: "noCorrespondingKeyPairGenerated",
-        5: "wrongPublicKey",
-        6: "certificateStorageFailed",
-        7: "privateKeyChangeFailed",
-    }
+    _map = e.UpdateDeviceCertificateCode.asn1_map()
 
 
 class ProvideDeviceCertificateCommand(Sequence):
@@ -383,7 +327,7 @@ class ProvideDeviceCertificateCommand(Sequence):
 class ProvideDeviceCertificateResponseCode(Integer):
     """CS02e failure codes."""
 
-    _map = {1: "invalidKeyUsage", 2: "noCertificateHeld", 3: "certificateRetrievalFailure"}
+    _map = e.ProvideCertificateCode.asn1_map()
 
 
 class ProvideDeviceCertificateResponse(Choice):
@@ -401,7 +345,7 @@ class ProvideDeviceCertificateResponse(Choice):
 class JoinMethodAndRole(Integer):
     """joinMethodAndRole of the CS03 commands."""
 
-    _map = {0: "methodAInitiator", 1: "methodAResponder", 2: "methodB", 3: "methodC"}
+    _map = e.JoinMethod.asn1_map()
 
 
 class JoinDeviceCommand(Sequence):
@@ -418,34 +362,19 @@ class JoinDeviceCommand(Sequence):
 class JoinResponseCode(Integer):
     """CS03 response codes (also GCS59 joinResponseCode)."""
 
-    _map = {
-        0: "success",
-        1: "invalidMessageCodeForJoinMethodAndRole",
-        2: "invalidJoinMethodAndRole",
-        3: "incompatibleWithExistingEntry",
-        4: "deviceLogFull",
-        5: "writeFailure",
-        6: "keyAgreementNoResources",
-        7: "keyAgreementUnknownIssuer",
-        8: "keyAgreementUnsupportedSuite",
-        9: "keyAgreementBadMessage",
-        10: "keyAgreementBadKeyConfirm",
-        11: "invalidOrMissingCertificate",
-        12: "noPartnerLinkKeyReceived",
-        13: "noCBKEResponse",
-    }
+    _map = e.JoinResponse.asn1_map()
 
 
 class UnjoinResponseCode(Integer):
     """CS04 response codes."""
 
-    _map = {0: "success", 1: "notInDeviceLog", 2: "otherFailure"}
+    _map = e.UnjoinResponse.asn1_map()
 
 
 class ReadResponseCode(Integer):
     """responseCode of CS07 and CS08 responses."""
 
-    _map = {0: "success", 1: "readFailure"}
+    _map = e.ReadResponse.asn1_map()
 
 
 class ReadDeviceJoinDetailsResponse(Sequence):
@@ -463,7 +392,7 @@ class ReadDeviceJoinDetailsResponse(Sequence):
 class ActivateImageResponseCode(Integer):
     """activateImageResponseCode of the CS06 execution outcome."""
 
-    _map = {0: "success", 1: "noImageHeld", 2: "hashMismatch", 3: "activationFailure"}
+    _map = e.ActivateImageCode.asn1_map()
 
 
 class ActivateFirmwareCommand(Sequence):
@@ -511,7 +440,7 @@ class ReadFirmwareVersionResponse(Sequence):
 class ActivateImageResult(Integer):
     """activateImage of the CS09 alert."""
 
-    _map = {0: "success", 1: "failure"}
+    _map = e.ActivateImageResult.asn1_map()
 
 
 class ReadFirmwareVersionAlert(Sequence):
@@ -528,7 +457,7 @@ class ReadFirmwareVersionAlert(Sequence):
 class FirmwareTransferResponseCode(Integer):
     """CCS08 responseCode."""
 
-    _map = {0: "success", 1: "imageDiscarded", 2: "hardwareVersionMismatch", 3: "fileTransferFailure"}
+    _map = e.TransferCode.asn1_map()
 
 
 class FirmwareTransferAlert(Sequence):
@@ -555,7 +484,7 @@ class SetTimeCommand(Sequence):
 class DeviceTimeStatus(Integer):
     """deviceTimeStatus of the GCS28 response."""
 
-    _map = {0: "reliable", 1: "invalid", 2: "unreliable"}
+    _map = e.DeviceTimeStatus.asn1_map()
 
 
 class SetTimeResponse(Sequence):

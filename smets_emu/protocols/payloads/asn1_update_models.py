@@ -2,46 +2,23 @@
 0x0100-0x0109, 0x0125, 0x0126; future-dated outcome alerts 0x00CB, 0x0124).
 
 Commands are read from the asn1crypto value the codec parsed (or from the stored DER of a
-future-dated command); responses and alerts go back as the value trees the codec encodes. See
+future-dated command); responses and alerts go back as the value trees the codec encodes, and a
+remote party reads them back with :func:`~smets_emu.protocols.payloads.asn1_models.read`. See
 :mod:`smets_emu.protocols.payloads.asn1_models` for the shared building blocks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from asn1crypto import core as asn1
 
 from smets_emu.errors import FrameError
 from smets_emu.protocols.payloads import asn1_types as t
-from smets_emu.protocols.payloads.asn1_models import CellIdentifier, StatusCode, optional, parse_time, time_text
-
-
-class ReplacementMode(enum.IntEnum):
-    """credentialsReplacementMode of CS02b/CS02g, one per message code 0x0100-0x0109, 0x0125, 0x0126."""
-
-    ROOT_BY_SUPPLIER = 0
-    ROOT_BY_WAN_PROVIDER = 1
-    SUPPLIER_BY_SUPPLIER = 2
-    NETWORK_OPERATOR_BY_NETWORK_OPERATOR = 3
-    ACB_BY_ACB = 4
-    WAN_PROVIDER_BY_WAN_PROVIDER = 5
-    TRANS_COS_BY_TRANS_COS = 6
-    SUPPLIER_BY_TRANS_COS = 7
-    ANY_EXCEPT_ABNORMAL_ROOT_BY_RECOVERY = 8
-    ANY_BY_CONTINGENCY = 9
-    LOAD_CONTROLLER_BY_LOAD_CONTROLLER = 10
-    LOAD_CONTROLLER_BY_SUPPLIER = 11
-
-
-class FutureDatedAlertCode(enum.IntEnum):
-    """Alert codes of the future-dated CS02b/CS02g outcome alerts (0x00CB, 0x0124)."""
-
-    ACTIONED = 0x8F66
-    NOT_ACTIONED = 0x8F67
+from smets_emu.protocols.payloads.asn1_enums import CpvChecks, StatusCode
+from smets_emu.protocols.payloads.asn1_models import CellIdentifier, optional, parse_time, time_text
 
 
 @dataclass(frozen=True)
@@ -117,6 +94,24 @@ class AuthorisingControl:
             other_changes=() if others is None else tuple(SeqNumberChange.from_asn1(c) for c in others),
         )
 
+    def tree(self) -> dict[str, Any]:
+        """Value tree; applyTimeBasedCPVChecks is written only to disapply them (absent: apply)."""
+        tree: dict[str, Any] = {"credentialsReplacementMode": self.mode}
+        if self.plaintext_symmetric_key is not None:
+            tree["plaintextSymmetricKey"] = self.plaintext_symmetric_key.hex().upper()
+        if not self.apply_time_based_checks:
+            tree["applyTimeBasedCPVChecks"] = CpvChecks.DISAPPLY
+        if self.authorising_cell is not None:
+            tree["authorisingRemotePartyTACellIdentifier"] = self.authorising_cell.tree()
+        tree["authorisingRemotePartySeqNumber"] = self.seq_number
+        if self.new_floor is not None:
+            tree["newRemotePartyFloorSeqNumber"] = self.new_floor
+        if self.new_specialist_floor is not None:
+            tree["newRemotePartySpecialistFloorSeqNumber"] = [s.tree() for s in self.new_specialist_floor]
+        if self.other_changes:
+            tree["otherRemotePartySeqNumberChanges"] = [c.tree() for c in self.other_changes]
+        return tree
+
 
 @dataclass(frozen=True)
 class Replacement:
@@ -124,6 +119,10 @@ class Replacement:
 
     certificate: bytes
     target: CellIdentifier
+
+    def tree(self) -> dict[str, Any]:
+        return {"replacementCertificate": {"der": self.certificate.hex().upper()},
+                "targetTrustAnchorCell": self.target.tree()}
 
 
 @dataclass(frozen=True)
@@ -148,6 +147,16 @@ class UpdateSecurityCredentialsCommand:
             execution_time=None if when is None else parse_time(when),
         )
 
+    def tree(self) -> dict[str, Any]:
+        tree: dict[str, Any] = {
+            "authorisingRemotePartyControl": self.control.tree(),
+            "replacements": [r.tree() for r in self.replacements],
+            "certificationPathCertificates": [{"der": c.hex().upper()} for c in self.certification_path],
+        }
+        if self.execution_time is not None:
+            tree["executionDateTime"] = time_text(self.execution_time)
+        return tree
+
     @classmethod
     def from_der(cls, der: bytes) -> UpdateSecurityCredentialsCommand:
         """From the command's DER content (a stored future-dated command)."""
@@ -167,6 +176,13 @@ class ReplacementOutcome:
     existing_key_id: bytes
     replacing_subject_id: bytes
     replacing_key_id: bytes
+
+    @classmethod
+    def from_asn1(cls, value: asn1.Asn1Value) -> ReplacementOutcome:
+        return cls(CellIdentifier.from_asn1(value["affectedTrustAnchorCell"]), int(value["statusCode"]),
+                   *(bytes(value[name].contents) for name in (
+                       "existingSubjectUniqueID", "existingSubjectKeyID", "replacingSubjectUniqueID",
+                       "replacingSubjectKeyID")))
 
     def tree(self) -> dict[str, Any]:
         return {
@@ -193,6 +209,12 @@ class UpdateExecutionOutcome:
         """True when every replacement succeeded."""
         return all(o.status == StatusCode.SUCCESS for o in self.outcomes)
 
+    @classmethod
+    def from_asn1(cls, value: asn1.Asn1Value) -> UpdateExecutionOutcome:
+        return cls(int(value["authorisingRemotePartySeqNumber"]), int(value["credentialsReplacementMode"]),
+                   tuple(SeqNumberChange.from_asn1(c) for c in value["remotePartySeqNumberChanges"]),
+                   tuple(ReplacementOutcome.from_asn1(o) for o in value["replacementOutcomes"]))
+
     def tree(self) -> dict[str, Any]:
         return {
             "authorisingRemotePartySeqNumber": self.seq_number,
@@ -206,7 +228,14 @@ class UpdateExecutionOutcome:
 class UpdateSecurityCredentialsResponse:
     """CS02b/CS02g response: command accepted, with the outcome unless future-dated."""
 
+    schemas: ClassVar[tuple[str, ...]] = ("CS02bResponse", "CS02gResponse")
+
     outcome: UpdateExecutionOutcome | None = None
+
+    @classmethod
+    def from_asn1(cls, value: asn1.Asn1Value) -> UpdateSecurityCredentialsResponse:
+        outcome = optional(value["executionOutcome"])
+        return cls(None if outcome is None else UpdateExecutionOutcome.from_asn1(outcome))
 
     def tree(self) -> dict[str, Any]:
         tree: dict[str, Any] = {"commandAccepted": None}
@@ -219,9 +248,16 @@ class UpdateSecurityCredentialsResponse:
 class UpdateSecurityCredentialsAlert:
     """Future-dated CS02b/CS02g outcome alert (0x00CB, 0x0124)."""
 
+    schemas: ClassVar[tuple[str, ...]] = ("CS02bAlert", "CS02gAlert")
+
     alert_code: int
     execution_time: dt.datetime
     outcome: UpdateExecutionOutcome
+
+    @classmethod
+    def from_asn1(cls, value: asn1.Asn1Value) -> UpdateSecurityCredentialsAlert:
+        return cls(int(value["alertCode"]), parse_time(value["executionDateTime"]),
+                   UpdateExecutionOutcome.from_asn1(value["executionOutcome"]))
 
     def tree(self) -> dict[str, Any]:
         return {"alertCode": self.alert_code, "executionDateTime": time_text(self.execution_time),

@@ -10,7 +10,7 @@ and plain values directly, skipping construct's per-field stream and context mac
 * the ZCL adapters ``HexAdapter`` / ``Latin1Adapter`` over ``Prefixed(integer, GreedyBytes)`` and
   ``UtcTimeAdapter`` over an integer (their own ``_decode``/``_encode`` are called);
 * Struct fields that read their siblings: ``If`` on a condition of the ZCL grammars and
-  ``ZclValue(this.type)`` (its own ``_parse_value``/``_build_value`` are called).
+  ``ZclValue(this.type)`` (its own ``parse_value``/``build_value`` are called).
 
 The reader gives what ``plain(construct.parse(data))`` gives; every block above rebuilds its input
 byte for byte, so a value read is a value that rebuilds. The writer gives what ``construct.build``
@@ -28,16 +28,9 @@ from typing import Any
 
 import construct as cs
 
-from smets_emu.protocols.payloads import zcl
-from smets_emu.protocols.payloads.zcl import (
-    HexAdapter,
-    Latin1Adapter,
-    UtcTimeAdapter,
-    ZclValue,
-    _build_value,
-    _parse_value,
-    _type_code,
-)
+from smets_emu.protocols.payloads import zcl_profile_wide
+from smets_emu.protocols.payloads.zcl_fields import HexAdapter, Latin1Adapter, UtcTimeAdapter
+from smets_emu.protocols.payloads.zcl_values import ZclValue, build_value, parse_value, type_code
 
 Reader = Callable[[bytes, int], tuple[Any, int]]
 Writer = Callable[[Any], bytes]
@@ -189,18 +182,18 @@ def _context_codec(con: cs.Construct) -> tuple[ContextReader, ContextWriter] | N
         def read_value(data: bytes, pos: int, ctx: Any) -> tuple[Any, int]:
             stream = io.BytesIO(data)
             stream.seek(pos)
-            value = _parse_value(stream, _type_code(ctx["type"], ""), 0, "")
+            value = parse_value(stream, type_code(ctx["type"], ""), 0, "")
             return value, stream.tell()
 
         def write_value(obj: Any, ctx: Any) -> bytes:
             stream = io.BytesIO()
-            _build_value(obj, stream, _type_code(ctx["type"], ""), 0, "")
+            build_value(obj, stream, type_code(ctx["type"], ""), 0, "")
             return stream.getvalue()
 
         return read_value, write_value
     if type(sub) is cs.IfThenElse and sub.elsesubcon is cs.Pass:
         cond = sub.condfunc
-        if not callable(cond) or getattr(cond, "__module__", None) != zcl.__name__:
+        if not callable(cond) or getattr(cond, "__module__", None) != zcl_profile_wide.__name__:
             raise Unsupported("If on a condition from outside the ZCL grammars")
         inner = _context_codec(sub.thensubcon)
         if inner is None:
@@ -221,7 +214,8 @@ def _context_codec(con: cs.Construct) -> tuple[ContextReader, ContextWriter] | N
 
 
 def _struct(con: cs.Struct) -> tuple[Reader, Writer]:
-    fields: list[tuple[str, ContextReader, ContextWriter]] = []
+    # (name, reader, writer, whether they take the siblings)
+    fields: list[tuple[str, Any, Any, bool]] = []
     for sub in con.subcons:
         if sub is cs.Pass or (isinstance(sub, cs.Renamed) and sub.subcon is cs.Pass):
             continue
@@ -230,32 +224,28 @@ def _struct(con: cs.Struct) -> tuple[Reader, Writer]:
             raise Unsupported("unnamed or private Struct field")
         contextual = _context_codec(sub)
         if contextual is None:
-            plain_read, plain_write = _codec(sub)
-            contextual = (_ignoring_context_reader(plain_read), _ignoring_context_writer(plain_write))
-        fields.append((name, *contextual))
-    readers = tuple((name, read) for name, read, _ in fields)
-    writers = tuple((name, write) for name, _, write in fields)
+            fields.append((name, *_codec(sub), False))
+        else:
+            fields.append((name, *contextual, True))
+    readers = tuple((name, read, ctx) for name, read, _, ctx in fields)
+    writers = tuple((name, write, ctx) for name, _, write, ctx in fields)
 
     def read(data: bytes, pos: int) -> tuple[Any, int]:
         out: dict[str, Any] = {}
-        for name, read_field in readers:
-            out[name], pos = read_field(data, pos, out)
+        for name, read_field, needs_siblings in readers:
+            if needs_siblings:
+                out[name], pos = read_field(data, pos, out)
+            else:
+                out[name], pos = read_field(data, pos)
         return out, pos
 
     def write(obj: Any) -> bytes:
         if not isinstance(obj, dict):
             raise TypeError("a Struct is built from a dict")
-        return b"".join(write_field(obj[name], obj) for name, write_field in writers)
+        return b"".join(write_field(obj[name], obj) if needs_siblings else write_field(obj[name])
+                        for name, write_field, needs_siblings in writers)
 
     return read, write
-
-
-def _ignoring_context_reader(read: Reader) -> ContextReader:
-    return lambda data, pos, ctx: read(data, pos)
-
-
-def _ignoring_context_writer(write: Writer) -> ContextWriter:
-    return lambda obj, ctx: write(obj)
 
 
 def _greedy_range(read_item: Reader, write_item: Writer) -> tuple[Reader, Writer]:

@@ -719,8 +719,11 @@ def _invoke(c: Any) -> InvokeIdAndPriority:
                                c.reserved)
 
 
-def _decrypted(values: Iterable[DlmsData], ctx: PayloadContext | None) -> tuple[DlmsData, ...]:
-    if ctx is None or ctx.decrypt is None:
+def _decrypted(values: Iterable[DlmsData], ctx: PayloadContext | None, content: bytes | None = None,
+               ) -> tuple[DlmsData, ...]:
+    """*values* with protected blobs decrypted; *content*, when given, lets a message without any
+    ``31 00000000`` blob prefix skip the walk."""
+    if ctx is None or ctx.decrypt is None or (content is not None and PROTECTED_PREFIX not in content):
         return tuple(values)
     return tuple(attach_decrypted(v, ctx.decrypt) for v in values)
 
@@ -831,10 +834,10 @@ def _read_apdu(content: bytes, ctx: PayloadContext | None) -> DlmsPayload:
             results.append(AccessResponseSpec(kind, result_type.from_json_value(content[pos + 1])))
             pos += 2
         _check_end(content, pos)
-        return AccessResponse(invoke, _decrypted(data, ctx), tuple(results), date_time, echo)
+        return AccessResponse(invoke, _decrypted(data, ctx, content), tuple(results), date_time, echo)
     body, pos = read_data(content, pos)
     _check_end(content, pos)
-    return DataNotification(invoke, _decrypted((body,), ctx)[0], date_time)
+    return DataNotification(invoke, _decrypted((body,), ctx, content)[0], date_time)
 
 
 def _check_end(content: bytes, pos: int) -> None:

@@ -668,10 +668,22 @@ def _read_items(tag: DataTag) -> Callable[[bytes, int, int], tuple[DlmsData, int
     def read(data: bytes, pos: int, depth: int) -> tuple[DlmsData, int]:
         if depth >= MAX_DEPTH:
             raise _DataError("DLMS data nested too deeply")
-        n, pos = read_length(data, pos)
+        end = len(data)
+        if pos < end and data[pos] < 0x80:  # read_length's short form, inlined
+            n = data[pos]
+            pos += 1
+        else:
+            n, pos = read_length(data, pos)
         items = []
-        for _ in range(n):
-            item, pos = _read_tagged(data, pos, depth + 1)
+        readers = _READERS
+        inner = depth + 1
+        for _ in range(n):  # _read_tagged, inlined
+            if pos >= end:
+                raise _DataError("DLMS data truncated: tag missing")
+            reader = readers.get(data[pos])
+            if reader is None:
+                raise _DataError(f"unknown DLMS data tag 0x{data[pos]:02X}")
+            item, pos = reader(data, pos + 1, inner)
             items.append(item)
         return cls(tuple(items)), pos
 
@@ -694,9 +706,15 @@ def _read_bit_string(data: bytes, pos: int, depth: int) -> tuple[DlmsData, int]:
 
 
 def _read_octet_string(data: bytes, pos: int, depth: int) -> tuple[DlmsData, int]:
-    n, pos = read_length(data, pos)
-    value, pos = _take(data, pos, n)
-    return OctetStringData(value), pos
+    if pos < len(data) and data[pos] < 0x80:  # read_length's short form, inlined
+        n = data[pos]
+        pos += 1
+    else:
+        n, pos = read_length(data, pos)
+    end = pos + n
+    if end > len(data):
+        raise _DataError(f"DLMS data truncated: {n} bytes needed, {len(data) - pos} left")
+    return OctetStringData(data[pos:end]), end
 
 
 def _string_reader(tag: DataTag) -> Callable[[bytes, int, int], tuple[DlmsData, int]]:
@@ -714,6 +732,40 @@ def _fixed_reader(tag: DataTag, cls: Any, size: int) -> Callable[[bytes, int, in
         return cls(tag, value), pos
 
     return read
+
+
+_Described = Callable[[bytes, int], tuple[DlmsData, int]]
+
+
+def _described_reader(desc: TypeDescription, depth: int) -> _Described:
+    """A reader of one untagged compact-array element of type *desc*, made once per compact array
+    (the same reads and checks as :func:`_read_described`)."""
+    tag = desc.tag
+    if tag == DataTag.ARRAY or tag == DataTag.STRUCTURE:
+        if depth >= MAX_DEPTH:
+            def too_deep(data: bytes, pos: int) -> tuple[DlmsData, int]:
+                raise _DataError("DLMS data nested too deeply")
+
+            return too_deep
+        element_descs = (desc.elements[0],) * desc.count if tag == DataTag.ARRAY else desc.elements
+        element_readers = tuple(_described_reader(e, depth + 1) for e in element_descs)
+        cls = ArrayData if tag == DataTag.ARRAY else StructureData
+
+        def read_items(data: bytes, pos: int) -> tuple[DlmsData, int]:
+            items = []
+            for read_element in element_readers:
+                item, pos = read_element(data, pos)
+                items.append(item)
+            return cls(tuple(items)), pos
+
+        return read_items
+    reader = _SIMPLE_READERS.get(tag)
+    if reader is None:
+        def no_encoding(data: bytes, pos: int) -> tuple[DlmsData, int]:
+            raise _DataError(f"DLMS data type {tag.json_name} has no simple encoding")
+
+        return no_encoding
+    return lambda data, pos: reader(data, pos, depth)
 
 
 def _read_described(desc: TypeDescription, data: bytes, pos: int, depth: int) -> tuple[DlmsData, int]:
@@ -744,10 +796,12 @@ def _read_compact(data: bytes, pos: int, depth: int) -> tuple[DlmsData, int]:
     min_size = desc.min_size()
     items: list[DlmsData] = []
     offset = 0
+    read_element = _described_reader(desc, depth + 1) if size else None
     while offset < size:
         if min_size > size - offset:
             raise _DataError("compact-array contents end inside an element")
-        item, offset = _read_described(desc, contents, offset, depth + 1)
+        assert read_element is not None
+        item, offset = read_element(contents, offset)
         items.append(item)
     return CompactArrayData(desc, tuple(items)), pos
 

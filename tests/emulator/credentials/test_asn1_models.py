@@ -9,6 +9,7 @@ import pytest
 from smets_emu.emulator.anchors import CellId, CellKeyUsage, CellUsage, Role
 from smets_emu.errors import FrameError
 from smets_emu.protocols.payloads.asn1 import Asn1Payload, decode_asn1, placeholder_certificate, sample_asn1
+from smets_emu.protocols.payloads.asn1_enums import KeyUsageBit, ReplacementMode, StatusCode
 from smets_emu.protocols.payloads.asn1_join_models import (
     DeviceLogEntry,
     GpfDeviceLogBackupAlert,
@@ -19,14 +20,11 @@ from smets_emu.protocols.payloads.asn1_join_models import (
 from smets_emu.protocols.payloads.asn1_models import (
     CellIdentifier,
     CertificateCommand,
-    KeyUsageBit,
     KeyUsageCommand,
     ProvideSecurityCredentialDetailsCommand,
-    StatusCode,
     command_value,
 )
 from smets_emu.protocols.payloads.asn1_update_models import (
-    ReplacementMode,
     ReplacementOutcome,
     SeqNumberChange,
     UpdateExecutionOutcome,

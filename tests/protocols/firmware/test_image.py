@@ -98,3 +98,18 @@ def test_decoder_never_raises_anything_else(data: bytes) -> None:
 def test_property_round_trip(manufacturer: int, image_type: int, version: int, body: bytes, text: str) -> None:
     image = UpgradeImage(manufacturer, image_type, version, body, text.rstrip("\x00"), (1, 2))
     assert decode_image(image.encode()) == image
+
+
+def test_header_fields_are_read_through_the_construct_even_when_the_file_does_not_decode() -> None:
+    from smets_emu.protocols.firmware.image import announced_file_version, received_image_hash
+
+    image = UpgradeImage(manufacturer_code=0x1234, image_type=1, file_version=0x0A0B0C0D,
+                         manufacturer_image=b"firmware body", hardware_versions=(1, 2))
+    data = image.encode()
+    assert announced_file_version(data) == "0A0B0C0D"
+    assert received_image_hash(data) == image.image_hash
+    truncated = data[:-3]
+    assert announced_file_version(truncated) == "0A0B0C0D"
+    assert received_image_hash(truncated) == hashlib.sha256(truncated[60:]).digest()
+    assert announced_file_version(data[:17]) == "00000000"
+    assert received_image_hash(b"") == hashlib.sha256(b"").digest()
