@@ -84,7 +84,7 @@ class Device:
         if state.device_type != self.device_type:
             raise KeyMaterialError(f"state of a {state.device_type} given to a {self.device_type} model")
         self.state = state
-        self.keys = keys.DeviceKeys(state)
+        self.keys = keys.DeviceKeys()
         self.components: tuple[Component, ...] = tuple(kind(self) for kind in self.component_types)
 
     def find(self, kind: type[C]) -> C | None:

@@ -48,7 +48,6 @@ from smets_emu.emulator.device import (
 from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import FrameError, SmetsError
 from smets_emu.protocols.certificates import certificate_eui, certificate_public_key, key_usages, load_certificate
-from smets_emu.protocols.payloads.asn1 import Asn1Payload
 from smets_emu.protocols.payloads.asn1_enums import DeviceType as OtherDeviceType
 from smets_emu.protocols.payloads.asn1_enums import JoinMethod, JoinResponse, ReadResponse, UnjoinResponse
 from smets_emu.protocols.payloads.asn1_join_models import (
@@ -62,7 +61,7 @@ from smets_emu.protocols.payloads.asn1_join_models import (
     RestoreOutcome,
     UnjoinCommand,
 )
-from smets_emu.protocols.payloads.asn1_models import command_value
+from smets_emu.protocols.payloads.asn1_models import CodeResponse, command_value, to_payload
 
 __all__ = [
     "BACKUP_GPF_DEVICE_LOG", "DEVICE_LOG_CAPACITY", "GPF_DEVICE_LOG_CHANGED", "JOIN_MESSAGE_METHOD", "JOIN_PARTNERS",
@@ -236,11 +235,6 @@ def check_ka_certificate(der: bytes | None, eui: bytes | None, now: dt.datetime)
     return not_before <= now <= not_after
 
 
-def _payload(schema: str, value: Any, message_code: int, cra_flag: int) -> Asn1Payload:
-    """A device's ASN.1 payload from a model's value tree (shortest DER lengths)."""
-    return Asn1Payload(schema, value, message_code, cra_flag)
-
-
 class DeviceLogUseCases(Component):
     """The device log component: CS03 joins, CS04 unjoins, CS07 reads and the GPF's GCS59 restore and
     GCS62 backup (GBCS 13.3.4-13.3.6)."""
@@ -269,7 +263,7 @@ class DeviceLogUseCases(Component):
         code = self._join(ctx, partners, command)
         alerts = self._backup_alerts(ctx, before)
         log.info("device %s join %s: %s", ctx.state.eui.hex().upper(), command.other_device.hex().upper(), code.name)
-        return HandlerResult(_payload("CS03Response", int(code), ctx.message_code, RESPONSE), alerts)
+        return HandlerResult(to_payload(CodeResponse(code), ctx.message_code, RESPONSE), alerts)
 
     def _join(
         self, ctx: CommandContext, partners: dict[JoinMethod, frozenset[OtherDeviceType]], command: JoinDeviceCommand
@@ -310,7 +304,7 @@ class DeviceLogUseCases(Component):
         else:
             code = UnjoinResponse.NOT_IN_DEVICE_LOG
         alerts = self._backup_alerts(ctx, before)
-        return HandlerResult(_payload("CS04Response", int(code), ctx.message_code, RESPONSE), alerts)
+        return HandlerResult(to_payload(CodeResponse(code), ctx.message_code, RESPONSE), alerts)
 
     @handles(0x0013)
     def read_device_join_details(self, ctx: CommandContext) -> HandlerResult:
@@ -321,7 +315,7 @@ class DeviceLogUseCases(Component):
             response = ReadDeviceJoinDetailsResponse(ReadResponse.READ_FAILURE)  # no entries
         else:
             response = ReadDeviceJoinDetailsResponse(ReadResponse.SUCCESS, log_entries(ctx.state))
-        return HandlerResult(_payload("CS07Response", response.tree(), ctx.message_code, RESPONSE))
+        return HandlerResult(to_payload(response, ctx.message_code, RESPONSE))
 
     @handles(0x008C)
     def restore_gpf_device_log(self, ctx: CommandContext) -> HandlerResult:
@@ -347,7 +341,7 @@ class DeviceLogUseCases(Component):
             outcomes.append(RestoreOutcome(item, int(code)))
         alerts = self._backup_alerts(ctx, before)
         response = GpfDeviceLogRestoreResponse(tuple(outcomes))
-        return HandlerResult(_payload("GCS59Response", response.tree(), ctx.message_code, RESPONSE), alerts)
+        return HandlerResult(to_payload(response, ctx.message_code, RESPONSE), alerts)
 
     def _backup_alerts(self, ctx: CommandContext, before: list[dict[str, Any]]) -> list[AlertSpec]:
         """The GCS62 alert when a GPF's log changed (compared by entity id and device type)."""
@@ -375,5 +369,5 @@ def gpf_backup_alert(state: DeviceState, now: dt.datetime) -> AlertSpec | None:
         log.warning("GPF %s: no ACB key agreement anchor for the GCS62 alert", state.eui.hex().upper())
         return None
     alert = GpfDeviceLogBackupAlert(now.replace(microsecond=0), log_entries(state))
-    payload = _payload("GCS62Alert", alert.tree(), BACKUP_GPF_DEVICE_LOG, ALERT)
+    payload = to_payload(alert, BACKUP_GPF_DEVICE_LOG, ALERT)
     return AlertSpec(BACKUP_GPF_DEVICE_LOG, payload, critical=False, recipient=cell.subject_id)

@@ -69,10 +69,32 @@ def copy_tree(value: T) -> T:
     """A copy of JSON-shaped data: dicts and lists are copied, their leaves (immutable) shared."""
     kind = type(value)
     if kind is dict:
-        return cast(T, {k: copy_tree(v) for k, v in cast(dict[Any, Any], value).items()})
+        return cast(T, _copy_dict(cast(dict[Any, Any], value)))
     if kind is list:
-        return cast(T, [copy_tree(v) for v in cast(list[Any], value)])
+        return cast(T, _copy_list(cast(list[Any], value)))
     return value
+
+
+def _copy_dict(value: dict[Any, Any]) -> dict[Any, Any]:
+    copied = value.copy()
+    for key, item in copied.items():  # replacing values keeps the dict's size: iteration stays valid
+        kind = type(item)
+        if kind is dict:
+            copied[key] = _copy_dict(item)
+        elif kind is list:
+            copied[key] = _copy_list(item)
+    return copied
+
+
+def _copy_list(value: list[Any]) -> list[Any]:
+    copied = value.copy()
+    for index, item in enumerate(copied):
+        kind = type(item)
+        if kind is dict:
+            copied[index] = _copy_dict(item)
+        elif kind is list:
+            copied[index] = _copy_list(item)
+    return copied
 
 
 def _copy_keys(keys: dict[str, KeyPair]) -> dict[str, KeyPair]:
@@ -113,6 +135,43 @@ class _Field(Generic[T]):
         else:
             obj._origin.setdefault(name, obj._values[name])
         obj._values[name] = value
+
+
+_PARTIAL = "objects/partial"
+"""Key in ``DeviceState._shared``: the parent's object model data while the copy is partial (see below)."""
+
+
+class _Objects(_Field[dict[str, Any]]):
+    """The object model data field: one object can be copied alone (:meth:`DeviceState.object_for_write`).
+
+    Until then the working copy holds a partial copy (its own top level and group dicts, every
+    object still the parent's). Using the field as a whole first copies whatever is still the
+    parent's, so ``state.objects`` is always the working copy's own to change in place.
+    """
+
+    def __get__(self, obj: DeviceState | None, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        parent = obj._shared.pop(_PARTIAL, None)
+        if parent is not None:
+            _unshare(obj._values["objects"], parent)
+        return super().__get__(obj, owner)
+
+    def __set__(self, obj: DeviceState, value: dict[str, Any]) -> None:
+        obj._shared.pop(_PARTIAL, None)
+        super().__set__(obj, value)
+
+
+def _unshare(top: dict[str, Any], parent: dict[str, Any]) -> None:
+    """Copy, in *top* (a partial copy of *parent*), every group and object still shared with *parent*."""
+    for name, group in top.items():
+        before = parent.get(name)
+        if group is before:
+            top[name] = copy_tree(group)
+        elif type(group) is dict and type(before) is dict:
+            for key, item in group.items():
+                if item is before.get(key) and type(item) in (dict, list):
+                    group[key] = copy_tree(item)
 
 
 class _Scalar(Generic[T]):
@@ -166,7 +225,7 @@ class DeviceState:
     device_log: _Field[list[dict[str, Any]]] = _Field(copy_tree)
     historic_log: _Field[list[dict[str, Any]]] = _Field(copy_tree)
     firmware: _Field[dict[str, Any]] = _Field(copy_tree)
-    objects: _Field[dict[str, Any]] = _Field(copy_tree)  # generic object model data
+    objects: _Objects = _Objects(copy_tree)  # generic object model data
 
     def __init__(
         self,
@@ -283,6 +342,49 @@ class DeviceState:
     def log_entries(self) -> Sequence[dict[str, Any]]:
         """The device log, for reading only."""
         return cast(list[dict[str, Any]], self._values["device_log"])
+
+    def objects_view(self) -> dict[str, Any]:
+        """The object model data for reading only: never copies, never change the result."""
+        return cast(dict[str, Any], self._values["objects"])
+
+    def object_for_write(self, group: str, key: str) -> dict[str, Any] | None:
+        """``objects[group][key]`` as this working copy's own, to change in place; None if absent.
+
+        Copies that one object (not the whole object model) the first time a working copy
+        changes it: a COSEM SET or ACTION copies the object it changes.
+        """
+        shared = self._shared
+        values = self._values
+        if "objects" in shared:  # first use: a partial copy, objects still the parent's
+            parent = shared.pop("objects")
+            self._origin["objects"] = parent
+            shared[_PARTIAL] = parent
+            values["objects"] = dict(parent)
+        top: dict[str, Any] = values["objects"]
+        items = top.get(group)
+        if type(items) is not dict:
+            return None
+        parent = shared.get(_PARTIAL)
+        if parent is None:  # the whole field is this state's own already
+            return cast("dict[str, Any] | None", items.get(key))
+        before = parent.get(group)
+        if items is before:
+            items = top[group] = dict(items)
+        item = items.get(key)
+        if item is not None and type(before) is dict and item is before.get(key):
+            item = items[key] = copy_tree(item)
+        return cast("dict[str, Any] | None", item)
+
+    def put_object(self, group: str, key: str, value: dict[str, Any]) -> None:
+        """Set ``objects[group][key]`` (creating the group) without copying the other objects."""
+        self.object_for_write(group, key)
+        top: dict[str, Any] = self._values["objects"]
+        items = top.get(group)
+        if type(items) is not dict:
+            items = top[group] = {}
+        elif _PARTIAL in self._shared and items is self._shared[_PARTIAL].get(group):
+            items = top[group] = dict(items)
+        items[key] = value
 
     def next_alert_counter(self) -> int:
         """Advance and return the device's own originator counter for alerts."""

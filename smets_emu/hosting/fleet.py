@@ -138,24 +138,12 @@ class Fleet:
 
         if find_entry(chf.state, recipient) is not None:
             return None
-        from smets_emu.protocols.payloads.asn1 import Asn1Payload
-        from smets_emu.protocols.timestamps import DlmsDateTime
+        from smets_emu.protocols.payloads.asn1_firmware_models import FailureToDeliverAlert
+        from smets_emu.protocols.payloads.asn1_models import to_payload
 
-        stamp = DlmsDateTime.from_datetime(now)
-        payload = Asn1Payload.from_json({
-            "family": "asn1", "schema": "CS11FailureToDeliverAlert", "message_code": 0x00D5, "cra_flag": 3,
-            "value": {
-                "invokeId": 0,
-                "alertCode": 0x8F84,
-                "timeStamp": {k: v for k, v in stamp.__dict__.items()},
-                "remotePartyMessage": {
-                    "businessOriginatorId": header.originator.hex().upper(),
-                    "businessTargetId": recipient.hex().upper(),
-                    "craFlag": int(header.cra_flag),
-                    "originatorCounter": header.originator_counter,
-                },
-            },
-        })
+        undelivered = FailureToDeliverAlert(now, header.originator, recipient, int(header.cra_flag),
+                                            header.originator_counter)
+        payload = to_payload(undelivered, 0x00D5, 3)
         log.info("CHF %s: %s is not on the HAN whitelist", chf.eui.hex().upper(), recipient.hex().upper())
         outcome = chf.raise_alert(AlertSpec(0x00D5, payload, critical=False), now)
         outcome.accepted, outcome.reason = False, "not whitelisted"

@@ -48,6 +48,8 @@ from smets_emu.hosting.han_network import HanLink, HanNetwork
 from smets_emu.parties.firmware_commands import activation_command
 from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.firmware import decode_image
+from smets_emu.protocols.payloads.asn1_firmware_models import ActivateFirmwareResponse, FirmwareTransferAlert
+from smets_emu.protocols.payloads.asn1_models import read
 
 log = logging.getLogger(__name__)
 
@@ -428,8 +430,7 @@ class Campaign:
                 key = {VERIFICATION_SUCCESSFUL: "8F72", VERIFICATION_FAILED: "8F1C"}.get(code, f"{code:04X}")
                 self.alerts[f"fdra_{key}"] += 1
             elif item.message_code == FIRMWARE_TRANSFER_ALERT:
-                value = payload_of(item).to_json()["value"]
-                self.alerts[f"ccs08_{str(value['responseCode']).split('(')[0]}"] += 1
+                self.alerts[f"ccs08_{read(payload_of(item), FirmwareTransferAlert).code_name}"] += 1
 
     def _activate(self, stage: int) -> None:
         """CS06 to every device of the stage that holds the image (immediate or future-dated)."""
@@ -448,9 +449,8 @@ class Campaign:
             code = "noResponse"
             for item in sent:
                 if item.kind == "response":
-                    value = payload_of(item).to_json().get("value", {})
-                    outcome = value.get("executionOutcome") if isinstance(value, dict) else None
-                    code = "success" if outcome is None else str(outcome["activateImageResponseCode"]).split("(")[0]
+                    outcome = read(payload_of(item), ActivateFirmwareResponse).outcome
+                    code = "success" if outcome is None else outcome.code_name
             self.alerts[f"cs06_{code}"] += 1
             if code != "success":
                 failures[eui.hex().upper()] = f"activation {code}"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from smets_emu.emulator.anchors import Role
-from smets_emu.emulator.firmware.codes import ACTIVATE_FIRMWARE, CANCELLATION_TIME, TIME_FORMAT
+from smets_emu.emulator.firmware.codes import ACTIVATE_FIRMWARE
 from smets_emu.emulator.provision import DEFAULT_PARTIES
 from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.payloads.asn1 import Asn1Payload
+from smets_emu.protocols.payloads.asn1_firmware_models import CANCELLATION_TIME, ActivateFirmwareCommand
+from smets_emu.protocols.payloads.asn1_models import to_payload
 
 SUPPLIER = DEFAULT_PARTIES[Role.SUPPLIER]
 
@@ -16,13 +18,8 @@ SUPPLIER = DEFAULT_PARTIES[Role.SUPPLIER]
 def activation_payload(image_hash: bytes, counter: int, *, execution: dt.datetime | None = None,
                        cancel: bool = False) -> Asn1Payload:
     """The CS06 command body; *cancel* sets the 9999-12-31T23:59:59Z cancellation time."""
-    value: dict[str, object] = {"manufacturerImageHash": image_hash.hex().upper(), "originatorCounter": counter}
-    if cancel:
-        value["executionDateTime"] = CANCELLATION_TIME
-    elif execution is not None:
-        value["executionDateTime"] = execution.astimezone(dt.UTC).strftime(TIME_FORMAT)
-    return Asn1Payload.from_json({"family": "asn1", "schema": "CS06Command", "message_code": ACTIVATE_FIRMWARE,
-                                  "cra_flag": 1, "length_style": "der", "value": value})
+    command = ActivateFirmwareCommand(image_hash, counter, CANCELLATION_TIME if cancel else execution)
+    return to_payload(command, ACTIVATE_FIRMWARE, 1)
 
 
 def activation_command(headend: HeadEnd, device: bytes, image_hash: bytes, counter: int, *,

@@ -23,7 +23,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from smets_emu.errors import SmetsError
+from smets_emu.errors import FrameError, SmetsError
 from smets_emu.hosting.fleet import Fleet
 from smets_emu.parties.headend import HeadEnd
 from smets_emu.parties.smets1.request_ids import RequestIdRule
@@ -42,6 +42,20 @@ from smets_emu.protocols.duis.response import DuisResponse, ResponseElement
 from smets_emu.protocols.message import Message
 from smets_emu.protocols.payloads import Payload
 from smets_emu.protocols.payloads.asn1 import Asn1Payload
+from smets_emu.protocols.payloads.asn1_enums import CellUsage, KeyUsageBit, ReplacementMode, StatusCode, name_of
+from smets_emu.protocols.payloads.asn1_firmware_models import (
+    ActivateFirmwareResponse,
+    FirmwareTransferAlert,
+    ReadFirmwareVersionCommand,
+    ReadFirmwareVersionResponse,
+)
+from smets_emu.protocols.payloads.asn1_models import CellIdentifier, read, to_payload
+from smets_emu.protocols.payloads.asn1_update_models import (
+    AuthorisingControl,
+    Replacement,
+    UpdateSecurityCredentialsCommand,
+    UpdateSecurityCredentialsResponse,
+)
 from smets_emu.protocols.payloads.dlms import (
     AccessRequest,
     AccessRequestKind,
@@ -50,6 +64,7 @@ from smets_emu.protocols.payloads.dlms import (
     ObisCode,
 )
 from smets_emu.protocols.payloads.dlms_data import NullData
+from smets_emu.protocols.roles import Role
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +73,9 @@ READ_FIRMWARE_GSME = 0x0084  # GCS38
 ACTIVATE_FIRMWARE = 0x0012  # CS06
 READ_FIRMWARE_TYPE1 = 0x0129  # CS08
 MODE_BY_ROLE = {
-    RemotePartyRole.SUPPLIER: (0x0102, "supplierBySupplier(2)", "supplier(2)"),
-    RemotePartyRole.NETWORK_OPERATOR: (0x0103, "networkOperatorByNetworkOperator(3)", "networkOperator(3)"),
+    RemotePartyRole.SUPPLIER: (0x0102, ReplacementMode.SUPPLIER_BY_SUPPLIER, Role.SUPPLIER),
+    RemotePartyRole.NETWORK_OPERATOR: (0x0103, ReplacementMode.NETWORK_OPERATOR_BY_NETWORK_OPERATOR,
+                                       Role.NETWORK_OPERATOR),
 }
 
 
@@ -73,10 +89,7 @@ def read_firmware_payload(device_type: str, counter: int) -> tuple[int, Payload]
 
         return READ_FIRMWARE_GSME, sample_gbz(READ_FIRMWARE_GSME, 1)
     if device_type in ("PPMID", "HCALCS"):  # CS08
-        return READ_FIRMWARE_TYPE1, Asn1Payload.from_json(
-            {"family": "asn1", "schema": "CS08Command", "message_code": READ_FIRMWARE_TYPE1, "cra_flag": 1,
-             "value": None}
-        )
+        return READ_FIRMWARE_TYPE1, to_payload(ReadFirmwareVersionCommand(), READ_FIRMWARE_TYPE1, 1)
     raise SmetsError(f"no firmware-version read for a {device_type}")
 
 
@@ -85,34 +98,18 @@ def update_credentials_payload(body: UpdateSecurityCredentialsKrp, counter: int)
     if body.remote_party_role not in MODE_BY_ROLE:
         raise SmetsError(f"6.15.1 for role {body.remote_party_role.duis_name} is not supported")
     code, mode, role = MODE_BY_ROLE[body.remote_party_role]
-    control: dict[str, Any] = {
-        "credentialsReplacementMode": mode,
-        "applyTimeBasedCPVChecks": "disapply(1)",
-        "authorisingRemotePartyTACellIdentifier": {"remotePartyRole": role, "keyUsage": ["digitalSignature(0)"]},
-        "authorisingRemotePartySeqNumber": counter,
-    }
-    if body.floor_seq_number is not None:
-        control["newRemotePartyFloorSeqNumber"] = body.floor_seq_number
-    replacements = []
+    ds, ka = frozenset({KeyUsageBit.DIGITAL_SIGNATURE}), frozenset({KeyUsageBit.KEY_AGREEMENT})
+    control = AuthorisingControl(mode, counter, CellIdentifier(role, ds), apply_time_based_checks=False,
+                                 new_floor=body.floor_seq_number)
     cells = (
-        (body.replacement.digital_signing, {"remotePartyRole": role, "keyUsage": ["digitalSignature(0)"]}),
-        (body.replacement.key_agreement, {"remotePartyRole": role, "keyUsage": ["keyAgreement(4)"]}),
-        (body.replacement.key_agreement_top_up,
-         {"remotePartyRole": role, "keyUsage": ["keyAgreement(4)"], "cellUsage": "prePaymentTopUp(1)"}),
+        (body.replacement.digital_signing, CellIdentifier(role, ds)),
+        (body.replacement.key_agreement, CellIdentifier(role, ka)),
+        (body.replacement.key_agreement_top_up, CellIdentifier(role, ka, CellUsage.PREPAYMENT_TOP_UP)),
     )
-    for der, cell in cells:
-        if der:
-            replacements.append({"replacementCertificate": {"der": der.hex().upper()}, "targetTrustAnchorCell": cell})
-    value: dict[str, Any] = {
-        "authorisingRemotePartyControl": control,
-        "replacements": replacements,
-        "certificationPathCertificates": [{"der": c.hex().upper()} for c in body.certification_path],
-    }
-    if body.execution_datetime is not None:
-        value["executionDateTime"] = body.execution_datetime.astimezone(dt.UTC).strftime("%Y%m%d%H%M%SZ")
-    return code, Asn1Payload.from_json(
-        {"family": "asn1", "schema": "CS02bCommand", "message_code": code, "cra_flag": 1, "value": value}
-    )
+    command = UpdateSecurityCredentialsCommand(
+        control, tuple(Replacement(der, cell) for der, cell in cells if der), tuple(body.certification_path),
+        body.execution_datetime)
+    return code, to_payload(command, code, 1)
 
 
 class FleetGateway:
@@ -206,8 +203,8 @@ class FleetGateway:
                 return self._answer(request, ResponseCode.SUCCESS, now, "image received and verified by the device")
         detail = "no receipt alert"
         if transfer:
-            value = self.headend.decode(transfer[-1].message).payload.to_json().get("value") or {}
-            detail = f"CCS08 {value.get('responseCode')}"
+            alert = read(self.headend.decode(transfer[-1].message).payload, FirmwareTransferAlert)
+            detail = f"CCS08 {alert.code_name}({alert.code})"
         return self._answer(request, ResponseCode.DEVICE_REFUSED, now, f"firmware distribution failed: {detail}")
 
     def _alert_code(self, data: bytes) -> int:
@@ -218,30 +215,32 @@ class FleetGateway:
             return 0
 
     def _from_response(self, request: DuisRequest, message: Message, now: dt.datetime) -> DuisResponse:
-        tree = message.payload.to_json()
-        if isinstance(request.body, ReadFirmwareVersion):
-            version = _firmware_version(tree)
-            if version is None:
-                return self._answer(request, ResponseCode.DEVICE_REFUSED, now, "the device could not read its version")
-            return self._answer(request, ResponseCode.SUCCESS, now, None,
-                                (ResponseElement("FirmwareVersion", version),))
-        if isinstance(request.body, ActivateFirmware):
-            value = tree.get("value") or {}
-            if isinstance(value, dict) and "executionOutcome" in value:
-                outcome = value["executionOutcome"].get("activateImageResponseCode", "")
-                if not str(outcome).startswith("success"):
-                    return self._answer(request, ResponseCode.DEVICE_REFUSED, now, f"activation outcome {outcome}")
-                version = value["executionOutcome"].get("firmwareVersion")
+        try:
+            if isinstance(request.body, ReadFirmwareVersion):
+                version = _firmware_version(message.payload)
+                if version is None:
+                    return self._answer(request, ResponseCode.DEVICE_REFUSED, now,
+                                        "the device could not read its version")
                 return self._answer(request, ResponseCode.SUCCESS, now, None,
-                                    (ResponseElement("FirmwareVersion", str(version)),))
-            return self._answer(request, ResponseCode.SUCCESS, now, "future-dated activation accepted")
-        statuses = _statuses(tree)
-        failed = [s for s in statuses if not s.startswith("success")]
-        if failed:
-            return self._answer(request, ResponseCode.DEVICE_REFUSED, now, f"cell outcomes: {', '.join(statuses)}")
-        accepted = "commandAccepted" in tree.get("value", {})
-        return self._answer(request, ResponseCode.SUCCESS, now,
-                            "future-dated update accepted" if accepted and not statuses else None)
+                                    (ResponseElement("FirmwareVersion", version),))
+            if isinstance(request.body, ActivateFirmware):
+                outcome = read(message.payload, ActivateFirmwareResponse).outcome
+                if outcome is None:
+                    return self._answer(request, ResponseCode.SUCCESS, now, "future-dated activation accepted")
+                if not outcome.succeeded:
+                    return self._answer(request, ResponseCode.DEVICE_REFUSED, now,
+                                        f"activation outcome {outcome.code_name}({outcome.code})")
+                return self._answer(request, ResponseCode.SUCCESS, now, None,
+                                    (ResponseElement("FirmwareVersion", outcome.version.hex().upper()),))
+            update = read(message.payload, UpdateSecurityCredentialsResponse).outcome
+        except FrameError as exc:
+            return self._answer(request, ResponseCode.DEVICE_REFUSED, now, f"unreadable device response: {exc}")
+        if update is None:
+            return self._answer(request, ResponseCode.SUCCESS, now, "future-dated update accepted")
+        if not update.succeeded:
+            statuses = ", ".join(f"{name_of(StatusCode, o.status)}({o.status})" for o in update.outcomes)
+            return self._answer(request, ResponseCode.DEVICE_REFUSED, now, f"cell outcomes: {statuses}")
+        return self._answer(request, ResponseCode.SUCCESS, now, None)
 
     @staticmethod
     def _answer(
@@ -254,11 +253,11 @@ class FleetGateway:
         )
 
 
-def _firmware_version(tree: dict[str, Any]) -> str | None:
-    value = tree.get("value")
-    if isinstance(value, dict) and "firmwareVersion" in value:  # CS08 (ASN.1)
-        ok = str(value.get("responseCode", "")).startswith(("success", "readSuccess"))
-        return str(value["firmwareVersion"]) if ok else None
+def _firmware_version(payload: Payload) -> str | None:
+    if isinstance(payload, Asn1Payload):  # CS08
+        response = read(payload, ReadFirmwareVersionResponse)
+        return response.version.hex().upper() if response.succeeded else None
+    tree = payload.to_json()
     for result in tree.get("results", []):
         if result.get("result") == "success":
             return str(result.get("data", {}).get("value"))
@@ -268,24 +267,6 @@ def _firmware_version(tree: dict[str, Any]) -> str | None:
                 value = record.get("value")
                 return value if isinstance(value, str) else str(value)
     return None
-
-
-def _statuses(tree: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if key == "statusCode":
-                    out.append(str(item))
-                else:
-                    walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(tree)
-    return out
 
 
 def gateway_for_inventory(store: Any, keystore: Any | None = None) -> FleetGateway:

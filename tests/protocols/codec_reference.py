@@ -15,6 +15,7 @@ from asn1crypto import core as asn1
 from asn1crypto.csr import CertificationRequest
 from asn1crypto.x509 import Certificate
 from construct import ConstructError
+from hypothesis import strategies as st
 
 from smets_emu.errors import EncodeError, FrameError, SmetsError
 from smets_emu.protocols.envelope import (
@@ -365,3 +366,27 @@ def decode_asn1_with_asn1crypto(content: bytes, ctx: PayloadContext) -> asn1_mod
     except Exception as exc:  # noqa: BLE001 - asn1crypto and the encoder raise several types on junk
         raise FrameError(f"{schema}: {exc}") from exc
     raise FrameError(f"{schema}: not canonical DER")
+
+
+# --- hostile input ----------------------------------------------------------------------------
+
+
+def mutations(data: bytes) -> st.SearchStrategy[bytes]:
+    """Up to three byte edits (set, truncate, insert, delete) of *data*."""
+
+    def mutate(ops: list[tuple[int, int, int]]) -> bytes:
+        out = bytearray(data)
+        for kind, where, value in ops:
+            where %= max(len(out), 1)
+            if kind == 0 and out:
+                out[where] = value
+            elif kind == 1:
+                del out[where:]
+            elif kind == 2:
+                out.insert(where, value)
+            elif out:
+                del out[where]
+        return bytes(out)
+
+    op = st.tuples(st.integers(0, 3), st.integers(0, 1 << 16), st.integers(0, 255))
+    return st.lists(op, min_size=1, max_size=3).map(mutate)

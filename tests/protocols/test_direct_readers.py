@@ -9,6 +9,7 @@ from codec_reference import (
     decode_asn1_in_declared_order,
     decode_dlms_with_constructs,
     decode_gbz_with_constructs,
+    mutations,
     parse_envelope_with_constructs,
 )
 from construct import FocusedSeq, Terminated
@@ -60,24 +61,6 @@ def _zcl_payloads() -> list[tuple[Any, bytes]]:
     return out
 
 
-def _mutations(data: bytes) -> st.SearchStrategy[bytes]:
-    def mutate(ops: list[tuple[int, int, int]]) -> bytes:
-        out = bytearray(data)
-        for kind, where, value in ops:
-            where %= max(len(out), 1)
-            if kind == 0 and out:
-                out[where] = value
-            elif kind == 1:
-                del out[where:]
-            elif kind == 2:
-                out.insert(where, value)
-            elif out:
-                del out[where]
-        return bytes(out)
-
-    op = st.tuples(st.integers(0, 3), st.integers(0, 1 << 16), st.integers(0, 255))
-    return st.lists(op, min_size=1, max_size=3).map(mutate)
-
 
 @pytest.mark.skipif(not MESSAGES, reason="RTDS corpus not present")
 def test_envelope_reader_matches_constructs_on_rtds() -> None:
@@ -88,8 +71,8 @@ def test_envelope_reader_matches_constructs_on_rtds() -> None:
 @pytest.mark.skipif(not MESSAGES, reason="RTDS corpus not present")
 @settings(max_examples=300, deadline=None)
 @given(index=st.integers(0, 1 << 16), data=st.data())
-def test_envelope_reader_matches_constructs_on_mutations(index: int, data: st.DataObject) -> None:
-    wire = data.draw(_mutations(MESSAGES[index % len(MESSAGES)]))
+def test_envelope_reader_matches_constructs_onmutations(index: int, data: st.DataObject) -> None:
+    wire = data.draw(mutations(MESSAGES[index % len(MESSAGES)]))
     assert _outcome(envelope._parse, wire) == _outcome(parse_envelope_with_constructs, wire)
 
 
@@ -112,9 +95,9 @@ def test_dlms_reader_matches_constructs_on_rtds() -> None:
 @pytest.mark.skipif(not MESSAGES, reason="RTDS corpus not present")
 @settings(max_examples=300, deadline=None)
 @given(index=st.integers(0, 1 << 16), data=st.data())
-def test_dlms_reader_matches_constructs_on_mutations(index: int, data: st.DataObject) -> None:
+def test_dlms_reader_matches_constructs_onmutations(index: int, data: st.DataObject) -> None:
     contents = _DLMS_CONTENTS
-    content = data.draw(_mutations(contents[index % len(contents)]))
+    content = data.draw(mutations(contents[index % len(contents)]))
     fast = _outcome(dlms.decode_dlms, content)
     reference = _outcome(decode_dlms_with_constructs, content) if content else "FrameError"
     assert fast == reference
@@ -147,7 +130,7 @@ def test_dlms_data_reader_matches_construct(raw: bytes) -> None:
 @given(index=st.integers(0, 1 << 16), data=st.data())
 def test_compiled_zcl_grammars_match_interpreted(index: int, data: st.DataObject) -> None:
     grammar, payload = _ZCL_PAYLOADS[index % len(_ZCL_PAYLOADS)]
-    candidate = data.draw(st.one_of(st.just(payload), _mutations(payload) if payload else st.just(payload)))
+    candidate = data.draw(st.one_of(st.just(payload), mutations(payload) if payload else st.just(payload)))
     interpreted = FocusedSeq("v", "v" / grammar, Terminated)
 
     def decode(whole: Any) -> Any:
@@ -217,11 +200,11 @@ def test_gbz_reader_matches_constructs_on_rtds() -> None:
 @settings(max_examples=400, deadline=None)
 @given(index=st.integers(0, 1 << 16), data=st.data(), cra=st.sampled_from((1, 2, 3, None)),
        code=st.sampled_from(_ALERT_CODES), decrypt=st.booleans())
-def test_gbz_reader_matches_constructs_on_mutations(
+def test_gbz_reader_matches_constructs_onmutations(
     index: int, data: st.DataObject, cra: int | None, code: int, decrypt: bool,
 ) -> None:
     content, real_code, real_cra = _GBZ_CASES[index % len(_GBZ_CASES)]
-    wire = data.draw(_mutations(content))
+    wire = data.draw(mutations(content))
     _gbz_agree(wire, real_code if cra is None else code, real_cra if cra is None else cra,
                _fake_decrypt if decrypt else None)
 
@@ -263,9 +246,9 @@ def test_asn1_style_order_matches_declared_order_on_rtds() -> None:
 @pytest.mark.skipif(not MESSAGES, reason="RTDS corpus not present")
 @settings(max_examples=200, deadline=None)
 @given(index=st.integers(0, 1 << 16), data=st.data(), head=st.sampled_from((b"", b"\x30\x82\x00", b"\x0f\x82\x00")))
-def test_asn1_style_order_matches_declared_order_on_mutations(index: int, data: st.DataObject, head: bytes) -> None:
+def test_asn1_style_order_matches_declared_order_onmutations(index: int, data: st.DataObject, head: bytes) -> None:
     content, code, cra = _ASN1_CASES[index % len(_ASN1_CASES)]
-    wire = data.draw(_mutations(content))
+    wire = data.draw(mutations(content))
     if head and len(wire) > 3:
         wire = head + wire[3:]
     for ctx in ((code, cra), (0x00D5, 3), (0x000B, 1), (0xFFFF, 1)):

@@ -128,7 +128,7 @@ class CosemUseCases(Component):
 
     @staticmethod
     def _pan_id(state: DeviceState) -> bytes:
-        value = state.objects.get(PAN_ID_KEY)
+        value = state.objects_view().get(PAN_ID_KEY)
         return bytes.fromhex(value) if isinstance(value, str) else bytes(state.eui)
 
     @staticmethod

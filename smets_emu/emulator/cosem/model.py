@@ -16,12 +16,11 @@ answer with a given data-access-result or action-result, e.g. ``hardware-fault``
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from typing import Any
 
 from smets_emu.emulator.cosem.profiles import shared_profile_objects
-from smets_emu.emulator.state import DeviceState
+from smets_emu.emulator.state import DeviceState, copy_tree
 from smets_emu.errors import EncodeError, FrameError
 from smets_emu.protocols.payloads.dlms import DataAccessResult, ObisCode
 from smets_emu.protocols.payloads.dlms_data import (
@@ -123,8 +122,13 @@ class CosemModel:
 
     def __init__(self, state: DeviceState) -> None:
         self.state = state
-        self._own: dict[str, dict[str, Any]] = state.objects.setdefault(COSEM_KEY, {})
         self._profile = shared_profile_objects(state.device_type, state.profile)
+
+    @property
+    def _own(self) -> dict[str, dict[str, Any]]:
+        """The objects this device changed, for reading only (a GET copies nothing)."""
+        own: dict[str, dict[str, Any]] = self.state.objects_view().get(COSEM_KEY) or {}
+        return own
 
     # -- objects and attributes ------------------------------------------------------
 
@@ -136,14 +140,18 @@ class CosemModel:
     def get_object(self, class_id: int, obis: ObisCode | str, *, write: bool = False) -> dict[str, Any] | None:
         """The object, or None when the device has none; ask with *write* before changing it."""
         key = object_key(class_id, obis)
+        if write:  # this object alone becomes the working copy's own (GBCS SET/ACTION)
+            own = self.state.object_for_write(COSEM_KEY, key)
+            if own is not None:
+                return own
+            shared = self._profile.get(key)
+            if shared is None:
+                return None
+            copied = copy_tree(shared)
+            self.state.put_object(COSEM_KEY, key, copied)
+            return copied
         own = self._own.get(key)
-        if own is not None:
-            return own
-        shared = self._profile.get(key)
-        if shared is None or not write:
-            return shared
-        self._own[key] = copy.deepcopy(shared)
-        return self._own[key]
+        return own if own is not None else self._profile.get(key)
 
     def add_object(self, class_id: int, obis: ObisCode | str, attributes: dict[int, tuple[DlmsData, str]],
                    methods: tuple[int, ...] = ()) -> dict[str, Any]:
@@ -154,7 +162,7 @@ class CosemModel:
             "attributes": {str(a): {"value": v.to_json(), "access": acc} for a, (v, acc) in attributes.items()},
             "methods": sorted(methods),
         }
-        self._own[object_key(class_id, obis)] = obj
+        self.state.put_object(COSEM_KEY, object_key(class_id, obis), obj)
         return obj
 
     @staticmethod
@@ -217,7 +225,7 @@ class CosemModel:
 
     def fault(self, kind: str, class_id: int, obis: ObisCode | str, member: int) -> int | None:
         """The injected result code for an access, if any."""
-        faults = self.state.objects.get(FAULTS_KEY) or {}
+        faults = self.state.objects_view().get(FAULTS_KEY) or {}
         value = faults.get(fault_key(kind, class_id, obis, member))
         return None if value is None else int(value)
 
@@ -225,7 +233,7 @@ class CosemModel:
 
     def device_time(self, now: dt.datetime) -> dt.datetime:
         """The device clock: the lab time plus the offset set through the Clock object."""
-        return now + dt.timedelta(seconds=float(self.state.objects.get(CLOCK_OFFSET_KEY, 0)))
+        return now + dt.timedelta(seconds=float(self.state.objects_view().get(CLOCK_OFFSET_KEY, 0)))
 
     def set_device_time(self, now: dt.datetime, value: dt.datetime) -> None:
         """Move the device clock to *value* at lab time *now*."""

@@ -114,14 +114,14 @@ def _backup_device_log(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsDat
 
 def extended_pan_id(ctx: ExecContext) -> bytes:
     """The HAN's extended PAN id: as restored by CCS03, else the CHF's own EUI."""
-    value = ctx.state.objects.get(PAN_ID_KEY)
+    value = ctx.state.objects_view().get(PAN_ID_KEY)
     return bytes.fromhex(value) if isinstance(value, str) else bytes(ctx.state.eui)
 
 
 @reader(ZIGBEE_NETWORK_CONTROL, 4)
 def _active_devices(ctx: ExecContext, obj: dict[str, Any]) -> DlmsData | None:
     """Active devices of the HAN: the CHF device log (or the historic log for instance 1) (CCS04-CCS07)."""
-    entries = ctx.state.device_log if obj["obis"] == DEVICE_LOG_OBIS else ctx.state.historic_log
+    entries = ctx.state.log_entries() if obj["obis"] == DEVICE_LOG_OBIS else ctx.state.historic_log
     out = []
     for entry in entries:
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from smets_emu.emulator.anchors import AnchorCell, CellId
 from smets_emu.emulator.device import (
@@ -20,7 +20,7 @@ from smets_emu.emulator.device import (
 )
 from smets_emu.errors import FrameError
 from smets_emu.protocols.payloads.asn1 import Asn1Payload
-from smets_emu.protocols.payloads.asn1_models import CellIdentifier
+from smets_emu.protocols.payloads.asn1_models import Asn1Model, CellIdentifier, to_payload
 
 RESPONSE, ALERT = 2, 3
 NO_ID = bytes(8)
@@ -42,9 +42,9 @@ def guarded(fn: Callable[[_S, CommandContext], HandlerResult]) -> Callable[[_S, 
     return wrapper
 
 
-def payload(schema: str, value: Any, code: int, cra: int) -> Asn1Payload:
-    """A device's ASN.1 payload from a model's value tree; devices write long lengths with two octets (RTDS)."""
-    return Asn1Payload(schema, value, code, cra, "long2")
+def payload(model: Asn1Model, code: int, cra: int) -> Asn1Payload:
+    """A device's ASN.1 payload of *model*; devices write long lengths with two octets (RTDS)."""
+    return to_payload(model, code, cra, "long2")
 
 
 def authorising_cell(ctx: CommandContext, ident: CellIdentifier | None) -> AnchorCell:

@@ -58,5 +58,4 @@ def provide_security_credential_details(ctx: CommandContext) -> HandlerResult:
         command_value(ctx.payload, "CS02aCommand", "CS02fCommand"))
     authorising_cell(ctx, command.authorising_cell)
     response = ProvideSecurityCredentialDetailsResponse(tuple(role_details(ctx, r) for r in command.roles))
-    schema = "CS02aResponse" if ctx.message_code == CS02A else "CS02fResponse"
-    return HandlerResult(payload(schema, response.tree(), ctx.message_code, RESPONSE), date_time=False)
+    return HandlerResult(payload(response, ctx.message_code, RESPONSE), date_time=False)

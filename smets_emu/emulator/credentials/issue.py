@@ -28,6 +28,7 @@ from smets_emu.protocols.payloads.asn1_enums import (
 )
 from smets_emu.protocols.payloads.asn1_models import (
     CertificateCommand,
+    CodeResponse,
     IssueSecurityCredentialsResponse,
     KeyUsageCommand,
     ProvideDeviceCertificateResponse,
@@ -53,7 +54,7 @@ def issue_security_credentials(ctx: CommandContext) -> HandlerResult:
         key = ec.generate_private_key(ec.SECP256R1())
         pair.pending_private_key = private_key_der(key)
         response = IssueSecurityCredentialsResponse(request=certpath.certification_request(ctx.state.eui, usage, key))
-    return HandlerResult(payload("CS02cResponse", response.tree(), ctx.message_code, RESPONSE), date_time=False)
+    return HandlerResult(payload(response, ctx.message_code, RESPONSE), date_time=False)
 
 
 def update_device_certificate(ctx: CommandContext) -> HandlerResult:
@@ -66,7 +67,7 @@ def update_device_certificate(ctx: CommandContext) -> HandlerResult:
             code = UpdateDeviceCertificateCode.INVALID_CERTIFICATE
         else:
             code = _install_device_certificate(ctx.state, usage, point(key), der)
-    return HandlerResult(payload("CS02dResponse", int(code), ctx.message_code, RESPONSE), date_time=False)
+    return HandlerResult(payload(CodeResponse(code), ctx.message_code, RESPONSE), date_time=False)
 
 
 def provide_device_certificate(ctx: CommandContext) -> HandlerResult:
@@ -83,7 +84,7 @@ def provide_device_certificate(ctx: CommandContext) -> HandlerResult:
         response = ProvideDeviceCertificateResponse(code=ProvideCertificateCode.NO_CERTIFICATE_HELD)
     else:
         response = ProvideDeviceCertificateResponse(certificate=pair.certificate)
-    return HandlerResult(payload("CS02eResponse", response.tree(), ctx.message_code, RESPONSE), date_time=False)
+    return HandlerResult(payload(response, ctx.message_code, RESPONSE), date_time=False)
 
 
 def _public_point(private_der: bytes) -> bytes:

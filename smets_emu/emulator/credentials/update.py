@@ -83,10 +83,6 @@ class UpdateResult:
     rebased: frozenset[int]
 
 
-def response_schema(code: int) -> str:
-    return "CS02bResponse" if code in CS02B_CODES else "CS02gResponse"
-
-
 def update_security_credentials(ctx: CommandContext) -> HandlerResult:
     """CS02b/CS02g: replace trust anchor cells now, at a future date, or cancel (GBCS 13.3.5)."""
     code = ctx.message_code
@@ -104,7 +100,7 @@ def update_security_credentials(ctx: CommandContext) -> HandlerResult:
             raise CommandRejected(ALERT_INTEGRITY_FAILURE, "target trust anchor cell identifier is invalid")
         if target.role not in TARGET_ROLES[mode]:
             raise CommandRejected(ALERT_NO_AUTHORITY, f"mode {mode} may not replace {target.label()}")
-    accepted = HandlerResult(payload(response_schema(code), UpdateSecurityCredentialsResponse().tree(), code, RESPONSE),
+    accepted = HandlerResult(payload(UpdateSecurityCredentialsResponse(), code, RESPONSE),
                              date_time=True, sign=True)
     when = command.execution_time
     pending = [p for p in ctx.state.pending if p.get("kind") == PENDING_KIND and p.get("message_code") == code]
@@ -122,7 +118,7 @@ def update_security_credentials(ctx: CommandContext) -> HandlerResult:
     if int(ctx.role) in result.rebased:
         ctx.counter_rebased = True
     response = UpdateSecurityCredentialsResponse(result.outcome)
-    return HandlerResult(payload(response_schema(code), response.tree(), code, RESPONSE), date_time=True, sign=True)
+    return HandlerResult(payload(response, code, RESPONSE), date_time=True, sign=True)
 
 
 def pending_entry(ctx: CommandContext, when: dt.datetime) -> dict[str, Any]:
@@ -277,8 +273,8 @@ def due_updates(device: Device, state: DeviceState, now: dt.datetime) -> Outcome
             alert = UpdateSecurityCredentialsAlert(
                 future_dated_alert(result.outcome.succeeded),
                 parse_text_time(entry["execution_date_time"]), result.outcome)
-            alert_code, schema = (CS02B_ALERT, "CS02bAlert") if code in CS02B_CODES else (CS02G_ALERT, "CS02gAlert")
-            spec = AlertSpec(alert_code, payload(schema, alert.tree(), alert_code, ALERT), critical=True,
+            alert_code = CS02B_ALERT if code in CS02B_CODES else CS02G_ALERT
+            spec = AlertSpec(alert_code, payload(alert, alert_code, ALERT), critical=True,
                              recipient=bytes.fromhex(entry["originator"]))
             outbound.append(device.build_alert(work, spec, now))
         except (SmetsError, KeyError, ValueError) as exc:

@@ -13,18 +13,17 @@ from smets_emu.emulator.security_credentials import SecurityCredentials
 from smets_emu.emulator.zcl import runtime
 from smets_emu.emulator.zcl.device import ZigbeeModel
 from smets_emu.emulator.zcl.model import ZclModel
+from smets_emu.errors import FrameError
 from smets_emu.protocols import usecases
-from smets_emu.protocols.payloads.asn1 import Asn1Payload
+from smets_emu.protocols.payloads.asn1_enums import DeviceTimeStatus
+from smets_emu.protocols.payloads.asn1_firmware_models import SetTimeCommand, SetTimeResponse
+from smets_emu.protocols.payloads.asn1_models import read, to_payload
 
 GSME_GBZ_CODES: frozenset[int] = usecases.accepted_codes("GSME") & usecases.codes(family="gbz")
 """Every GBZ command use case a GSME answers (the use-case table: GCS*, CS01b, CS10a/b, CS11, PCS01/PCS02)."""
 
 SET_CLOCK = 0x007F
 TIME_FORMAT = "%Y%m%d%H%M%SZ"
-
-
-def _generalized_time(text: str) -> dt.datetime:
-    return dt.datetime.strptime(str(text), TIME_FORMAT).replace(tzinfo=dt.UTC)
 
 
 class GsmeZigbee(ZigbeeModel):
@@ -38,28 +37,18 @@ class GsmeZigbee(ZigbeeModel):
     @handles(SET_CLOCK)
     def set_clock(self, ctx: CommandContext) -> HandlerResult:
         """GCS28 Set Clock (digest 5.8): the clock is reliable when now lies in the validity interval."""
-        payload = ctx.payload
-        if not isinstance(payload, Asn1Payload) or not isinstance(payload.value, dict):
-            raise CommandRejected(runtime.ALERT_INTEGRITY_FAILURE, "GCS28 payload is not a Set Clock command")
         try:
-            start = _generalized_time(payload.value["validityIntervalStart"])
-            end = _generalized_time(payload.value["validityIntervalEnd"])
-        except (KeyError, ValueError) as exc:
-            raise CommandRejected(runtime.ALERT_INTEGRITY_FAILURE, f"bad validity interval: {exc}") from exc
+            command = read(ctx.payload, SetTimeCommand)
+        except FrameError as exc:
+            raise CommandRejected(runtime.ALERT_INTEGRITY_FAILURE, f"unusable Set Clock command: {exc}") from exc
         clock = ZclModel(ctx.state).clock
-        if start <= ctx.now <= end:
+        if command.covers(ctx.now):
             clock["status"] = "reliable"
             clock["set_at"] = ctx.now.strftime(TIME_FORMAT)
-            status = "reliable"
+            status = DeviceTimeStatus.RELIABLE
         else:
-            status = "unreliable" if clock.get("status") != "invalid" else "invalid"
-        response = Asn1Payload(
-            schema="GCS28Response",
-            value={"deviceTime": ctx.now.astimezone(dt.UTC).strftime(TIME_FORMAT), "deviceTimeStatus": status},
-            message_code=SET_CLOCK,
-            cra_flag=2,
-        )
-        return HandlerResult(response)
+            status = DeviceTimeStatus.UNRELIABLE if clock.get("status") != "invalid" else DeviceTimeStatus.INVALID
+        return HandlerResult(to_payload(SetTimeResponse(ctx.now, status), SET_CLOCK, 2))
 
 
 class GasMeter(Device):

@@ -9,29 +9,30 @@ activation alert (CS09, message code 0x012B, alert code 0x8F8B) when a new image
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from smets_emu.emulator.component import Component
 from smets_emu.emulator.device import AlertSpec, CommandContext, Device, HandlerResult, Outcome, handles
 from smets_emu.emulator.device_log import DeviceLogUseCases, has_fault
 from smets_emu.emulator.security_credentials import SecurityCredentials
 from smets_emu.emulator.state import DeviceState
-from smets_emu.protocols.payloads.asn1 import Asn1Payload
+from smets_emu.protocols.payloads.asn1_enums import ActivateImageResult, AlertCode, ReadResponse
+from smets_emu.protocols.payloads.asn1_firmware_models import (
+    ReadFirmwareVersionAlert,
+    ReadFirmwareVersionResponse,
+    version_octets,
+)
+from smets_emu.protocols.payloads.asn1_models import to_payload
 
 READ_FIRMWARE_VERSION = 0x0129  # CS08
 FIRMWARE_ACTIVATION_ALERT = 0x012B  # CS09
-READ_FIRMWARE_VERSION_ALERT_CODE = 0x8F8B
+READ_FIRMWARE_VERSION_ALERT_CODE = AlertCode.READ_FIRMWARE_VERSION
 DEFAULT_VERSION = "01000000"
 
 
 def firmware_version(state: DeviceState) -> str:
     """The running firmware version as upper-case hex (shared key with the firmware slots)."""
     return str(state.firmware.get("version") or DEFAULT_VERSION).upper()
-
-
-def _asn1(schema: str, code: int, cra: int, value: Any) -> Asn1Payload:
-    return Asn1Payload.from_json({"family": "asn1", "schema": schema, "message_code": code, "cra_flag": cra,
-                                  "value": value})
 
 
 class Type1Firmware(Component):
@@ -41,11 +42,11 @@ class Type1Firmware(Component):
     def read_firmware_version(self, ctx: CommandContext) -> HandlerResult:
         """CS08: the running firmware version, or readFailure when the version store has a fault."""
         failed = has_fault(ctx.state, "read")  # an injected read fault of the device's stores
-        value = {
-            "firmwareVersion": "00000000" if failed else firmware_version(ctx.state),
-            "responseCode": "readFailure(1)" if failed else "readSuccess(0)",
-        }
-        return HandlerResult(_asn1("CS08Response", READ_FIRMWARE_VERSION, 2, value))
+        if failed:
+            response = ReadFirmwareVersionResponse(bytes(4), ReadResponse.READ_FAILURE)
+        else:
+            response = ReadFirmwareVersionResponse(version_octets(firmware_version(ctx.state)))
+        return HandlerResult(to_payload(response, READ_FIRMWARE_VERSION, 2))
 
     def activate_firmware(self, state: DeviceState, version: str, now: dt.datetime, *,
                           success: bool = True) -> Outcome:
@@ -53,13 +54,9 @@ class Type1Firmware(Component):
         work = state.clone()
         if success:
             work.firmware["version"] = version.upper()
-        value = {
-            "alertCode": READ_FIRMWARE_VERSION_ALERT_CODE,
-            "executionDateTime": now.astimezone(dt.UTC).strftime("%Y%m%d%H%M%SZ"),
-            "firmwareVersion": firmware_version(work),
-            "activateImage": "success(0)" if success else "failure(1)",
-        }
-        alert = AlertSpec(FIRMWARE_ACTIVATION_ALERT, _asn1("CS09Alert", FIRMWARE_ACTIVATION_ALERT, 3, value), True)
+        value = ReadFirmwareVersionAlert(now, version_octets(firmware_version(work)),
+                                         ActivateImageResult.SUCCESS if success else ActivateImageResult.FAILURE)
+        alert = AlertSpec(FIRMWARE_ACTIVATION_ALERT, to_payload(value, FIRMWARE_ACTIVATION_ALERT, 3), True)
         return Outcome(work, [self.device.build_alert(work, alert, now)], accepted=True)
 
 

@@ -1,9 +1,10 @@
 """A device's key material at hand: its own private keys, anchor public keys and ECDH secrets (GBCS 6.2, 6.3).
 
-A device loads its own PKCS#8 key pairs when it starts (they change only through CS02c/CS02d,
-which replace the DER and so miss the cache), derives the static-static ECDH secret Z with the
-Access Control Broker's key agreement cell then (every MACed command needs it, GBCS 6.2.4) and
-any other Z once per pair of keys when first needed (GBCS 6.3.1). Each trust anchor cell's public
+A device loads its own PKCS#8 key pairs when a command first needs them (they change only
+through CS02c/CS02d, which replace the DER and so miss the cache) and derives each static-static
+ECDH secret Z once per pair of keys (GBCS 6.3.1), kept process-wide by the keys' bytes: the Z
+with the Access Control Broker's key agreement cell that every MACed command needs (GBCS 6.2.4)
+survives the device object being built again from its state. Each trust anchor cell's public
 point becomes a key once per process: the same supplier, network operator and ACB keys sit in
 every device of a fleet.
 """
@@ -66,24 +67,43 @@ class PublicKeys:
 PUBLIC_KEYS = PublicKeys()
 
 
-class DeviceKeys:
-    """One device's loaded private keys and the ECDH secrets it has derived."""
+class SecretCache:
+    """Process-wide bounded cache of ECDH secrets Z by (own private key DER, peer public key bytes).
 
-    __slots__ = ("_private", "_secrets")
+    A device object rebuilt from its stored state (a fleet reloaded, a replay building devices
+    again) finds the Z it derived before; the inputs are immutable key bytes, so an entry never
+    goes stale (CS02b/c/d change the bytes and so miss it).
+    """
 
-    def __init__(self, state: DeviceState) -> None:
-        self._private: dict[bytes, ec.EllipticCurvePrivateKey] = {}
+    def __init__(self, max_entries: int = 65_536) -> None:
         self._secrets: dict[tuple[bytes, bytes], bytes] = {}
-        for usage in ("ds", "ka"):
-            pair = state.key_pair(usage)
-            if pair is not None:
-                self._load(pair.private_key)
-        acb = find_cell(state, Role.ACCESS_CONTROL_BROKER, CellKeyUsage.KEY_AGREEMENT)
-        if acb is not None and state.key_pair("ka") is not None:
-            try:  # every MACed command needs Z with the ACB (GBCS 6.2.4): derived when the device starts
-                self.cell_secret(state, acb)
-            except KeyMaterialError:
-                pass  # reported when a command needs it
+        self._max = max_entries
+        self._lock = threading.Lock()
+
+    def get(self, slot: tuple[bytes, bytes]) -> bytes | None:
+        return self._secrets.get(slot)
+
+    def put(self, slot: tuple[bytes, bytes], z: bytes) -> None:
+        with self._lock:
+            if len(self._secrets) >= self._max:
+                self._secrets.clear()
+            self._secrets[slot] = z
+
+
+SECRETS = SecretCache()
+
+
+class DeviceKeys:
+    """One device's private keys, loaded when first used, and the ECDH secrets it has derived.
+
+    Building a device loads nothing (a fleet of 100,000 devices starts without 200,000 key
+    loads): the first command that needs a key loads it and keeps it for the device's life.
+    """
+
+    __slots__ = ("_private",)
+
+    def __init__(self) -> None:
+        self._private: dict[bytes, ec.EllipticCurvePrivateKey] = {}
 
     def _load(self, der: bytes) -> ec.EllipticCurvePrivateKey:
         try:
@@ -110,13 +130,11 @@ class DeviceKeys:
         if pair is None:
             raise KeyMaterialError("device has no ka key pair")
         slot = (pair.private_key, raw)
-        z = self._secrets.get(slot)
+        z = SECRETS.get(slot)
         if z is None:
             private = self._private.get(pair.private_key) or self._load(pair.private_key)
             z = crypto.ecdh_shared_secret(private_key=private, public_key=public_key)
-            if len(self._secrets) >= 64:
-                self._secrets.clear()
-            self._secrets[slot] = z
+            SECRETS.put(slot, z)
         return z
 
     def cell_secret(self, state: DeviceState, cell: AnchorCell) -> bytes:

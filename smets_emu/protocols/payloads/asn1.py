@@ -31,6 +31,7 @@ from smets_emu.protocols.payloads.asn1_der import (
     LENGTH_STYLES,
     MAX_DEPTH,
     Unreadable,
+    bit_numbers,
     decode_tree,
     encode_tree,
     scan_level,
@@ -137,53 +138,11 @@ class _Tlv:
 
 
 def _scan(data: bytes, depth: int = 0) -> tuple[_Tlv, ...]:
-    """Split *data* into TLVs: definite lengths, minimal tag numbers, bounded nesting.
-
-    Length forms are checked afterwards, by rebuilding the payload in its length style.
-    """
-    if depth > MAX_DEPTH:
-        raise FrameError("DER nesting too deep")
-    out: list[_Tlv] = []
-    pos, end = 0, len(data)
-    while pos < end:
-        first = data[pos]
-        pos += 1
-        tag = first & 0x1F
-        if tag == 0x1F:
-            tag = 0
-            while True:
-                if pos >= end:
-                    raise FrameError("truncated DER tag")
-                octet = data[pos]
-                pos += 1
-                if tag == 0 and octet == 0x80:
-                    raise FrameError("non-minimal DER tag number")
-                tag = (tag << 7) | (octet & 0x7F)
-                if tag > 0xFFFFFF:
-                    raise FrameError("DER tag number too large")
-                if not octet & 0x80:
-                    break
-            if tag < 0x1F:
-                raise FrameError("non-minimal DER tag number")
-        if pos >= end:
-            raise FrameError("truncated DER length")
-        length = data[pos]
-        pos += 1
-        if length == 0x80:
-            raise FrameError("indefinite length is not DER")
-        if length > 0x80:
-            size = length & 0x7F
-            if size > 4 or pos + size > end:
-                raise FrameError("DER length out of range")
-            length = int.from_bytes(data[pos:pos + size], "big")
-            pos += size
-        if pos + length > end:
-            raise FrameError("DER value runs past the end of its container")
-        content = bytes(data[pos:pos + length])
-        pos += length
-        constructed = bool(first & 0x20)
-        children = _scan(content, depth + 1) if constructed else ()
-        out.append(_Tlv(first >> 6, constructed, tag, content, children))
+    """Split *data* into TLVs, every level (see :func:`scan_level` for the checks)."""
+    out = []
+    for tag_class, constructed, tag, _, begin, end in scan_level(data, 0, len(data), depth):
+        content = data[begin:end]
+        out.append(_Tlv(tag_class, constructed, tag, content, _scan(content, depth + 1) if constructed else ()))
     return tuple(out)
 
 
@@ -229,12 +188,6 @@ def _generic_encode(node: Any, style: str, depth: int = 0) -> bytes:
 
 
 # --- value helpers --------------------------------------------------------------------------
-
-def _bits(contents: bytes) -> list[int]:
-    if not contents or contents[0] > 7 or (len(contents) == 1 and contents[0]):
-        raise FrameError("malformed BIT STRING")
-    count = (len(contents) - 1) * 8 - contents[0]
-    return [i for i in range(count) if contents[1 + i // 8] >> (7 - i % 8) & 1]
 
 
 def _hex(data: bytes | None) -> str | None:
@@ -387,7 +340,7 @@ def _to_tree(value: asn1.Asn1Value) -> Any:
     if isinstance(value, asn1.SequenceOf):
         return [_to_tree(child) for child in value]
     if isinstance(value, asn1.BitString):
-        return [_named(bit, value._map) for bit in _bits(value.contents)]
+        return [_named(bit, value._map) for bit in bit_numbers(value.contents)]
     if isinstance(value, asn1.Integer):
         return _named(int(value), value._map, hex_form=getattr(value, "hex_numbers", False))
     if isinstance(value, asn1.OctetString):

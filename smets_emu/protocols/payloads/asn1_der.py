@@ -277,7 +277,8 @@ def _check_opaque_nesting(der: bytes, depth: int) -> None:
     check_nested(der, depth)
 
 
-def _bit_numbers(contents: bytes) -> list[int]:
+def bit_numbers(contents: bytes) -> list[int]:
+    """The numbers of the bits set in BIT STRING contents (unused-bit count first)."""
     if not contents or contents[0] > 7 or (len(contents) == 1 and contents[0]):
         raise FrameError("malformed BIT STRING")
     count = (len(contents) - 1) * 8 - contents[0]
@@ -366,7 +367,7 @@ def decode_tree(spec: type[asn1.Asn1Value], data: bytes, element: _Element, dept
         return items
     contents = data[begin:end]
     if issubclass(spec, asn1.BitString):
-        return [named(bit, spec._map) for bit in _bit_numbers(contents)]
+        return [named(bit, spec._map) for bit in bit_numbers(contents)]
     if issubclass(spec, asn1.Integer):
         return named(int.from_bytes(contents, "big", signed=True), spec._map,
                      hex_form=getattr(spec, "hex_numbers", False))

@@ -31,6 +31,14 @@ class NamedNumber(enum.IntEnum):
         return {int(member): member.asn1_name for member in cls}
 
 
+def name_of(names: type[NamedNumber], code: int) -> str:
+    """The ASN.1 name of *code* in *names*, or the number as text when it has none."""
+    try:
+        return names(code).asn1_name
+    except ValueError:
+        return str(code)
+
+
 ROLE_NAMES: dict[Role, str] = {
     Role.ROOT: "root", Role.RECOVERY: "recovery", Role.SUPPLIER: "supplier",
     Role.NETWORK_OPERATOR: "networkOperator", Role.ACCESS_CONTROL_BROKER: "accessControlBroker",

@@ -24,10 +24,10 @@ from smets_emu.protocols.payloads.asn1_enums import (
     ActivateImageCode,
     ActivateImageResult,
     AlertCode,
-    NamedNumber,
     ReadResponse,
     TransferCode,
     future_dated_alert,
+    name_of,
 )
 from smets_emu.protocols.payloads.asn1_models import optional, parse_time, time_text
 from smets_emu.protocols.timestamps import DlmsDateTime
@@ -97,7 +97,7 @@ class ActivationOutcome:
     @property
     def code_name(self) -> str:
         """The ASN.1 name of the code (the number as text when it has none)."""
-        return _name(ActivateImageCode, self.code)
+        return name_of(ActivateImageCode, self.code)
 
     @classmethod
     def from_asn1(cls, value: asn1.Asn1Value) -> ActivationOutcome:
@@ -155,6 +155,20 @@ class ActivateFirmwareAlert:
 
 
 # --- CS08 / CS09 Type 1 firmware version ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReadFirmwareVersionCommand:
+    """CS08 command: NULL content."""
+
+    schemas: ClassVar[tuple[str, ...]] = ("CS08Command",)
+
+    @classmethod
+    def from_asn1(cls, value: asn1.Asn1Value) -> ReadFirmwareVersionCommand:
+        return cls()
+
+    def tree(self) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -224,7 +238,7 @@ class FirmwareTransferAlert:
     @property
     def code_name(self) -> str:
         """The ASN.1 name of the response code (the number as text when it has none)."""
-        return _name(TransferCode, self.code)
+        return name_of(TransferCode, self.code)
 
     @classmethod
     def from_asn1(cls, value: asn1.Asn1Value) -> FirmwareTransferAlert:
@@ -308,10 +322,3 @@ class FailureToDeliverAlert:
                 "originatorCounter": self.originator_counter,
             },
         }
-
-
-def _name(names: type[NamedNumber], code: int) -> str:
-    try:
-        return names(code).asn1_name
-    except ValueError:
-        return str(code)

@@ -233,6 +233,22 @@ class ProvideDeviceCertificateResponse:
         return {"responseCode": self.code}
 
 
+@dataclass(frozen=True)
+class CodeResponse:
+    """A response that is one INTEGER code: CS02d, CS03 and CS04 (GBCS 13.3.4, 13.3.5)."""
+
+    schemas: ClassVar[tuple[str, ...]] = ("CS02dResponse", "CS03Response", "CS04Response")
+
+    code: int
+
+    @classmethod
+    def from_asn1(cls, value: asn1.Asn1Value) -> CodeResponse:
+        return cls(int(value))
+
+    def tree(self) -> int:
+        return int(self.code)
+
+
 class Asn1Model(Protocol):
     """A typed payload value that gives the codec its value tree."""
 
