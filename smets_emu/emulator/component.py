@@ -14,18 +14,42 @@ Components reach the device's services (its keys, anchor cells, alert building) 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from smets_emu.emulator.device import Device, Outcome
     from smets_emu.emulator.state import DeviceState
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 _MARKS: dict[Callable[..., Any], tuple[int, ...]] = {}
+
+ALWAYS = dt.datetime.min.replace(tzinfo=dt.UTC)
+"""The next due time of timers that do not say when they are due: every tick runs them."""
+
+
+def earliest_pending(
+    state: DeviceState, kind: str, when: Callable[[dict[str, Any]], dt.datetime]
+) -> dt.datetime | None:
+    """The earliest ``when(entry)`` of the future-dated commands of *kind* in *state* (GBCS 5.9); None if none.
+
+    An entry whose time cannot be read is due at once (its timer reports the failure).
+    """
+    earliest: dt.datetime | None = None
+    for entry in state.pending_entries():
+        if entry.get("kind") != kind:
+            continue
+        try:
+            moment = when(entry)
+        except (KeyError, TypeError, ValueError):
+            return ALWAYS
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        if earliest is None or moment < earliest:
+            earliest = moment
+    return earliest
 
 
 def handles(*codes: int) -> Callable[[F], F]:
@@ -75,6 +99,16 @@ class Component:
         :class:`~smets_emu.emulator.device.Outcome`; it never assigns the device's state.
         """
         return None
+
+    def next_due(self, state: DeviceState) -> dt.datetime | None:
+        """The earliest time :meth:`due` has work on *state* (aware UTC); None if nothing until the state changes.
+
+        A host runs a device's timers only once this time has come (GBCS 5.9), so a component
+        that overrides :meth:`due` reports when; one that does not is checked at every tick.
+        """
+        if type(self).due is Component.due:
+            return None
+        return ALWAYS
 
     def han_peer_certificate(self, state: DeviceState, eui: bytes) -> bytes | None:
         """The key agreement certificate (DER) of HAN device *eui* joined to this device (GBCS 4.3.3.2).

@@ -144,6 +144,19 @@ class Device:
             return Outcome(state)
         return Outcome(work, sent, accepted=True, reason="; ".join(reasons))
 
+    def next_due(self, state: DeviceState) -> dt.datetime | None:
+        """When :meth:`timers` first has work on *state* (the components' earliest, aware UTC); None if never.
+
+        Until the state changes, :meth:`timers` before this time returns *state* unchanged and
+        sends nothing, so a host runs the timers of only the devices whose time has come.
+        """
+        earliest: dt.datetime | None = None
+        for component in self.components:
+            when = component.next_due(state)
+            if when is not None and (earliest is None or when < earliest):
+                earliest = when
+        return earliest
+
     def due(self, now: dt.datetime) -> Outcome:
         """Run the timers on the device's state and adopt the result (for callers without a store)."""
         outcome = self.timers(self.state, now)

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
 from cryptography import x509
 
@@ -61,7 +61,7 @@ from smets_emu.protocols.payloads.asn1_join_models import (
     RestoreOutcome,
     UnjoinCommand,
 )
-from smets_emu.protocols.payloads.asn1_models import CodeResponse, command_value, to_payload
+from smets_emu.protocols.payloads.asn1_models import CodeResponse, NullCommand, Readable, read, to_payload
 
 __all__ = [
     "BACKUP_GPF_DEVICE_LOG", "DEVICE_LOG_CAPACITY", "GPF_DEVICE_LOG_CHANGED", "JOIN_MESSAGE_METHOD", "JOIN_PARTNERS",
@@ -71,6 +71,8 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+_M = TypeVar("_M", bound=Readable)
 
 RESPONSE, ALERT = 2, 3
 
@@ -258,7 +260,7 @@ class DeviceLogUseCases(Component):
     def join_device(self, ctx: CommandContext) -> HandlerResult:
         """CS03A1/CS03A2/CS03B/CS03C: enter the other device into the device log (GBCS 13.3.4)."""
         partners = self._log_device()
-        command = JoinDeviceCommand.from_asn1(_command(ctx, "CS03Command"))
+        command = _command(ctx, JoinDeviceCommand)
         before = list(ctx.state.device_log)
         code = self._join(ctx, partners, command)
         alerts = self._backup_alerts(ctx, before)
@@ -295,7 +297,7 @@ class DeviceLogUseCases(Component):
     def unjoin_device(self, ctx: CommandContext) -> HandlerResult:
         """CS04AC/CS04B: remove the other device from the device log (GBCS 13.3.5)."""
         self._log_device()
-        eui = UnjoinCommand.from_asn1(_command(ctx, "CS04Command")).other_device
+        eui = _command(ctx, UnjoinCommand).other_device
         before = list(ctx.state.device_log)
         if len(eui) != 8 or (find_entry(ctx.state, eui) is not None and has_fault(ctx.state, "write")):
             code = UnjoinResponse.OTHER_FAILURE
@@ -310,7 +312,7 @@ class DeviceLogUseCases(Component):
     def read_device_join_details(self, ctx: CommandContext) -> HandlerResult:
         """CS07: the device log entries (GBCS 13.3.6)."""
         self._log_device()
-        _command(ctx, "CS07Command")
+        _command(ctx, NullCommand)
         if has_fault(ctx.state, "read"):
             response = ReadDeviceJoinDetailsResponse(ReadResponse.READ_FAILURE)  # no entries
         else:
@@ -324,7 +326,7 @@ class DeviceLogUseCases(Component):
             raise CommandRejected(ALERT_INTEGRITY_FAILURE, "GCS59 is for a GPF")
         partners = self._log_device()
         allowed = {int(t) for types in partners.values() for t in types}
-        command = GpfDeviceLogRestoreCommand.from_asn1(_command(ctx, "GCS59Command"))
+        command = _command(ctx, GpfDeviceLogRestoreCommand)
         before = list(ctx.state.device_log)
         outcomes = []
         for item in command.entries:
@@ -354,10 +356,10 @@ class DeviceLogUseCases(Component):
         return [] if alert is None else [alert]
 
 
-def _command(ctx: CommandContext, schema: str) -> Any:
-    """The parsed command content; content the models refuse is the 0x8F1E alert."""
+def _command(ctx: CommandContext, model: type[_M]) -> _M:
+    """The command content as *model*; content the models refuse is the 0x8F1E alert."""
     try:
-        return command_value(ctx.payload, schema)
+        return read(ctx.payload, model)
     except FrameError as exc:
         raise CommandRejected(ALERT_INTEGRITY_FAILURE, str(exc)) from exc
 

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from smets_emu.emulator.anchors import CELL_LAYOUTS, AnchorCell, CellId, CellKeyUsage, CellUsage, Role
 from smets_emu.emulator.state import DeviceState, KeyPair
 from smets_emu.errors import KeyMaterialError
+from smets_emu.protocols import crypto
 from smets_emu.protocols.keystore import Keystore, KeyUsage
 from smets_emu.protocols.pki import TestPki
 
@@ -87,6 +88,7 @@ def new_device_state(
     if len(eui) != 8:
         raise KeyMaterialError("device EUI must be 8 bytes")
     pairs: dict[str, KeyPair] = {}
+    loaded: dict[str, ec.EllipticCurvePrivateKey] = {}
     for usage, ks_usage in (("ds", KeyUsage.DS), ("ka", KeyUsage.KA)):
         key = (keys or {}).get(usage) or keystore.private_key(eui, ks_usage) or ec.generate_private_key(ec.SECP256R1())
         cert_der = None
@@ -94,10 +96,11 @@ def new_device_state(
             cert = pki.issue_device_certificate(eui, ks_usage, key.public_key())
             cert_der = cert.public_bytes(Encoding.DER)
         pairs[usage] = KeyPair(private_key_der(key), cert_der)
-    return DeviceState(
-        eui=eui,
-        device_type=device_type,
-        profile=profile,
-        keys=pairs,
-        anchors=anchors_from_keystore(device_type, keystore, parties=parties, pki=pki),
-    )
+        loaded[usage] = key
+    anchors = anchors_from_keystore(device_type, keystore, parties=parties, pki=pki)
+    acb = anchors.get(CellId(Role.ACCESS_CONTROL_BROKER, CellKeyUsage.KEY_AGREEMENT))
+    if acb is not None and acb.public_point is not None:
+        # Z with the ACB: every MACed command needs it (GBCS 6.2.4, 6.3.1); the device keeps it from now on
+        peer = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), acb.public_point)
+        pairs["ka"].agreed[acb.public_point] = crypto.ecdh_shared_secret(private_key=loaded["ka"], public_key=peer)
+    return DeviceState(eui=eui, device_type=device_type, profile=profile, keys=pairs, anchors=anchors)

@@ -73,3 +73,7 @@ class SecurityCredentials(Component):
     def due(self, state: DeviceState, now: dt.datetime) -> Outcome | None:
         """Future-dated CS02b/CS02g updates whose time has come, on *state* (alerts 0x00CB / 0x0124)."""
         return update.due_updates(self.device, state, now)
+
+    def next_due(self, state: DeviceState) -> dt.datetime | None:
+        """When the earliest future-dated CS02b/CS02g update of *state* comes due."""
+        return update.next_update(state)

@@ -3,8 +3,11 @@
 ``Fleet.deliver(message, now)`` parses an inbound message once, routes it by its recipient
 system title, lets the device process it and commits the device's new state together with
 everything it sends in one SQLite transaction (GBCS anti-replay state must never roll back,
-GBCS 4.3.1.5). ``Fleet.tick(now)`` runs timers and future-dated commands. The asyncio runtime
-drives these two calls. :meth:`Fleet.commit` is the only way a device's state reaches the
+GBCS 4.3.1.5). ``Fleet.tick(now)`` runs timers and future-dated commands (GBCS 5.9) of the
+devices whose time has come: the fleet keeps each device's next due time
+(:meth:`~smets_emu.emulator.device.Device.next_due`, read from its state at load and at every
+commit) in a heap, so a tick with nothing due touches no device. The asyncio runtime drives
+these two calls. :meth:`Fleet.commit` is the only way a device's state reaches the
 store, and the device adopts a state only after the store holds it; the HAN network commits
 each firmware transfer step through it too.
 
@@ -17,6 +20,7 @@ code 0x8F84) instead.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import json
 import logging
 from collections.abc import Iterable
@@ -34,6 +38,16 @@ from smets_emu.protocols.envelope import GroupingHeader
 
 log = logging.getLogger(__name__)
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def _instant(moment: dt.datetime) -> int:
+    """A time as whole microseconds since 1970 UTC (a naive time is taken as UTC): the due heap's key."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return (moment - _EPOCH) // _MICROSECOND
+
 
 class Fleet:
     """Devices loaded from (and committed to) a :class:`StateStore`."""
@@ -42,8 +56,11 @@ class Fleet:
         self.store = store
         self.image_store: ImageStore = image_store or StateStoreImages(store)
         self.devices: dict[bytes, Device] = {}
+        self._order: dict[bytes, int] = {}  # eui -> place in the fleet (ticks run due devices in this order)
+        self._due: dict[bytes, int] = {}  # eui -> next due instant, for devices with one (each also in the heap)
+        self._heap: list[tuple[int, int, bytes]] = []  # (due instant, order, eui); entries not in _due are stale
         for state in store.load_all():
-            self.devices[state.eui] = self._bind(device_for(state))
+            self._put(device_for(state))
         saved = store.get_meta("premises")
         self.premises: dict[bytes, bytes] = (
             {bytes.fromhex(k): bytes.fromhex(v) for k, v in json.loads(saved).items()} if saved else {}
@@ -56,13 +73,43 @@ class Fleet:
             firmware.attach_image_store(self.image_store)
         return device
 
+    def _put(self, device: Device) -> Device:
+        """Bind *device* and make it the fleet's device for its system title, its next due time indexed."""
+        eui = device.eui
+        self.devices[eui] = self._bind(device)
+        self._order.setdefault(eui, len(self._order))
+        self.reschedule(device)
+        return device
+
+    def reschedule(self, device: Device) -> None:
+        """Index when *device*'s timers next have work, read from its state (GBCS 5.9 future-dated commands).
+
+        :meth:`commit` does this for every state it stores; call it after changing a device's
+        state any other way.
+        """
+        eui = device.eui
+        order = self._order.get(eui)
+        if order is None or self.devices.get(eui) is not device:
+            return
+        when = device.next_due(device.state)
+        instant = None if when is None else _instant(when)
+        if self._due.get(eui) == instant:
+            return
+        if instant is None:
+            del self._due[eui]  # its heap entry is now stale
+            return
+        self._due[eui] = instant
+        heapq.heappush(self._heap, (instant, order, eui))
+        if len(self._heap) > 2 * len(self._due) + 1024:  # mostly stale entries: rebuild
+            self._heap = [(at, self._order[e], e) for e, at in self._due.items()]
+            heapq.heapify(self._heap)
+
     def reload(self, eui: bytes) -> Device | None:
         """Rebuild a device from its committed state, as after a power loss (uncommitted work is gone)."""
         state = self.store.load(eui)
         if state is None or eui not in self.devices:
             return None
-        device = self.devices[eui] = self._bind(device_for(state))
-        return device
+        return self._put(device_for(state))
 
     def attach(self, device_eui: bytes, chf_eui: bytes, now: dt.datetime, *, whitelist: bool = True) -> None:
         """Put a HAN device behind a CHF (and, by default, on the CHF's device log as at commissioning)."""
@@ -83,15 +130,14 @@ class Fleet:
     def add(self, state: DeviceState) -> Device:
         """Provision a new device and commit its initial state."""
         self.store.commit(state)
-        device = self.devices[state.eui] = self._bind(device_for(state))
-        return device
+        return self._put(device_for(state))
 
     def extend(self, states: Iterable[DeviceState]) -> None:
         """Provision several devices, their states committed in one transaction."""
         batch = list(states)
         self.store.add_all(batch)
         for state in batch:
-            self.devices[state.eui] = self._bind(device_for(state))
+            self._put(device_for(state))
 
     def device(self, eui: bytes) -> Device | None:
         """The device with this system title."""
@@ -110,6 +156,7 @@ class Fleet:
             created="" if now is None else now.isoformat(),
         )
         device.adopt(outcome)
+        self.reschedule(device)
         return outcome.outbound
 
     def deliver(self, message: bytes | Inbound, now: dt.datetime) -> list[Outbound]:
@@ -150,8 +197,27 @@ class Fleet:
         return self.commit(chf, outcome, now)
 
     def tick(self, now: dt.datetime) -> list[Outbound]:
-        """Run due timers and future-dated commands on every device."""
+        """Run the timers and future-dated commands (GBCS 5.9) of the devices whose next due time has come.
+
+        Devices run in fleet order; what they send is returned. A device whose timers still
+        have work afterwards is due again at the next tick. Costs O(due devices), not O(fleet).
+        """
+        limit = _instant(now)
+        heap, due = self._heap, self._due
+        ready: list[tuple[int, bytes]] = []
+        while heap and heap[0][0] <= limit:
+            instant, order, eui = heapq.heappop(heap)
+            if due.get(eui) == instant:
+                del due[eui]
+                ready.append((order, eui))
+        ready.sort()
         sent: list[Outbound] = []
-        for device in list(self.devices.values()):
-            sent.extend(self.commit(device, device.timers(device.state, now), now))
+        for done, (_, eui) in enumerate(ready):
+            device = self.devices[eui]
+            try:
+                sent.extend(self.commit(device, device.timers(device.state, now), now))
+            except BaseException:
+                for _, left in ready[done:]:
+                    self.reschedule(self.devices[left])  # not run: still due
+                raise
         return sent

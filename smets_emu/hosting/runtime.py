@@ -203,7 +203,7 @@ class Runtime:
                 await self.tick()
             except Exception:
                 log.exception("timer tick failed")
-            # a tick visits every device: on a large fleet the ticks space out so they hold the fleet
+            # a tick runs the devices whose timers are due: when many are, the ticks space out so they hold the fleet
             # (and the WAN front waiting for it) at most 1 / TICK_SHARE of the time; what became due
             # meanwhile runs at the next tick
             pause = max(self.tick_interval, (loop.time() - started) * (TICK_SHARE - 1))

@@ -46,10 +46,9 @@ from smets_emu.protocols.payloads.asn1_enums import CellUsage, KeyUsageBit, Repl
 from smets_emu.protocols.payloads.asn1_firmware_models import (
     ActivateFirmwareResponse,
     FirmwareTransferAlert,
-    ReadFirmwareVersionCommand,
     ReadFirmwareVersionResponse,
 )
-from smets_emu.protocols.payloads.asn1_models import CellIdentifier, read, to_payload
+from smets_emu.protocols.payloads.asn1_models import CellIdentifier, NullCommand, read, to_payload
 from smets_emu.protocols.payloads.asn1_update_models import (
     AuthorisingControl,
     Replacement,
@@ -89,7 +88,7 @@ def read_firmware_payload(device_type: str, counter: int) -> tuple[int, Payload]
 
         return READ_FIRMWARE_GSME, sample_gbz(READ_FIRMWARE_GSME, 1)
     if device_type in ("PPMID", "HCALCS"):  # CS08
-        return READ_FIRMWARE_TYPE1, to_payload(ReadFirmwareVersionCommand(), READ_FIRMWARE_TYPE1, 1)
+        return READ_FIRMWARE_TYPE1, to_payload(NullCommand(), READ_FIRMWARE_TYPE1, 1)
     raise SmetsError(f"no firmware-version read for a {device_type}")
 
 

@@ -20,8 +20,6 @@ With a ``seed`` every key, serial and (RFC 6979 deterministic) signature is repr
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -29,16 +27,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.name import _ASN1Type
-from cryptography.x509.oid import NameOID, ObjectIdentifier
+from cryptography.x509.oid import NameOID
 
 from smets_emu.errors import KeyMaterialError, KeystoreError, PkiError
 from smets_emu.protocols.certificates import (
     DEVICE_NOT_AFTER,
     DEVICE_POLICY_OID,
-    EUI_LENGTH,
     HW_TYPE_OID,
     ORGANISATION_POLICY_OID,
     ROLE_ISSUING_AUTHORITY,
@@ -51,6 +47,19 @@ from smets_emu.protocols.certificates import (
     unique_identifier_attribute,
 )
 from smets_emu.protocols.keystore import Keystore, KeyUsage, parse_key_material, private_key_pem
+from smets_emu.protocols.pki_profile import (
+    Authority,
+    Randomness,
+    add_years,
+    aki_extension,
+    build_certificate,
+    check_eui,
+    key_usage_extension,
+    p256,
+    policy_extension,
+    printable_name,
+    utc,
+)
 from smets_emu.secure_files import write_secret
 
 ROLE_RECOVERY = 1
@@ -85,97 +94,12 @@ DEVICE_CA_FILE = "device-ca"
 AUTHORITY_FILES = (ROOT_FILE, ORGANISATION_CA_FILE, DEVICE_CA_FILE)
 """File stems of the three CAs, root first; also the labels their seeded keys and serials derive from."""
 
-Authority = tuple[x509.Certificate, ec.EllipticCurvePrivateKey]
-"""A CA: its certificate and private key."""
-
 SEEDED_NOT_BEFORE = datetime(2024, 1, 1, tzinfo=UTC)
 """notBefore used when a seed is given without one, so that seeded PKIs are byte-identical."""
 
 ORGANISATION_VALIDITY_YEARS = 10
 ORGANISATION_CA_VALIDITY_YEARS = 25
-SERIAL_LENGTH = 16
-
-_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 _ONE_SECOND = timedelta(seconds=1)
-
-
-def _printable_name(*, ou: str | None, cn: str) -> x509.Name:
-    """An issuing authority's name: ``OU`` then ``CN``, both PrintableString."""
-    attributes = []
-    if ou is not None:
-        attributes.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ou, _type=_ASN1Type.PrintableString))
-    attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, cn, _type=_ASN1Type.PrintableString))
-    return x509.Name(attributes)
-
-
-def _add_years(moment: datetime, years: int) -> datetime:
-    try:
-        return moment.replace(year=moment.year + years)
-    except ValueError:  # 29 February
-        return moment.replace(year=moment.year + years, day=28)
-
-
-def _key_usage(*, signing: bool = False, agreement: bool = False, ca: bool = False) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=signing,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=agreement,
-        key_cert_sign=ca,
-        crl_sign=ca,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
-def _policies(*oids: str) -> x509.CertificatePolicies:
-    return x509.CertificatePolicies([x509.PolicyInformation(ObjectIdentifier(oid), None) for oid in oids])
-
-
-class _Randomness:
-    """Private keys and serial numbers: derived from a seed when given, random otherwise."""
-
-    def __init__(self, seed: bytes | str | int | None) -> None:
-        if seed is None:
-            self.seed: bytes | None = None
-        elif isinstance(seed, bytes):
-            self.seed = seed
-        elif isinstance(seed, str | int):
-            self.seed = str(seed).encode()
-        else:
-            raise PkiError(f"seed must be bytes, str or int, got {type(seed).__name__}")
-        self._uses: dict[str, int] = {}
-
-    def _label(self, label: str) -> str:
-        """``label``, made unique per use so that asking twice gives two different values."""
-        count = self._uses.get(label, 0)
-        self._uses[label] = count + 1
-        return label if count == 0 else f"{label}#{count}"
-
-    def _stream(self, label: str, counter: int) -> bytes:
-        assert self.seed is not None
-        data = b"smets-emu test pki\x00" + self.seed + b"\x00" + label.encode() + counter.to_bytes(4, "big")
-        return hashlib.sha256(data).digest()
-
-    def private_key(self, label: str) -> ec.EllipticCurvePrivateKey:
-        if self.seed is None:
-            return ec.generate_private_key(ec.SECP256R1())
-        label = self._label(label)
-        counter = 0
-        while True:
-            scalar = int.from_bytes(self._stream("key:" + label, counter), "big")
-            if 0 < scalar < _P256_ORDER:
-                return ec.derive_private_key(scalar, ec.SECP256R1())
-            counter += 1
-
-    def serial(self, label: str) -> int:
-        if self.seed is None:
-            raw = bytearray(os.urandom(SERIAL_LENGTH))
-        else:
-            raw = bytearray(self._stream("serial:" + self._label(label), 0)[:SERIAL_LENGTH])
-        raw[0] = (raw[0] & 0x7F) or 0x01  # positive, and exactly 16 bytes in DER
-        return int.from_bytes(raw, "big")
 
 
 @dataclass(eq=False, kw_only=True)
@@ -197,7 +121,7 @@ class TestPki:
     def __post_init__(self, seed: bytes | str | int | None) -> None:
         self._start: datetime = self.not_before or self.organisation_ca_certificate.not_valid_before_utc
         self.not_before = self._start
-        self._random = _Randomness(seed)
+        self._random = Randomness(seed)
 
     @classmethod
     def from_authorities(cls, authorities: Mapping[str, Authority], **options: Any) -> TestPki:
@@ -253,19 +177,19 @@ class TestPki:
         extensions: tuple[x509.ExtensionType, ...],
     ) -> x509.Certificate:
         """A leaf certificate: keyUsage, SKI, then *extensions* (all critical), then AKI (digest 9.1, 9.2)."""
-        start = _utc(not_before) if not_before is not None else self._start
+        start = utc(not_before) if not_before is not None else self._start
         signing = usage is KeyUsage.DS
-        return _certificate(
+        return build_certificate(
             subject=subject,
             issuer=authority,
-            public_key=_p256(public_key),
+            public_key=p256(public_key),
             serial=self._random.serial(f"{eui.hex()}-{usage.value}"),
             validity=(start, not_after(start)),
             extensions=(
-                (_key_usage(signing=signing, agreement=not signing), True),
+                (key_usage_extension(signing=signing, agreement=not signing), True),
                 (x509.SubjectKeyIdentifier(key_identifier(public_key)), False),
                 *((extension, True) for extension in extensions),
-                (_aki(authority[0]), False),
+                (aki_extension(authority[0]), False),
             ),
             deterministic=self.deterministic,
         )
@@ -281,7 +205,7 @@ class TestPki:
         not_before: datetime | None = None,
     ) -> x509.Certificate:
         """An organisation certificate signed by the organisation CA (digest 9.1 profile)."""
-        _check_eui(eui)
+        check_eui(eui)
         if not 0 < role < 0x100 or role in (ROLE_ROOT, ROLE_ISSUING_AUTHORITY):
             raise PkiError(f"role {role} is not a remote party role")
         attributes = []
@@ -293,8 +217,8 @@ class TestPki:
             self.authorities[ORGANISATION_CA_FILE], eui, usage, public_key,
             subject=x509.Name(attributes),
             not_before=not_before,
-            not_after=lambda start: _add_years(start, ORGANISATION_VALIDITY_YEARS) - _ONE_SECOND,
-            extensions=(_policies(ORGANISATION_POLICY_OID),),
+            not_after=lambda start: add_years(start, ORGANISATION_VALIDITY_YEARS) - _ONE_SECOND,
+            extensions=(policy_extension(ORGANISATION_POLICY_OID),),
         )
 
     def issue_device_certificate(
@@ -306,7 +230,7 @@ class TestPki:
         not_before: datetime | None = None,
     ) -> x509.Certificate:
         """A device certificate signed by the device CA (digest 9.2 profile)."""
-        _check_eui(eui)
+        check_eui(eui)
         if usage is KeyUsage.KA_PREPAYMENT:
             raise PkiError("devices have no prepayment key agreement key")
         return self._issue(
@@ -316,7 +240,7 @@ class TestPki:
             not_after=lambda _: DEVICE_NOT_AFTER,
             extensions=(
                 x509.SubjectAlternativeName([hardware_module_name(eui, HW_TYPE_OID)]),
-                _policies(DEVICE_POLICY_OID),
+                policy_extension(DEVICE_POLICY_OID),
             ),
         )
 
@@ -386,63 +310,8 @@ def _load_ca(folder: Path, stem: str) -> tuple[x509.Certificate, ec.EllipticCurv
     return cert, keys[0]
 
 
-def _check_eui(eui: bytes) -> None:
-    if not isinstance(eui, bytes) or len(eui) != EUI_LENGTH:
-        raise PkiError(f"an EUI is {EUI_LENGTH} bytes, got {eui!r}")
-
-
-def _p256(key: ec.EllipticCurvePublicKey) -> ec.EllipticCurvePublicKey:
-    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
-        raise PkiError("SMKI certificates carry P-256 public keys only")
-    return key
-
-
-def _aki(issuer: x509.Certificate) -> x509.AuthorityKeyIdentifier:
-    ski = subject_key_identifier(issuer)
-    if ski is None:
-        raise PkiError("issuer certificate has no subjectKeyIdentifier")
-    return x509.AuthorityKeyIdentifier(
-        key_identifier=ski, authority_cert_issuer=None, authority_cert_serial_number=None
-    )
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-def _certificate(
-    *,
-    subject: x509.Name,
-    issuer: Authority | None,
-    public_key: ec.EllipticCurvePublicKey,
-    serial: int,
-    validity: tuple[datetime, datetime],
-    extensions: tuple[tuple[x509.ExtensionType, bool], ...],
-    signer: ec.EllipticCurvePrivateKey | None = None,
-    deterministic: bool,
-) -> x509.Certificate:
-    """A certificate with *extensions* (extension, critical) in that order, signed by *issuer*'s key
-    (self-signed by *signer* when *issuer* is None); RFC 6979 signatures when *deterministic*."""
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject if issuer is None else issuer[0].subject)
-        .public_key(public_key)
-        .serial_number(serial)
-        .not_valid_before(validity[0])
-        .not_valid_after(validity[1])
-    )
-    for extension, critical in extensions:
-        builder = builder.add_extension(extension, critical=critical)
-    key = signer if issuer is None else issuer[1]
-    assert key is not None, "a self-signed certificate names its signer"
-    return builder.sign(key, hashes.SHA256(), ecdsa_deterministic=deterministic or None)
-
-
 def _new_authority(
-    random: _Randomness,
+    random: Randomness,
     stem: str,
     subject: x509.Name,
     issuer: Authority | None,
@@ -458,14 +327,14 @@ def _new_authority(
     key = random.private_key(stem)
     serial = random.serial(stem)
     extensions: tuple[tuple[x509.ExtensionType, bool], ...] = (
-        (_key_usage(ca=True), True),
+        (key_usage_extension(ca=True), True),
         (x509.BasicConstraints(ca=True, path_length=path_length), True),
-        (_policies(*policies), True),
+        (policy_extension(*policies), True),
         (x509.SubjectKeyIdentifier(key_identifier(key.public_key())), False),
     )
     if issuer is not None:
-        extensions += ((_aki(issuer[0]), False),)
-    certificate = _certificate(subject=subject, issuer=issuer, public_key=key.public_key(), serial=serial,
+        extensions += ((aki_extension(issuer[0]), False),)
+    certificate = build_certificate(subject=subject, issuer=issuer, public_key=key.public_key(), serial=serial,
                                validity=validity, extensions=extensions, signer=key,
                                deterministic=random.seed is not None)
     return certificate, key
@@ -494,23 +363,23 @@ def generate_test_pki(
         else:
             start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     else:
-        start = _utc(not_before).replace(microsecond=0)
+        start = utc(not_before).replace(microsecond=0)
     organisations = DEFAULT_ORGANISATIONS if organisations is None else organisations
     devices = DEFAULT_DEVICES if devices is None else devices
     common_names = common_names or {}
     for eui in [*organisations, *devices, *common_names]:
-        _check_eui(eui)
+        check_eui(eui)
     if len(device_ca_name) != 4:
         raise PkiError("a device CA name is 4 characters")
 
-    random = _Randomness(seed)
+    random = Randomness(seed)
     # (stem, subject, notAfter, pathLen, policies), in the order their keys are derived; the root signs the others
     profiles = (
-        (ROOT_FILE, _printable_name(ou=f"{ROLE_ROOT:02X}", cn=root_name), DEVICE_NOT_AFTER, None,
+        (ROOT_FILE, printable_name(ou=f"{ROLE_ROOT:02X}", cn=root_name), DEVICE_NOT_AFTER, None,
          (ORGANISATION_POLICY_OID, DEVICE_POLICY_OID)),
-        (ORGANISATION_CA_FILE, _printable_name(ou=f"{ROLE_ISSUING_AUTHORITY:02X}", cn=organisation_ca_name),
-         _add_years(start, ORGANISATION_CA_VALIDITY_YEARS) - _ONE_SECOND, 0, (ORGANISATION_POLICY_OID,)),
-        (DEVICE_CA_FILE, _printable_name(ou=None, cn=device_ca_name), DEVICE_NOT_AFTER, 0, (DEVICE_POLICY_OID,)),
+        (ORGANISATION_CA_FILE, printable_name(ou=f"{ROLE_ISSUING_AUTHORITY:02X}", cn=organisation_ca_name),
+         add_years(start, ORGANISATION_CA_VALIDITY_YEARS) - _ONE_SECOND, 0, (ORGANISATION_POLICY_OID,)),
+        (DEVICE_CA_FILE, printable_name(ou=None, cn=device_ca_name), DEVICE_NOT_AFTER, 0, (DEVICE_POLICY_OID,)),
     )
     try:
         authorities: dict[str, Authority] = {}

@@ -17,7 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from smets_emu.emulator.component import Component
-from smets_emu.emulator.cosem.engine import due_activations, execute
+from smets_emu.emulator.cosem.engine import due_activations, execute, next_activation
 from smets_emu.emulator.cosem.methods import PAN_ID_KEY, ExecContext, ProtectionContext
 from smets_emu.emulator.cosem.model import CosemModel, now_dlms
 from smets_emu.emulator.device import (
@@ -64,7 +64,7 @@ class CosemUseCases(Component):
             now=ctx.now,
             message_code=ctx.message_code,
             originator_counter=ctx.header.originator_counter,
-            protection=self._protection_context(ctx),
+            protection_factory=lambda: self._protection_context(ctx),  # GBCS 3.6 keys only when a method protects
         )
         response = execute(payload, exec_ctx)
         alerts: list[AlertSpec] = []
@@ -84,12 +84,13 @@ class CosemUseCases(Component):
         encrypt = None
         try:
             public = self._requester_key(ctx, requester)
-            if public is not None:
-                private = device.private_key(ctx.state, "ka")
+            if public is not None and ctx.state.key_pair("ka") is not None:
+                state = ctx.state
                 originator = device.eui
 
                 def encrypt(plaintext: bytes) -> bytes:
-                    # derived on first use: most commands protect nothing
+                    # key loaded and Z derived on first use: most commands protect nothing
+                    private = device.private_key(state, "ka")
                     z = crypto.ecdh_shared_secret(private_key=private, public_key=public)
                     key = crypto.derive_key(shared_secret=z, mode=crypto.KdfMode.PAYLOAD_ENCRYPTION,
                                             originator=originator, counter=counter, recipient=requester)
@@ -169,3 +170,7 @@ class CosemUseCases(Component):
             except SmetsError as exc:
                 log.warning("device %s cannot raise 0x00CC: %s", self.device.eui.hex(), exc)
         return Outcome(work, outbound, accepted=True, reason="future-dated activation")
+
+    def next_due(self, state: DeviceState) -> dt.datetime | None:
+        """When the earliest future-dated activation of *state* comes due, on the lab clock."""
+        return next_activation(state)

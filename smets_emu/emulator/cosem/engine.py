@@ -19,8 +19,10 @@ import datetime as dt
 import logging
 from typing import Any
 
-from smets_emu.emulator.cosem.methods import METHODS, READERS, ExecContext
-from smets_emu.emulator.cosem.model import CosemModel, parse_date_time, selection_bounds
+from smets_emu.emulator.component import ALWAYS, earliest_pending
+from smets_emu.emulator.cosem.methods import METHODS, READ_ONLY_METHODS, READERS, ExecContext
+from smets_emu.emulator.cosem.model import CLOCK_OFFSET_KEY, CosemModel, parse_date_time, selection_bounds
+from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import SmetsError
 from smets_emu.protocols.payloads.dlms import (
     AccessRequest,
@@ -114,13 +116,14 @@ def invoke_method(ctx: ExecContext, class_id: int, obis: ObisCode | str, method_
                   parameter: DlmsData) -> tuple[int, DlmsData | None]:
     """ACTION: the action-result and the optional return parameters."""
     model = ctx.model
-    obj = model.get_object(class_id, obis, write=True)
+    behaviour = METHODS.get((class_id, method_id))
+    changes = behaviour is not None and (class_id, method_id) not in READ_ONLY_METHODS
+    obj = model.get_object(class_id, obis, write=changes)  # only a method that changes its object copies it
     if obj is None:
         return int(ActionResult.OBJECT_UNDEFINED), None
     fault = model.fault("action", class_id, obis, method_id)
     if fault is not None:
         return fault, None
-    behaviour = METHODS.get((class_id, method_id))
     if behaviour is None:
         if method_id in obj.get("methods", ()):
             return int(ActionResult.SUCCESS), None
@@ -233,6 +236,14 @@ def apply_activation(model: CosemModel, class_id: int, obis: str, attribute_id: 
         if value is not None:
             model.store(obj, active, value)
     return True
+
+
+def next_activation(state: DeviceState) -> dt.datetime | None:
+    """The lab time the earliest pending activation of *state* comes due: its device time less the clock offset."""
+    earliest = earliest_pending(state, PENDING_KIND, lambda p: dt.datetime.fromisoformat(p["due"]))
+    if earliest is None or earliest == ALWAYS:
+        return earliest
+    return earliest - dt.timedelta(seconds=float(state.objects_view().get(CLOCK_OFFSET_KEY, 0)))
 
 
 def due_activations(model: CosemModel, now: dt.datetime) -> list[tuple[dict[str, Any], bool]]:

@@ -59,6 +59,7 @@ class ExecContext:
     message_code: int = 0
     originator_counter: int = 0
     protection: ProtectionContext | None = None
+    protection_factory: Callable[[], ProtectionContext] | None = None  # builds `protection` when a method needs it
     device_log_changed: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -72,15 +73,23 @@ ReaderFn = Callable[[ExecContext, dict[str, Any]], DlmsData | None]
 
 METHODS: dict[tuple[int, int], MethodFn] = {}
 READERS: dict[tuple[int, int], ReaderFn] = {}
+READ_ONLY_METHODS: set[tuple[int, int]] = set()
+"""Methods that leave their own object unchanged: invoked on the shared object, nothing copied."""
 
 
-def method(class_id: int, method_id: int) -> Callable[[MethodFn], MethodFn]:
-    """Register the behaviour of method *method_id* of interface class *class_id*."""
+def method(class_id: int, method_id: int, *, changes_object: bool = True) -> Callable[[MethodFn], MethodFn]:
+    """Register the behaviour of method *method_id* of interface class *class_id*.
+
+    A method registered with ``changes_object=False`` gets its object for reading only (it may
+    still change other objects through ``ctx.model.get_object(..., write=True)``).
+    """
 
     def mark(fn: MethodFn) -> MethodFn:
         if (class_id, method_id) in METHODS:
             raise TypeError(f"method {class_id}/{method_id} registered twice")
         METHODS[(class_id, method_id)] = fn
+        if not changes_object:
+            READ_ONLY_METHODS.add((class_id, method_id))
         return fn
 
     return mark
@@ -194,7 +203,7 @@ def _clock_adjust_to_preset(ctx: ExecContext, obj: dict[str, Any], parameter: Dl
 # --------------------------------------------------------------------------- Script table (9)
 
 
-@method(9, 1)
+@method(9, 1, changes_object=False)
 def _script_execute(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int, DlmsData | None]:
     script = integer_of(parameter)
     if script is None:
@@ -206,8 +215,6 @@ def _script_execute(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) 
             switch = ctx.model.add_object(DISCONNECT_CONTROL[0], DISCONNECT_CONTROL[1], {})
         CosemModel.store(switch, 2, BooleanData(0xFF if output else 0x00))
         CosemModel.store(switch, 3, IntegerData(DataTag.ENUM, control))
-    obj.setdefault("executed", []).append(script)
-    del obj["executed"][:-20]
     return OK, None
 
 
@@ -224,6 +231,8 @@ def _get_protected_attributes(ctx: ExecContext, obj: dict[str, Any], parameter: 
             and isinstance(parameter.items[0], ArrayData)):
         return int(ActionResult.TYPE_UNMATCHED), None
     protection = ctx.protection
+    if protection is None and ctx.protection_factory is not None:
+        protection = ctx.protection = ctx.protection_factory()
     if protection is None or protection.encrypt is None:
         return int(ActionResult.OTHER_REASON), None
     values: list[DlmsData] = []

@@ -225,7 +225,9 @@ class CosemModel:
 
     def fault(self, kind: str, class_id: int, obis: ObisCode | str, member: int) -> int | None:
         """The injected result code for an access, if any."""
-        faults = self.state.objects_view().get(FAULTS_KEY) or {}
+        faults = self.state.objects_view().get(FAULTS_KEY)
+        if not faults:
+            return None
         value = faults.get(fault_key(kind, class_id, obis, member))
         return None if value is None else int(value)
 

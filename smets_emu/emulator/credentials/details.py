@@ -15,7 +15,7 @@ from smets_emu.protocols.payloads.asn1_models import (
     ProvideSecurityCredentialDetailsCommand,
     ProvideSecurityCredentialDetailsResponse,
     RemotePartyDetails,
-    command_value,
+    read,
 )
 
 CS02A, CS02F = 0x0008, 0x011B
@@ -54,8 +54,7 @@ def role_details(ctx: CommandContext, role_number: int) -> RemotePartyDetails:
 
 def provide_security_credential_details(ctx: CommandContext) -> HandlerResult:
     """CS02a/CS02f: details of the cells of each requested role (GBCS 13.3.5)."""
-    command = ProvideSecurityCredentialDetailsCommand.from_asn1(
-        command_value(ctx.payload, "CS02aCommand", "CS02fCommand"))
+    command = read(ctx.payload, ProvideSecurityCredentialDetailsCommand)
     authorising_cell(ctx, command.authorising_cell)
     response = ProvideSecurityCredentialDetailsResponse(tuple(role_details(ctx, r) for r in command.roles))
     return HandlerResult(payload(response, ctx.message_code, RESPONSE), date_time=False)

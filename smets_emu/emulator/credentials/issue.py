@@ -32,7 +32,7 @@ from smets_emu.protocols.payloads.asn1_models import (
     IssueSecurityCredentialsResponse,
     KeyUsageCommand,
     ProvideDeviceCertificateResponse,
-    command_value,
+    read,
 )
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 
 def issue_security_credentials(ctx: CommandContext) -> HandlerResult:
     """CS02c: generate a key pair for the usage, keep it pending, answer a PKCS#10 request (GBCS 13.3.5)."""
-    usage = KeyUsageCommand.from_asn1(command_value(ctx.payload, "CS02cCommand")).device_usage
+    usage = read(ctx.payload, KeyUsageCommand).device_usage
     pair = ctx.state.keys.get(usage) if usage else None
     fault = credential_fault(ctx.state, "issue")
     if usage is None:
@@ -59,7 +59,7 @@ def issue_security_credentials(ctx: CommandContext) -> HandlerResult:
 
 def update_device_certificate(ctx: CommandContext) -> HandlerResult:
     """CS02d: install a device certificate for the pending (or current) key pair (GBCS 13.3.5)."""
-    der = CertificateCommand.from_asn1(command_value(ctx.payload, "CS02dCommand")).certificate
+    der = read(ctx.payload, CertificateCommand).certificate
     code, cert, usage = certpath.check_device_certificate(der, ctx.state.eui)
     if code == UpdateDeviceCertificateCode.SUCCESS and cert is not None and usage is not None:
         key = cert.public_key()
@@ -72,7 +72,7 @@ def update_device_certificate(ctx: CommandContext) -> HandlerResult:
 
 def provide_device_certificate(ctx: CommandContext) -> HandlerResult:
     """CS02e: the device's current certificate for the key usage (GBCS 13.3.5)."""
-    usage = KeyUsageCommand.from_asn1(command_value(ctx.payload, "CS02eCommand")).device_usage
+    usage = read(ctx.payload, KeyUsageCommand).device_usage
     pair = ctx.state.keys.get(usage) if usage else None
     fault = credential_fault(ctx.state, "provide")
     if usage is None:

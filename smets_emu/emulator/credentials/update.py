@@ -16,6 +16,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from smets_emu.emulator.anchors import AnchorCell, CellId, CellKeyUsage, Role
+from smets_emu.emulator.component import earliest_pending
 from smets_emu.emulator.credentials import certpath
 from smets_emu.emulator.credentials.common import ALERT, NO_ID, RESPONSE, authorising_cell, payload
 from smets_emu.emulator.credentials.faults import update_fault
@@ -36,7 +37,7 @@ from smets_emu.errors import SmetsError
 from smets_emu.protocols import usecases
 from smets_emu.protocols.payloads.asn1 import Asn1Payload
 from smets_emu.protocols.payloads.asn1_enums import ReplacementMode, StatusCode, future_dated_alert
-from smets_emu.protocols.payloads.asn1_models import command_value, parse_text_time, time_text
+from smets_emu.protocols.payloads.asn1_models import parse_text_time, read, time_text
 from smets_emu.protocols.payloads.asn1_update_models import (
     AuthorisingControl,
     ReplacementOutcome,
@@ -86,7 +87,7 @@ class UpdateResult:
 def update_security_credentials(ctx: CommandContext) -> HandlerResult:
     """CS02b/CS02g: replace trust anchor cells now, at a future date, or cancel (GBCS 13.3.5)."""
     code = ctx.message_code
-    command = UpdateSecurityCredentialsCommand.from_asn1(command_value(ctx.payload, "CS02bCommand", "CS02gCommand"))
+    command = read(ctx.payload, UpdateSecurityCredentialsCommand)
     control = command.control
     mode = control.mode
     if MODE_BY_CODE[code] != mode:
@@ -249,6 +250,11 @@ def _pending_command(entry: dict[str, Any]) -> UpdateSecurityCredentialsCommand:
         return UpdateSecurityCredentialsCommand.from_der(bytes.fromhex(entry["command"]))
     legacy = Asn1Payload("CS02bCommand", entry["value"], entry["message_code"], 1)
     return UpdateSecurityCredentialsCommand.from_asn1(legacy.asn1_value())
+
+
+def next_update(state: DeviceState) -> dt.datetime | None:
+    """When the earliest pending CS02b/CS02g command of *state* comes due (GBCS 13.3.5); None if none."""
+    return earliest_pending(state, PENDING_KIND, lambda p: parse_text_time(p["execution_date_time"]))
 
 
 def due_updates(device: Device, state: DeviceState, now: dt.datetime) -> Outcome | None:

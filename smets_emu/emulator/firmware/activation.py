@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from smets_emu.emulator.component import earliest_pending
 from smets_emu.emulator.device import AlertSpec
 from smets_emu.emulator.firmware.codes import (
     ACTIVATION_ALERT,
@@ -68,6 +69,11 @@ def due_activations(state: DeviceState, now: dt.datetime) -> list[dict[str, Any]
     """The future-dated activations of *state* whose execution time is not after *now*."""
     return [p for p in state.pending
             if p.get("kind") == PENDING_KIND and parse_gtime(p["execution_date_time"]) <= now]
+
+
+def next_activation(state: DeviceState) -> dt.datetime | None:
+    """When the future-dated activation of *state* comes due (digest 5.9); None if none is scheduled."""
+    return earliest_pending(state, PENDING_KIND, lambda p: parse_gtime(p["execution_date_time"]))
 
 
 def activation_alert(state: DeviceState, entry: dict[str, Any], code: ActivationCode) -> AlertSpec:

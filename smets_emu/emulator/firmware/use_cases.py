@@ -258,3 +258,7 @@ class FirmwareUseCases(Component):
             code = self.activate(work, bytes.fromhex(entry["hash"]))
             alerts.append(activation.activation_alert(work, entry, code))
         return alerts_outcome(self.device, work, alerts, True, "future-dated firmware activation", now)
+
+    def next_due(self, state: DeviceState) -> dt.datetime | None:
+        """When the future-dated activation of *state* comes due."""
+        return activation.next_activation(state)

@@ -2,9 +2,10 @@
 
 A device loads its own PKCS#8 key pairs when a command first needs them (they change only
 through CS02c/CS02d, which replace the DER and so miss the cache) and derives each static-static
-ECDH secret Z once per pair of keys (GBCS 6.3.1), kept process-wide by the keys' bytes: the Z
-with the Access Control Broker's key agreement cell that every MACed command needs (GBCS 6.2.4)
-survives the device object being built again from its state. Each trust anchor cell's public
+ECDH secret Z once per pair of keys (GBCS 6.3.1), kept process-wide by the keys' bytes. The Z
+with the Access Control Broker's key agreement cell, which every MACed command needs (GBCS
+6.2.4), is derived when the device is provisioned and kept in its key pair (``KeyPair.agreed``),
+so neither building the device nor its first command pays an ECDH. Each trust anchor cell's public
 point becomes a key once per process: the same supplier, network operator and ACB keys sit in
 every device of a fleet.
 """
@@ -132,8 +133,10 @@ class DeviceKeys:
         slot = (pair.private_key, raw)
         z = SECRETS.get(slot)
         if z is None:
-            private = self._private.get(pair.private_key) or self._load(pair.private_key)
-            z = crypto.ecdh_shared_secret(private_key=private, public_key=public_key)
+            z = pair.agreed.get(raw)  # derived when provisioned and kept in the state
+            if z is None:
+                private = self._private.get(pair.private_key) or self._load(pair.private_key)
+                z = crypto.ecdh_shared_secret(private_key=private, public_key=public_key)
             SECRETS.put(slot, z)
         return z
 

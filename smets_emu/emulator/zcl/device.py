@@ -34,3 +34,7 @@ class ZigbeeModel(Component):
             return None
         outbound = [self.device.build_alert(work, alert, now) for alert in alerts]
         return Outcome(work, outbound, accepted=True)
+
+    def next_due(self, state: DeviceState) -> dt.datetime | None:
+        """When the earliest future-dated GBZ command of *state* starts."""
+        return runtime.next_command(state)

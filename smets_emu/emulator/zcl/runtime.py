@@ -15,6 +15,7 @@ from collections.abc import Callable
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from smets_emu.emulator.anchors import CellKeyUsage, Role
+from smets_emu.emulator.component import earliest_pending
 from smets_emu.emulator.device import AlertSpec, CommandContext, CommandRejected, Device, HandlerResult
 from smets_emu.emulator.state import DeviceState
 from smets_emu.emulator.zcl import utrn
@@ -26,7 +27,7 @@ from smets_emu.errors import KeyMaterialError, SmetsError
 from smets_emu.protocols import certificates, crypto, usecases
 from smets_emu.protocols.envelope import GroupingHeader
 from smets_emu.protocols.payloads.gbz import AlertBody, GbzAlert, GbzAlertCode, GbzPayload
-from smets_emu.protocols.timestamps import datetime_to_gbz_seconds
+from smets_emu.protocols.timestamps import datetime_to_gbz_seconds, gbz_seconds_to_datetime
 
 FUTURE_DATED_ALERT = 0x00CD
 METER_INTEGRITY_ALERT = 0x00F2
@@ -121,6 +122,11 @@ def due_alerts(device: Device, state: DeviceState, now: dt.datetime) -> list[Ale
     """Apply due future-dated GBZ commands on *state*; one signed 0x00CD alert each (digest 5.9)."""
     ectx = context(device, state, now)
     return [AlertSpec(FUTURE_DATED_ALERT, outcome.alert, critical=True) for outcome in run_due(ectx)]
+
+
+def next_command(state: DeviceState) -> dt.datetime | None:
+    """When the earliest future-dated GBZ command of *state* starts (digest 5.9); None if none is pending."""
+    return earliest_pending(state, "gbz", lambda p: gbz_seconds_to_datetime(int(p["due"])))
 
 
 def meter_integrity_alert(code: int, now: dt.datetime) -> AlertSpec:

@@ -158,20 +158,6 @@ class ActivateFirmwareAlert:
 
 
 @dataclass(frozen=True)
-class ReadFirmwareVersionCommand:
-    """CS08 command: NULL content."""
-
-    schemas: ClassVar[tuple[str, ...]] = ("CS08Command",)
-
-    @classmethod
-    def from_asn1(cls, value: asn1.Asn1Value) -> ReadFirmwareVersionCommand:
-        return cls()
-
-    def tree(self) -> None:
-        return None
-
-
-@dataclass(frozen=True)
 class ReadFirmwareVersionResponse:
     """CS08 response: the running version and success or readFailure."""
 

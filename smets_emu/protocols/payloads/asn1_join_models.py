@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from asn1crypto import core as asn1
 
@@ -24,6 +24,8 @@ GPF_DEVICE_LOG_CHANGED = AlertCode.GPF_DEVICE_LOG_CHANGED
 @dataclass(frozen=True)
 class JoinDeviceCommand:
     """CS03A1/CS03A2/CS03B/CS03C: join method, the other device and (Method C) its KA certificate (DER)."""
+
+    schemas: ClassVar[tuple[str, ...]] = ("CS03Command",)
 
     method: int
     other_device: bytes
@@ -56,6 +58,8 @@ class DeviceLogEntry:
 class UnjoinCommand:
     """CS04AC/CS04B: the entity id of the device to remove."""
 
+    schemas: ClassVar[tuple[str, ...]] = ("CS04Command",)
+
     other_device: bytes
 
     @classmethod
@@ -80,6 +84,8 @@ class ReadDeviceJoinDetailsResponse:
 @dataclass(frozen=True)
 class GpfDeviceLogRestoreCommand:
     """GCS59: the backed-up entries to re-enter."""
+
+    schemas: ClassVar[tuple[str, ...]] = ("GCS59Command",)
 
     entries: tuple[DeviceLogEntry, ...]
 

@@ -5,7 +5,7 @@ the CLI; device logic works on these frozen dataclasses instead: roles, modes an
 ints (IntEnums where the number is known), key usages are sets of :class:`KeyUsageBit`, entity ids,
 key identifiers and certificates are bytes (certificates as their DER), times are UTC datetimes.
 
-Commands are read straight from the asn1crypto value the codec parsed (:func:`command_value`);
+Payloads are read from the asn1crypto value the codec parsed (:func:`read`);
 the responses and alerts a device builds become payloads with :func:`to_payload` (the model's value
 tree, ``tree()``, is the form :class:`~smets_emu.protocols.payloads.asn1.Asn1Payload` encodes). The
 named numbers are the enums of :mod:`smets_emu.protocols.payloads.asn1_enums`. The HAN join and device log
@@ -121,6 +121,8 @@ class CellIdentifier:
 class ProvideSecurityCredentialDetailsCommand:
     """CS02a/CS02f command: the authorising cell and the roles whose credentials are asked for."""
 
+    schemas: ClassVar[tuple[str, ...]] = ("CS02aCommand", "CS02fCommand")
+
     authorising_cell: CellIdentifier
     roles: tuple[int, ...]
 
@@ -183,6 +185,8 @@ class ProvideSecurityCredentialDetailsResponse:
 class KeyUsageCommand:
     """CS02c Issue Security Credentials and CS02e Provide Device Certificate: the key usage asked for."""
 
+    schemas: ClassVar[tuple[str, ...]] = ("CS02cCommand", "CS02eCommand")
+
     key_usage: frozenset[int]
 
     @classmethod
@@ -199,6 +203,8 @@ class KeyUsageCommand:
 @dataclass(frozen=True)
 class CertificateCommand:
     """CS02d Update Device Certificate: the new device certificate (DER)."""
+
+    schemas: ClassVar[tuple[str, ...]] = ("CS02dCommand",)
 
     certificate: bytes
 
@@ -231,6 +237,20 @@ class ProvideDeviceCertificateResponse:
         if self.certificate is not None:
             return {"certificate": {"der": self.certificate.hex()}}
         return {"responseCode": self.code}
+
+
+@dataclass(frozen=True)
+class NullCommand:
+    """A command whose content is NULL: CS07 Read Device Join Details, CS08 Read Firmware Version."""
+
+    schemas: ClassVar[tuple[str, ...]] = ("CS07Command", "CS08Command")
+
+    @classmethod
+    def from_asn1(cls, value: asn1.Asn1Value) -> NullCommand:
+        return cls()
+
+    def tree(self) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -289,9 +309,3 @@ def read(payload: object, model: type[_M]) -> _M:
     except (ValueError, TypeError, KeyError) as exc:
         raise FrameError(f"{payload.schema}: {exc}") from exc
 
-
-def command_value(payload: object, *schemas: str) -> asn1.Asn1Value:
-    """The parsed asn1crypto value of an ASN.1 command payload of one of *schemas*."""
-    if not isinstance(payload, Asn1Payload) or payload.schema not in schemas:
-        raise FrameError(f"expected a {' or '.join(schemas)} payload")
-    return payload.asn1_value()

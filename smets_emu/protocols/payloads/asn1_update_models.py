@@ -129,6 +129,8 @@ class Replacement:
 class UpdateSecurityCredentialsCommand:
     """CS02b/CS02g command: control, replacements, certification path (DER) and execution time."""
 
+    schemas: ClassVar[tuple[str, ...]] = ("CS02bCommand", "CS02gCommand")
+
     control: AuthorisingControl
     replacements: tuple[Replacement, ...]
     certification_path: tuple[bytes, ...]

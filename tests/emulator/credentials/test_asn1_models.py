@@ -22,7 +22,7 @@ from smets_emu.protocols.payloads.asn1_models import (
     CertificateCommand,
     KeyUsageCommand,
     ProvideSecurityCredentialDetailsCommand,
-    command_value,
+    read,
 )
 from smets_emu.protocols.payloads.asn1_update_models import (
     ReplacementOutcome,
@@ -39,7 +39,7 @@ COMMAND = 1
 
 def test_cs02a_command_reads_roles_and_the_authorising_cell_as_numbers() -> None:
     payload = sample_asn1(0x0008, COMMAND)
-    model = ProvideSecurityCredentialDetailsCommand.from_asn1(command_value(payload, "CS02aCommand"))
+    model = read(payload, ProvideSecurityCredentialDetailsCommand)
     assert model.roles == (Role.SUPPLIER, Role.NETWORK_OPERATOR)
     assert model.authorising_cell == CellIdentifier(4, frozenset({KeyUsageBit.KEY_AGREEMENT}))
     acb_ka = CellId(Role.ACCESS_CONTROL_BROKER, CellKeyUsage.KEY_AGREEMENT)
@@ -48,8 +48,7 @@ def test_cs02a_command_reads_roles_and_the_authorising_cell_as_numbers() -> None
 
 @pytest.mark.parametrize("code", [*range(0x0100, 0x010A), 0x0125, 0x0126])
 def test_cs02b_cs02g_commands_carry_typed_control_and_der_certificates(code: int) -> None:
-    schema = "CS02gCommand" if code >= 0x0125 else "CS02bCommand"
-    model = UpdateSecurityCredentialsCommand.from_asn1(command_value(sample_asn1(code, COMMAND), schema))
+    model = read(sample_asn1(code, COMMAND), UpdateSecurityCredentialsCommand)
     mode = ReplacementMode(model.control.mode)
     assert mode == {0x0125: 10, 0x0126: 11}.get(code, code - 0x0100)
     assert model.control.seq_number == 1000 and model.control.new_floor == 0
@@ -62,24 +61,24 @@ def test_cs02b_cs02g_commands_carry_typed_control_and_der_certificates(code: int
 
 def test_stored_update_command_reads_back_from_its_der() -> None:
     payload = sample_asn1(0x0102, COMMAND)
-    model = UpdateSecurityCredentialsCommand.from_asn1(command_value(payload, "CS02bCommand"))
+    model = read(payload, UpdateSecurityCredentialsCommand)
     assert UpdateSecurityCredentialsCommand.from_der(payload.encode()) == model
     with pytest.raises(FrameError):
         UpdateSecurityCredentialsCommand.from_der(b"\x30\x03\x02\x01\x00")
 
 
 def test_key_usage_commands_name_the_device_key_pair() -> None:
-    ka = KeyUsageCommand.from_asn1(command_value(sample_asn1(0x000C, COMMAND), "CS02eCommand"))
-    ds = KeyUsageCommand.from_asn1(command_value(sample_asn1(0x000A, COMMAND), "CS02cCommand"))
+    ka = read(sample_asn1(0x000C, COMMAND), KeyUsageCommand)
+    ds = read(sample_asn1(0x000A, COMMAND), KeyUsageCommand)
     assert (ka.device_usage, ds.device_usage) == ("ka", "ds")
     assert KeyUsageCommand(frozenset({0, 4})).device_usage is None
-    cert = CertificateCommand.from_asn1(command_value(sample_asn1(0x000B, COMMAND), "CS02dCommand"))
+    cert = read(sample_asn1(0x000B, COMMAND), CertificateCommand)
     assert cert.certificate == placeholder_certificate()
 
 
-def test_command_value_refuses_another_schema() -> None:
+def test_read_refuses_another_schema() -> None:
     with pytest.raises(FrameError):
-        command_value(sample_asn1(0x0008, COMMAND), "CS02bCommand")
+        read(sample_asn1(0x0008, COMMAND), UpdateSecurityCredentialsCommand)
 
 
 def test_update_response_and_alert_encode_from_typed_values() -> None:
@@ -103,12 +102,12 @@ def test_update_response_and_alert_encode_from_typed_values() -> None:
 
 
 def test_join_models() -> None:
-    join = JoinDeviceCommand.from_asn1(command_value(sample_asn1(0x00AF, COMMAND), "CS03Command"))
+    join = read(sample_asn1(0x00AF, COMMAND), JoinDeviceCommand)
     assert (join.method, join.other_device.hex().upper(), join.other_type) == (3, "00DB123456789098", 5)
     assert join.ka_certificate == placeholder_certificate()
-    unjoin = UnjoinCommand.from_asn1(command_value(sample_asn1(0x000F, COMMAND), "CS04Command"))
+    unjoin = read(sample_asn1(0x000F, COMMAND), UnjoinCommand)
     assert unjoin.other_device == bytes.fromhex("00DB123456789098")
-    restore = GpfDeviceLogRestoreCommand.from_asn1(command_value(sample_asn1(0x008C, COMMAND), "GCS59Command"))
+    restore = read(sample_asn1(0x008C, COMMAND), GpfDeviceLogRestoreCommand)
     assert restore.entries == (DeviceLogEntry(bytes.fromhex("00DB123456789098"), 5),
                                DeviceLogEntry(bytes.fromhex("00DB123456789099"), 0))
     backup = GpfDeviceLogBackupAlert(dt.datetime(2030, 1, 15, tzinfo=dt.UTC), restore.entries)

@@ -22,13 +22,12 @@ from smets_emu.protocols.payloads.asn1_firmware_models import (
     FailureToDeliverAlert,
     FirmwareTransferAlert,
     ReadFirmwareVersionAlert,
-    ReadFirmwareVersionCommand,
     ReadFirmwareVersionResponse,
     SetTimeCommand,
     SetTimeResponse,
     version_octets,
 )
-from smets_emu.protocols.payloads.asn1_models import read, to_payload
+from smets_emu.protocols.payloads.asn1_models import NullCommand, read, to_payload
 from smets_emu.protocols.payloads.asn1_update_models import (
     UpdateSecurityCredentialsAlert,
     UpdateSecurityCredentialsCommand,
@@ -41,7 +40,7 @@ WHEN = dt.datetime(2030, 1, 15, tzinfo=dt.UTC)
 
 MODELS = [
     (0x0012, 1, ActivateFirmwareCommand), (0x0012, 2, ActivateFirmwareResponse), (0x00CA, 3, ActivateFirmwareAlert),
-    (0x0129, 1, ReadFirmwareVersionCommand), (0x0129, 2, ReadFirmwareVersionResponse),
+    (0x0129, 1, NullCommand), (0x0013, 1, NullCommand), (0x0129, 2, ReadFirmwareVersionResponse),
     (0x012B, 3, ReadFirmwareVersionAlert), (0x0128, 3, FirmwareTransferAlert), (0x007F, 1, SetTimeCommand),
     (0x007F, 2, SetTimeResponse), (0x0102, 1, UpdateSecurityCredentialsCommand),
     (0x0125, 1, UpdateSecurityCredentialsCommand), (0x0103, 2, UpdateSecurityCredentialsResponse),
