@@ -9,6 +9,10 @@ and transaction) and the state bytes written per command, and, as the peer measu
 run, the same for the whole state written as one JSON document per command in a transaction of
 the same shape (what every command cost before sections). Then the rate of commands delivered through a
 fleet (parse, route, handle, commit) with 1 device and with N devices (default 10,000).
+Last, the outbox's share of a commit: one response per commit (and an alert every tenth) on an
+outbox of ~60,000 rows, against the peer measured in the same run, the same store with the
+outbox's earlier three full indexes (delivered/seq, eui/kind/seq, kind/seq) instead of
+eui/kind/seq and the partial alerts index.
 """
 
 from __future__ import annotations
@@ -106,6 +110,53 @@ def per_command(tmp: Path, headend: HeadEnd, keystore: Keystore, commands: int) 
     return result
 
 
+OLD_OUTBOX_INDEXES = (
+    "DROP INDEX outbox_alerts",
+    "CREATE INDEX outbox_pending ON outbox (delivered, seq)",
+    "CREATE INDEX outbox_kind ON outbox (kind, seq)",
+)
+
+
+def outbox_cost(tmp: Path, keystore: Keystore, commits: int, devices: int = 2_000,
+                fill: int = 60_000) -> dict[str, float]:
+    """ms per commit that writes only outbox rows (the state unchanged), now and with the old indexes."""
+    template = new_device_state(bytes.fromhex("00DB123600000000"), "ESME", keystore)
+    message, recipient = bytes(range(250)), SUPPLIER
+    stores: dict[str, tuple[StateStore, list[DeviceState]]] = {}
+    for name in ("outbox", "outbox_three_indexes"):
+        store = StateStore(tmp / f"{name}.sqlite")
+        if name == "outbox_three_indexes":
+            for statement in OLD_OUTBOX_INDEXES:
+                store._db.execute(statement)  # noqa: SLF001 - the peer: the schema before
+        states = []
+        for i in range(devices):
+            state = template.clone()
+            state.eui = bytes.fromhex("00DB1236") + i.to_bytes(4, "big")
+            states.append(state)
+        store.add_all(states)
+        for n in range(fill):
+            store.commit(states[n % devices], outbox_rows(n, recipient, message), created=NOW.isoformat())
+        stores[name] = (store, states)
+    best = {name: float("inf") for name in stores}
+    for attempt in range(5):  # interleaved, so both see the same machine load
+        for name, (store, states) in stores.items():
+            start = time.perf_counter()
+            for n in range(commits):
+                store.commit(states[(n * 7919 + attempt) % devices], outbox_rows(n, recipient, message),
+                             created=NOW.isoformat())
+            best[name] = min(best[name], (time.perf_counter() - start) / commits)
+    for store, _ in stores.values():
+        store.close()
+    return {f"{name}_commit_ms": round(value * 1e3, 4) for name, value in best.items()}
+
+
+def outbox_rows(n: int, recipient: bytes, message: bytes) -> list[tuple[str, bytes, bytes]]:
+    rows = [("response", recipient, message)]
+    if n % 10 == 0:
+        rows.append(("alert", recipient, message))
+    return rows
+
+
 def fleet_rate(tmp: Path, headend: HeadEnd, keystore: Keystore, devices: int, commands: int) -> dict[str, float]:
     """Commands/s delivered through a fleet on a state file, spread over *devices* ESMEs."""
     fleet = Fleet(StateStore(tmp / f"fleet{devices}.sqlite"))
@@ -138,6 +189,7 @@ def main() -> int:
         result = per_command(Path(tmp), headend, pki.keystore, args.commands)
         for size in (1, args.devices):
             result.update(fleet_rate(Path(tmp), headend, pki.keystore, size, args.commands))
+        result.update(outbox_cost(Path(tmp), pki.keystore, args.commands))
     if not args.json:
         for key, value in result.items():
             print(f"{key:42} {value}")

@@ -161,7 +161,7 @@ class _Objects(_Field[dict[str, Any]]):
             return self
         parent = obj._shared.pop(_PARTIAL, None)
         if parent is not None:
-            _unshare(obj._values["objects"], parent)
+            obj._values["objects"] = _unshared(obj._values["objects"], parent)
         return super().__get__(obj, owner)
 
     def __set__(self, obj: DeviceState, value: dict[str, Any]) -> None:
@@ -169,16 +169,22 @@ class _Objects(_Field[dict[str, Any]]):
         super().__set__(obj, value)
 
 
-def _unshare(top: dict[str, Any], parent: dict[str, Any]) -> None:
-    """Copy, in *top* (a partial copy of *parent*), every group and object still shared with *parent*."""
+def _unshared(top: dict[str, Any], parent: dict[str, Any]) -> dict[str, Any]:
+    """*top* (a partial copy of *parent*) with every group and object still shared with *parent* copied.
+
+    New containers are built (the partial copy is left as it was, for any copy made of it); the
+    objects already this state's own are kept as they are.
+    """
+    whole: dict[str, Any] = {}
     for name, group in top.items():
         before = parent.get(name)
         if group is before:
-            top[name] = copy_tree(group)
+            whole[name] = copy_tree(group)
         elif type(group) is dict and type(before) is dict:
-            for key, item in group.items():
-                if item is before.get(key) and type(item) in (dict, list):
-                    group[key] = copy_tree(item)
+            whole[name] = {key: copy_tree(item) if item is before.get(key) else item for key, item in group.items()}
+        else:
+            whole[name] = group
+    return whole
 
 
 class _Scalar(Generic[T]):

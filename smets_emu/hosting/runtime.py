@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from smets_emu.emulator.device import Inbound, Outbound
 from smets_emu.errors import SmetsError
@@ -34,6 +34,18 @@ and the ZigBee ``UTCTime`` attributes are an unsigned 32-bit count of seconds si
 2000-01-01T00:00:00Z in which 0xFFFFFFFF means "invalid" (ZCL 2.6.2), so 0xFFFFFFFE is the last
 usable second. The DLMS COSEM date-time (16-bit year, 0xFFFF "not specified") and the DUIS
 ``xs:dateTime`` reach much further."""
+
+
+async def cancel_and_wait(*tasks: asyncio.Future[Any] | None) -> None:
+    """Cancel *tasks* (None entries skipped) and wait until each has ended; their cancellation is not an error."""
+    running = [task for task in tasks if task is not None]
+    for task in running:
+        task.cancel()
+    for task in running:
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
 
 
 class ClockRangeError(SmetsError, ValueError):
@@ -213,9 +225,4 @@ class Runtime:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            try:
-                await self._timer
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._timer)

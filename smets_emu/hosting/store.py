@@ -13,8 +13,10 @@ table) is converted when it is opened, in one transaction.
 The outbox is a bounded delivery log (see :class:`OutboxRetention`): the newest alerts and
 responses of every device are kept, older rows are deleted in the commit that pushes a device
 past its bound (batched every few commits), so the file stops growing once the bound is
-reached (freed pages are reused; new files use incremental auto-vacuum). The database file and
-its ``-wal``/``-shm`` files are owner-only (0600): they hold device private keys.
+reached (freed pages are reused; new files use incremental auto-vacuum). Two indexes serve its
+readers: by device and kind (a device's messages and alerts, retention) and, partial, the alerts
+alone (the newest alerts of the whole fleet); a response adds a row to one index. The database
+file and its ``-wal``/``-shm`` files are owner-only (0600): they hold device private keys.
 """
 
 from __future__ import annotations
@@ -44,9 +46,10 @@ CREATE TABLE IF NOT EXISTS outbox (
     created TEXT NOT NULL,
     delivered INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (delivered, seq);
 CREATE INDEX IF NOT EXISTS outbox_device ON outbox (eui, kind, seq);
-CREATE INDEX IF NOT EXISTS outbox_kind ON outbox (kind, seq);
+CREATE INDEX IF NOT EXISTS outbox_alerts ON outbox (seq) WHERE kind = 'alert';
+DROP INDEX IF EXISTS outbox_pending;
+DROP INDEX IF EXISTS outbox_kind;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 RETENTION_META = "outbox_retention"  # the bounds the outbox was last trimmed to

@@ -23,8 +23,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from smets_emu.emulator.firmware.codes import FDRA_DLMS, FDRA_GBZ, FIRMWARE_TRANSFER_ALERT, VERIFICATION_SUCCESSFUL
 from smets_emu.errors import FrameError, SmetsError
 from smets_emu.hosting.fleet import Fleet
+from smets_emu.parties.device_replies import alert_code_of, firmware_version_of
 from smets_emu.parties.headend import HeadEnd
 from smets_emu.parties.smets1.request_ids import RequestIdRule
 from smets_emu.parties.smets1.store import DeviceState as InventoryEntry
@@ -41,12 +43,10 @@ from smets_emu.protocols.duis.request import (
 from smets_emu.protocols.duis.response import DuisResponse, ResponseElement
 from smets_emu.protocols.message import Message
 from smets_emu.protocols.payloads import Payload
-from smets_emu.protocols.payloads.asn1 import Asn1Payload
 from smets_emu.protocols.payloads.asn1_enums import CellUsage, KeyUsageBit, ReplacementMode, StatusCode, name_of
 from smets_emu.protocols.payloads.asn1_firmware_models import (
     ActivateFirmwareResponse,
     FirmwareTransferAlert,
-    ReadFirmwareVersionResponse,
 )
 from smets_emu.protocols.payloads.asn1_models import CellIdentifier, NullCommand, read, to_payload
 from smets_emu.protocols.payloads.asn1_update_models import (
@@ -194,11 +194,10 @@ class FleetGateway:
         net = HanNetwork.of(chf, [device], commit=self.fleet.commit)
         sent = net.update_firmware(request.body.firmware_image, [target], now)
         sent += net.run(now + dt.timedelta(days=1))
-        receipts = [o for o in sent if o.message_code in (0x00CE, 0x00CF)]
-        transfer = [o for o in sent if o.message_code == 0x0128]
+        receipts = [o for o in sent if o.message_code in (FDRA_DLMS, FDRA_GBZ)]
+        transfer = [o for o in sent if o.message_code == FIRMWARE_TRANSFER_ALERT]
         for outbound in receipts:
-            tree = self.headend.decode(outbound.message).payload.to_json()
-            if str(tree.get("alert_code", "")).upper() in ("8F72", str(0x8F72)):
+            if alert_code_of(self.headend.decode(outbound.message).payload) == VERIFICATION_SUCCESSFUL:
                 return self._answer(request, ResponseCode.SUCCESS, now, "image received and verified by the device")
         detail = "no receipt alert"
         if transfer:
@@ -208,15 +207,14 @@ class FleetGateway:
 
     def _alert_code(self, data: bytes) -> int:
         try:
-            tree = self.headend.decode(data).payload.to_json()
-            return int(str(tree.get("alert_code", "0")), 16)
-        except (SmetsError, ValueError):
+            return alert_code_of(self.headend.decode(data).payload) or 0
+        except SmetsError:
             return 0
 
     def _from_response(self, request: DuisRequest, message: Message, now: dt.datetime) -> DuisResponse:
         try:
             if isinstance(request.body, ReadFirmwareVersion):
-                version = _firmware_version(message.payload)
+                version = firmware_version_of(message.payload)
                 if version is None:
                     return self._answer(request, ResponseCode.DEVICE_REFUSED, now,
                                         "the device could not read its version")
@@ -250,22 +248,6 @@ class FleetGateway:
             request_id=str(request.header.request_id), response_code=code, service_reference_variant=request.srv,
             message=message, body=body, response_datetime=now,
         )
-
-
-def _firmware_version(payload: Payload) -> str | None:
-    if isinstance(payload, Asn1Payload):  # CS08
-        response = read(payload, ReadFirmwareVersionResponse)
-        return response.version.hex().upper() if response.succeeded else None
-    tree = payload.to_json()
-    for result in tree.get("results", []):
-        if result.get("result") == "success":
-            return str(result.get("data", {}).get("value"))
-    for component in tree.get("components", []):
-        for record in component.get("zcl", {}).get("fields", {}).get("records", []):
-            if record.get("status") == "SUCCESS":
-                value = record.get("value")
-                return value if isinstance(value, str) else str(value)
-    return None
 
 
 def gateway_for_inventory(store: Any, keystore: Any | None = None) -> FleetGateway:

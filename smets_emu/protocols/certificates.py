@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from asn1crypto import core as asn1_core
-from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidKey, InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
@@ -49,16 +48,16 @@ HARDWARE_MODULE_NAME_OID = ObjectIdentifier("1.3.6.1.5.5.7.8.4")
 DEVICE_NOT_AFTER = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)
 """notAfter of every device certificate: GeneralizedTime ``99991231235959Z`` (GBCS 12)."""
 
-_SIGNING = "digitalSignature"
-_AGREEMENT = "keyAgreement"
-_CERT_SIGN = "keyCertSign"
+SIGNING = "digitalSignature"
+AGREEMENT = "keyAgreement"
+CERT_SIGN = "keyCertSign"
 _KEY_USAGE_FLAGS = (
-    ("digital_signature", _SIGNING),
+    ("digital_signature", SIGNING),
     ("content_commitment", "contentCommitment"),
     ("key_encipherment", "keyEncipherment"),
     ("data_encipherment", "dataEncipherment"),
-    ("key_agreement", _AGREEMENT),
-    ("key_cert_sign", _CERT_SIGN),
+    ("key_agreement", AGREEMENT),
+    ("key_cert_sign", CERT_SIGN),
     ("crl_sign", "cRLSign"),
 )
 LIBRARY_ERRORS: tuple[type[Exception], ...] = (
@@ -74,7 +73,7 @@ LIBRARY_ERRORS: tuple[type[Exception], ...] = (
 )
 """What ``cryptography`` and ``asn1crypto`` raise on malformed input; never let out of this package."""
 
-_KNOWN_EXTENSIONS = frozenset(
+KNOWN_EXTENSIONS = frozenset(
     {
         ExtensionOID.KEY_USAGE,
         ExtensionOID.SUBJECT_KEY_IDENTIFIER,
@@ -149,7 +148,8 @@ def load_certificate(data: bytes) -> x509.Certificate:
     """Load one certificate from PEM or DER bytes; raise KeyMaterialError if that fails.
 
     The subject and issuer names are parsed at once, so that a certificate with unreadable
-    names is refused here; extensions are left to the readers and to :func:`check_smki_profile`.
+    names is refused here; extensions are left to the readers and to the profile check
+    (:func:`smets_emu.protocols.smki_profile.check_smki_profile`).
     """
     try:
         if data.lstrip().startswith(b"-----BEGIN"):
@@ -198,7 +198,8 @@ def _check_eui(eui: bytes) -> None:
 # --- field readers -----------------------------------------------------------------------------------------
 
 
-def _extensions(cert: x509.Certificate) -> x509.Extensions:
+def certificate_extensions(cert: x509.Certificate) -> x509.Extensions:
+    """The extensions of *cert*; KeyMaterialError when they are malformed."""
     try:
         return cert.extensions
     except LIBRARY_ERRORS as exc:
@@ -212,9 +213,10 @@ def _subject(cert: x509.Certificate) -> x509.Name:
         raise KeyMaterialError(f"malformed certificate subject: {exc}") from exc
 
 
-def _extension(cert: x509.Certificate, oid: ObjectIdentifier) -> x509.Extension[Any] | None:
+def find_extension(cert: x509.Certificate, oid: ObjectIdentifier) -> x509.Extension[Any] | None:
+    """The extension *oid* of *cert*, or None."""
     try:
-        return _extensions(cert).get_extension_for_oid(oid)
+        return certificate_extensions(cert).get_extension_for_oid(oid)
     except x509.ExtensionNotFound:
         return None
 
@@ -236,16 +238,17 @@ def certificate_role(cert: x509.Certificate) -> int | None:
         return None
 
 
-def _subject_unique_identifier(cert: x509.Certificate) -> bytes | None:
+def subject_unique_identifier(cert: x509.Certificate) -> bytes | None:
+    """The EUI of the subject x500UniqueIdentifier (a 64-bit BIT STRING), or None."""
     value = _subject_value(cert, NameOID.X500_UNIQUE_IDENTIFIER)
     if not isinstance(value, bytes) or len(value) != EUI_LENGTH + 1 or value[0] != 0:
         return None
     return value[1:]
 
 
-def _hardware_module_names(cert: x509.Certificate) -> list[tuple[str, bytes]] | None:
+def hardware_module_names(cert: x509.Certificate) -> list[tuple[str, bytes]] | None:
     """(hwType, hwSerialNum) of every hardwareModuleName in the SAN; None if there is no SAN."""
-    ext = _extension(cert, ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
+    ext = find_extension(cert, ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
     if ext is None:
         return None
     found = []
@@ -261,10 +264,10 @@ def _hardware_module_names(cert: x509.Certificate) -> list[tuple[str, bytes]] | 
 
 def certificate_eui(cert: x509.Certificate) -> bytes | None:
     """The entity identifier: the subject x500UniqueIdentifier, else the SAN hwSerialNum."""
-    eui = _subject_unique_identifier(cert)
+    eui = subject_unique_identifier(cert)
     if eui is not None:
         return eui
-    names = _hardware_module_names(cert) or []
+    names = hardware_module_names(cert) or []
     serials = [serial for _, serial in names if len(serial) == EUI_LENGTH]
     return serials[0] if len(serials) == 1 else None
 
@@ -277,13 +280,13 @@ def common_name(cert: x509.Certificate) -> str | None:
 
 def subject_key_identifier(cert: x509.Certificate) -> bytes | None:
     """The subjectKeyIdentifier extension value."""
-    ext = _extension(cert, ExtensionOID.SUBJECT_KEY_IDENTIFIER)
+    ext = find_extension(cert, ExtensionOID.SUBJECT_KEY_IDENTIFIER)
     return bytes(ext.value.digest) if ext is not None else None
 
 
 def authority_key_identifier(cert: x509.Certificate) -> bytes | None:
     """The keyIdentifier of the authorityKeyIdentifier extension."""
-    ext = _extension(cert, ExtensionOID.AUTHORITY_KEY_IDENTIFIER)
+    ext = find_extension(cert, ExtensionOID.AUTHORITY_KEY_IDENTIFIER)
     if ext is None or ext.value.key_identifier is None:
         return None
     return bytes(ext.value.key_identifier)
@@ -291,7 +294,7 @@ def authority_key_identifier(cert: x509.Certificate) -> bytes | None:
 
 def key_usages(cert: x509.Certificate) -> frozenset[str]:
     """The keyUsage bits set, by their RFC 5280 names (e.g. ``digitalSignature``)."""
-    ext = _extension(cert, ExtensionOID.KEY_USAGE)
+    ext = find_extension(cert, ExtensionOID.KEY_USAGE)
     if ext is None:
         return frozenset()
     usage = ext.value
@@ -306,17 +309,17 @@ def key_usages(cert: x509.Certificate) -> frozenset[str]:
 
 def certificate_policies(cert: x509.Certificate) -> tuple[str, ...]:
     """Dotted policy OIDs of the certificatePolicies extension, in order."""
-    ext = _extension(cert, ExtensionOID.CERTIFICATE_POLICIES)
+    ext = find_extension(cert, ExtensionOID.CERTIFICATE_POLICIES)
     if ext is None:
         return ()
     return tuple(info.policy_identifier.dotted_string for info in ext.value)
 
 
 def _is_ca(cert: x509.Certificate) -> bool:
-    ext = _extension(cert, ExtensionOID.BASIC_CONSTRAINTS)
+    ext = find_extension(cert, ExtensionOID.BASIC_CONSTRAINTS)
     if ext is not None and ext.value.ca:
         return True
-    return _CERT_SIGN in key_usages(cert)
+    return CERT_SIGN in key_usages(cert)
 
 
 def certificate_profile(cert: x509.Certificate) -> CertificateProfile:
@@ -328,7 +331,7 @@ def certificate_profile(cert: x509.Certificate) -> CertificateProfile:
         if role == ROLE_ISSUING_AUTHORITY:
             return CertificateProfile.ORGANISATION_CA
         return CertificateProfile.DEVICE_CA
-    if len(_subject(cert)) == 0 or _hardware_module_names(cert):
+    if len(_subject(cert)) == 0 or hardware_module_names(cert):
         return CertificateProfile.DEVICE
     return CertificateProfile.ORGANISATION
 
@@ -385,195 +388,3 @@ def verify_certificate_signature(cert: x509.Certificate, issuer: x509.Certificat
         issuer_key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(hashes.SHA256()))
     except (InvalidSignature, *LIBRARY_ERRORS) as exc:
         raise SignatureError("certificate signature does not verify") from exc
-
-
-# --- profile check -----------------------------------------------------------------------------------------
-
-
-def check_smki_profile(cert: x509.Certificate) -> list[str]:
-    """Violations of the GBCS 12 certificate rules by ``cert`` (empty when it conforms).
-
-    Common rules: v3, ecdsa-with-SHA256, an uncompressed P-256 key, keyUsage critical,
-    subjectKeyIdentifier non-critical and equal to the 8-byte method-2 identifier,
-    certificatePolicies critical with at least one policy, authorityKeyIdentifier non-critical
-    keyIdentifier (except on the root), a positive serial, no unknown critical extension.
-    Then the rules of the certificate's profile (see :func:`certificate_profile`).
-    """
-    try:
-        return _check(cert)
-    except KeyMaterialError as exc:
-        return [str(exc)]
-    except LIBRARY_ERRORS as exc:
-        return [f"unreadable certificate: {exc}"]
-
-
-def _check(cert: x509.Certificate) -> list[str]:
-    problems: list[str] = []
-    if cert.version != x509.Version.v3:
-        problems.append("version is not v3")
-    if cert.signature_algorithm_oid != SignatureAlgorithmOID.ECDSA_WITH_SHA256:
-        problems.append("signature algorithm is not ecdsa-with-SHA256")
-    if cert.serial_number <= 0:
-        problems.append("serial number is not positive")
-    problems.extend(_check_public_key(cert))
-    exts = _extensions(cert)
-    for ext in exts:
-        if ext.critical and ext.oid not in _KNOWN_EXTENSIONS:
-            problems.append(f"unknown critical extension {ext.oid.dotted_string}")
-    profile = certificate_profile(cert)
-    problems.extend(_check_key_usage_extension(cert))
-    problems.extend(_check_key_identifiers(cert, root=profile is CertificateProfile.ROOT))
-    problems.extend(_check_policies(cert, exactly_one=profile is CertificateProfile.DEVICE))
-    if not cert.not_valid_before_utc < cert.not_valid_after_utc:
-        problems.append("notBefore is not before notAfter")
-    checker = {
-        CertificateProfile.ROOT: _check_root,
-        CertificateProfile.ORGANISATION_CA: _check_issuing_ca,
-        CertificateProfile.DEVICE_CA: _check_issuing_ca,
-        CertificateProfile.ORGANISATION: _check_organisation,
-        CertificateProfile.DEVICE: _check_device,
-    }[profile]
-    problems.extend(checker(cert))
-    return problems
-
-
-def _check_public_key(cert: x509.Certificate) -> list[str]:
-    try:
-        certificate_public_key(cert)
-    except KeyMaterialError as exc:
-        return [str(exc)]
-    raw = asn1_x509.Certificate.load(certificate_der(cert))
-    point = raw["tbs_certificate"]["subject_public_key_info"]["public_key"].contents
-    # BIT STRING contents: unused-bits byte, then the point.
-    if len(point) != 66 or point[1] != 0x04:
-        return ["public key is not an uncompressed P-256 point"]
-    return []
-
-
-def _check_key_usage_extension(cert: x509.Certificate) -> list[str]:
-    ext = _extension(cert, ExtensionOID.KEY_USAGE)
-    if ext is None:
-        return ["keyUsage is absent"]
-    return [] if ext.critical else ["keyUsage is not critical"]
-
-
-def _check_key_identifiers(cert: x509.Certificate, *, root: bool) -> list[str]:
-    problems = []
-    ski = _extension(cert, ExtensionOID.SUBJECT_KEY_IDENTIFIER)
-    if ski is None:
-        problems.append("subjectKeyIdentifier is absent")
-    else:
-        if ski.critical:
-            problems.append("subjectKeyIdentifier is critical")
-        expected = key_identifier(certificate_public_key(cert))
-        if ski.value.digest != expected:
-            problems.append(
-                f"subjectKeyIdentifier {ski.value.digest.hex().upper()} is not the method-2 "
-                f"identifier {expected.hex().upper()}"
-            )
-    aki = _extension(cert, ExtensionOID.AUTHORITY_KEY_IDENTIFIER)
-    if aki is None:
-        if not root:
-            problems.append("authorityKeyIdentifier is absent")
-        return problems
-    if aki.critical:
-        problems.append("authorityKeyIdentifier is critical")
-    value = aki.value
-    if value.key_identifier is None:
-        problems.append("authorityKeyIdentifier has no keyIdentifier")
-    elif len(value.key_identifier) != KEY_IDENTIFIER_LENGTH:
-        problems.append(f"authorityKeyIdentifier keyIdentifier is not {KEY_IDENTIFIER_LENGTH} bytes")
-    if value.authority_cert_issuer is not None or value.authority_cert_serial_number is not None:
-        problems.append("authorityKeyIdentifier carries more than a keyIdentifier")
-    return problems
-
-
-def _check_policies(cert: x509.Certificate, *, exactly_one: bool) -> list[str]:
-    ext = _extension(cert, ExtensionOID.CERTIFICATE_POLICIES)
-    if ext is None:
-        return ["certificatePolicies is absent"]
-    problems = [] if ext.critical else ["certificatePolicies is not critical"]
-    count = len(ext.value)
-    if count == 0:
-        problems.append("certificatePolicies holds no policy")
-    elif exactly_one and count != 1:
-        problems.append(f"certificatePolicies holds {count} policies, a device certificate has exactly one")
-    return problems
-
-
-def _check_end_entity_usage(cert: x509.Certificate) -> list[str]:
-    usages = key_usages(cert)
-    if usages not in (frozenset({_SIGNING}), frozenset({_AGREEMENT})):
-        return [f"keyUsage {sorted(usages)} is not exactly one of digitalSignature or keyAgreement"]
-    return []
-
-
-def _check_basic_constraints_ca(cert: x509.Certificate) -> list[str]:
-    problems = []
-    ext = _extension(cert, ExtensionOID.BASIC_CONSTRAINTS)
-    if ext is None or not ext.value.ca:
-        problems.append("basicConstraints CA:TRUE is absent")
-    elif not ext.critical:
-        problems.append("basicConstraints is not critical")
-    if _CERT_SIGN not in key_usages(cert):
-        problems.append("keyUsage lacks keyCertSign")
-    return problems
-
-
-def _check_root(cert: x509.Certificate) -> list[str]:
-    problems = _check_basic_constraints_ca(cert)
-    if cert.subject != cert.issuer:
-        problems.append("root certificate is not self-issued")
-    return problems
-
-
-def _check_issuing_ca(cert: x509.Certificate) -> list[str]:
-    return _check_basic_constraints_ca(cert)
-
-
-def _check_organisation(cert: x509.Certificate) -> list[str]:
-    problems = _check_end_entity_usage(cert)
-    subject = cert.subject
-    ous = subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)
-    if len(ous) != 1:
-        problems.append(f"subject has {len(ous)} OU attributes, expected one")
-    elif certificate_role(cert) is None:
-        problems.append(f"subject OU {ous[0].value!r} is not a role written as two hex digits")
-    ids = subject.get_attributes_for_oid(NameOID.X500_UNIQUE_IDENTIFIER)
-    if len(ids) != 1:
-        problems.append(f"subject has {len(ids)} x500UniqueIdentifier attributes, expected one")
-    elif _subject_unique_identifier(cert) is None:
-        problems.append("subject x500UniqueIdentifier is not a 64-bit BIT STRING")
-    allowed = {NameOID.COMMON_NAME, NameOID.ORGANIZATIONAL_UNIT_NAME, NameOID.X500_UNIQUE_IDENTIFIER}
-    for attribute in subject:
-        if attribute.oid not in allowed:
-            problems.append(f"unexpected subject attribute {attribute.oid.dotted_string}")
-    bc = _extension(cert, ExtensionOID.BASIC_CONSTRAINTS)
-    if bc is not None and bc.value.ca:
-        problems.append("organisation certificate has CA:TRUE")
-    return problems
-
-
-def _check_device(cert: x509.Certificate) -> list[str]:
-    problems = _check_end_entity_usage(cert)
-    if len(cert.subject) != 0:
-        problems.append("device certificate subject is not empty")
-    if cert.not_valid_after_utc != DEVICE_NOT_AFTER:
-        problems.append(f"device certificate notAfter {cert.not_valid_after_utc.isoformat()} is not 99991231235959Z")
-    ext = _extension(cert, ExtensionOID.SUBJECT_ALTERNATIVE_NAME)
-    if ext is None:
-        problems.append("subjectAltName is absent")
-        return problems
-    if not ext.critical:
-        problems.append("subjectAltName is not critical")
-    names = list(ext.value)
-    modules = _hardware_module_names(cert) or []
-    if len(names) != 1 or len(modules) != 1:
-        problems.append("subjectAltName is not a single hardwareModuleName otherName")
-    for _, serial in modules:
-        if len(serial) != EUI_LENGTH:
-            problems.append(f"hwSerialNum is {len(serial)} bytes, expected an {EUI_LENGTH}-byte EUI")
-    bc = _extension(cert, ExtensionOID.BASIC_CONSTRAINTS)
-    if bc is not None and bc.value.ca:
-        problems.append("device certificate has CA:TRUE")
-    return problems

@@ -31,6 +31,7 @@ ALGORITHM_ID_AES_GCM_128 = bytes.fromhex("60857406080300")
 MAC_AAD_PREFIX = bytes([0x11, 0, 0, 0, 0, 0])
 PROTECTED_HEADER = bytes([0x31, 0, 0, 0, 0])
 TAG_LENGTH = 12
+_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())  # immutable: one instance for every signature (GBCS 6.2.4)
 
 
 class KdfMode(enum.IntEnum):
@@ -109,7 +110,7 @@ def verify_mac(*, key: bytes, originator: bytes, signing_apdu: bytes, mac: bytes
 def sign(*, private_key: ec.EllipticCurvePrivateKey, data: bytes) -> bytes:
     """ECDSA P-256/SHA-256 over *data*, returned as raw 64-byte r||s (GBCS 6.2.4)."""
     try:
-        r, s = decode_dss_signature(private_key.sign(data, ec.ECDSA(hashes.SHA256())))
+        r, s = decode_dss_signature(private_key.sign(data, _ECDSA_SHA256))
     except (ValueError, TypeError, AttributeError) as exc:
         raise KeyMaterialError(f"signing failed: {exc}") from exc
     return r.to_bytes(32, "big") + s.to_bytes(32, "big")
@@ -124,7 +125,7 @@ def verify_signature(*, public_key: ec.EllipticCurvePublicKey, data: bytes, sign
     if r == 0 or s == 0:
         raise SignatureError("signature component is zero")
     try:
-        public_key.verify(encode_dss_signature(r, s), data, ec.ECDSA(hashes.SHA256()))
+        public_key.verify(encode_dss_signature(r, s), data, _ECDSA_SHA256)
     except InvalidSignature as exc:
         raise SignatureError("signature verification failed") from exc
     except (ValueError, TypeError, AttributeError) as exc:

@@ -156,13 +156,19 @@ class _OtherInformationBody(Construct):
 OtherInformation = Prefixed(ber_length, _OtherInformationBody())
 """Other-information field with its BER length (GBCS 7.2.8.3)."""
 
-GroupingHeaderAndContent = Struct(
-    "tag" / Const(b"\xdf"),
+TRANSACTION_ID_AND_PARTIES = (
     "transaction_id_length" / Const(b"\x09"),
     "cra_flag" / Enum(Byte, CraFlag),
     "originator_counter" / Int64ub,
     "originator" / EuiField,
     "recipient" / EuiField,
+)
+"""Transaction id (length 09: CRA flag, originator counter), originator and recipient system titles: the fields
+shared by the General-Signing grouping header (GBCS 7.2.8) and the GBT routing header (GBCS 7.2.11)."""
+
+GroupingHeaderAndContent = Struct(
+    "tag" / Const(b"\xdf"),
+    *TRANSACTION_ID_AND_PARTIES,
     "date_time" / DateTimeField,
     "other_information" / OtherInformation,
     "content" / Prefixed(ber_length, GreedyBytes),

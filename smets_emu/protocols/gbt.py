@@ -48,19 +48,22 @@ from construct import (
     Byte,
     Const,
     ConstructError,
-    Enum,
     Flag,
     GreedyBytes,
     Int16ub,
     Int32ub,
-    Int64ub,
     Prefixed,
     Struct,
     Terminated,
 )
 
 from smets_emu.errors import EncodeError, FrameError
-from smets_emu.protocols.envelope import SECURITY_CONTROL, CraFlag, EuiField, decode_envelope
+from smets_emu.protocols.envelope import (
+    SECURITY_CONTROL,
+    TRANSACTION_ID_AND_PARTIES,
+    CraFlag,
+    decode_envelope,
+)
 from smets_emu.protocols.lengths import ber_length
 
 GBT_TAG = 0xE0
@@ -75,11 +78,7 @@ RoutingOtherInformation = Prefixed(ber_length, Struct("message_code" / Int16ub, 
 
 RoutingHeaderFrame = Struct(
     "tag" / Const(b"\xdd"),
-    "transaction_id_length" / Const(b"\x09"),
-    "cra_flag" / Enum(Byte, CraFlag),
-    "originator_counter" / Int64ub,
-    "originator" / EuiField,
-    "recipient" / EuiField,
+    *TRANSACTION_ID_AND_PARTIES,
     "date_time" / Const(b"\x00"),
     "other_information" / RoutingOtherInformation,
     "key_info" / Const(b"\x00"),

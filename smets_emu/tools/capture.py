@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from smets_emu.errors import InputError, SmetsError
+from smets_emu.hosting.runtime import cancel_and_wait
 from smets_emu.inputs import describe_size
 from smets_emu.protocols.lengths import MAX_MESSAGE
 from smets_emu.secure_files import FILE_MODE
@@ -214,12 +215,7 @@ class CaptureWriter:
         self._closed = True
         if self.reason is None:
             self._stop("stopped")
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+        await cancel_and_wait(self._task)
         trailer = {"end": _iso(dt.datetime.now(dt.UTC)), "reason": self.reason, "frames": self.frames,
                    "dropped": self.dropped}
         if self.reason != "write error":

@@ -18,7 +18,6 @@ stream at once (503 beyond); a client that disconnects frees its place within :d
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 from collections import OrderedDict, deque
@@ -29,7 +28,7 @@ from aiohttp import web
 
 from smets_emu.emulator.device import Outbound
 from smets_emu.errors import SmetsError
-from smets_emu.hosting.runtime import Runtime, Subscription
+from smets_emu.hosting.runtime import Runtime, Subscription, cancel_and_wait
 from smets_emu.protocols.envelope import decode_envelope
 from smets_emu.protocols.message_codes import lookup
 from smets_emu.tools.control_views import alert_record
@@ -120,11 +119,8 @@ class LiveFeed:
         for handle in self._observers:
             handle.cancel()
         self._observers = []
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
         for client in list(self.clients):
             self._end(client)
 

@@ -114,7 +114,7 @@ def _read_image(path: str) -> bytes:
     else:
         data = read_file(path, MAX_DOCUMENT_BYTES, what=what)
     if data.lstrip()[:1] == b"<":
-        from smets_emu.protocols.duis.request import UpdateFirmware, parse_request
+        from smets_emu.protocols.duis import UpdateFirmware, parse_request
 
         body = parse_request(data).body
         if not isinstance(body, UpdateFirmware):

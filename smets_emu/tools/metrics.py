@@ -49,6 +49,7 @@ import smets_emu
 from smets_emu.errors import SmetsError
 from smets_emu.hosting.runtime import Runtime
 from smets_emu.parties.campaign import META_KEY
+from smets_emu.parties.device_replies import alert_code_of
 from smets_emu.parties.smets1.dsp import SUPPORTED_SRVS
 from smets_emu.protocols.duis.response import parse_response
 from smets_emu.protocols.envelope import decode_envelope
@@ -102,10 +103,7 @@ def alert_code(message: bytes) -> int | None:
         payload = decode_message(message).payload
     except SmetsError:
         return None
-    code = getattr(payload, "alert_code", None)
-    if code is None:
-        code = getattr(getattr(payload, "alert", None), "alert_code", None)
-    return code if isinstance(code, int) else None
+    return alert_code_of(payload)
 
 
 @dataclass

@@ -308,7 +308,7 @@ def test_a_resync_run_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
     import logging
 
     decoder = BinaryFraming().decoder()
-    with caplog.at_level(logging.INFO, logger="smets_emu.hw.framing"):
+    with caplog.at_level(logging.INFO, logger="smets_emu.hw.frame_decoder"):
         for _ in range(10):
             decoder.feed(b"\xa5\x5a" * 1000)
         decoder.feed(BinaryFraming().encode(b"good"))

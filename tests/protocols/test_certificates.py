@@ -27,7 +27,6 @@ from smets_emu.protocols.certificates import (
     certificate_policies,
     certificate_profile,
     certificate_role,
-    check_smki_profile,
     hardware_module_name,
     key_identifier,
     key_usages,
@@ -36,6 +35,7 @@ from smets_emu.protocols.certificates import (
     unique_identifier_attribute,
     verify_certificate_signature,
 )
+from smets_emu.protocols.smki_profile import check_smki_profile
 
 RTDS = Path(__file__).resolve().parents[2] / ".." / "shared" / "rtds"
 KEYSTORE = RTDS / "keystore"

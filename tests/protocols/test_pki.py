@@ -18,7 +18,6 @@ from smets_emu.protocols.certificates import (
     CertificateProfile,
     certificate_der,
     certificate_details,
-    check_smki_profile,
     key_identifier,
     verify_certificate_signature,
 )
@@ -30,6 +29,7 @@ from smets_emu.protocols.pki import (
     TestPki,
     generate_test_pki,
 )
+from smets_emu.protocols.smki_profile import check_smki_profile
 
 NOT_BEFORE = datetime(2015, 10, 30, tzinfo=UTC)
 SUPPLIER = bytes.fromhex("90B3D51F30010000")

@@ -2,9 +2,11 @@
 
 The ZigBee OTA transfer moves an image to a HAN device in blocks. The device keeps the blocks of
 the download in progress in memory (:class:`DownloadBuffer`) and records in its state how far it
-got at each checkpoint, so a transfer resumes at the committed offset after a restart. Large
-downloads keep their bytes as content-addressed chunks in the image store; small ones (or without
-a store) as hex in the state.
+got at each checkpoint, so a transfer resumes at the committed offset after a restart. A
+checkpoint appends: with an image store the committed bytes are content-addressed chunks of
+:data:`CHUNK_BYTES` or more followed by a short hex tail in the state (without a store, all hex),
+so a checkpoint after every block writes the new block and a bounded record, not the whole
+download so far.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from smets_emu.emulator.firmware.slots import INLINE_LIMIT, FirmwareSlots, ImageStore
+from smets_emu.emulator.firmware.slots import FirmwareSlots, ImageStore
 from smets_emu.emulator.state import DeviceState
 
 log = logging.getLogger(__name__)
+
+CHUNK_BYTES = 4096
+"""A download's committed hex tail moves to a chunk in the image store once it holds this many bytes."""
 
 
 @dataclass
@@ -38,13 +43,14 @@ def committed_offset(download: dict[str, Any]) -> int:
 
 
 def committed_bytes(download: dict[str, Any], store: ImageStore | None) -> bytes:
-    """The bytes a committed download holds (inline hex, or chunks in the image store)."""
-    parts = [bytes.fromhex(download.get("data", ""))]
+    """The bytes a committed download holds: its chunks in the image store, then its inline hex."""
+    parts = []
     for ref in download.get("chunks", []):
         chunk = None if store is None else store.get(ref)
         if chunk is None:
-            break  # the chunk is lost: the device holds what precedes it
+            return b"".join(parts)  # the chunk is lost: the device holds what precedes it
         parts.append(chunk)
+    parts.append(bytes.fromhex(download.get("data", "")))
     return b"".join(parts)
 
 
@@ -87,15 +93,22 @@ class DownloadBuffer:
 
 
 def write_checkpoint(target: dict[str, Any], buffer: Download, store: ImageStore | None) -> None:
-    """Record in the download entry *target* (of a working state) the bytes *buffer* holds."""
+    """Record in the download entry *target* (of a working state) the bytes *buffer* holds.
+
+    Appends what arrived since the last checkpoint: O(new bytes + CHUNK_BYTES) with a store.
+    """
     start = buffer.committed
     if buffer.rewrite:
         target["data"], target["chunks"], start = "", [], 0
-    if store is not None and buffer.size > INLINE_LIMIT:
-        if target.get("data"):  # an earlier inline checkpoint becomes the first chunk
-            target["chunks"] = [store.put(bytes.fromhex(target["data"]))]
-            target["data"] = ""
-        target.setdefault("chunks", []).append(store.put(bytes(buffer.data[start:])))
+    tail = target.get("data", "")
+    if store is None:
+        target["data"] = tail + buffer.data[start:].hex().upper()
     else:
-        target["data"] = buffer.data.hex().upper()
+        held = len(tail) // 2
+        if held + len(buffer.data) - start >= CHUNK_BYTES:  # the tail and the new bytes become a chunk
+            chunk = bytes(buffer.data[start - held:])
+            target["chunks"] = [*target.get("chunks", []), store.put(chunk)]
+            target["data"] = ""
+        else:
+            target["data"] = tail + buffer.data[start:].hex().upper()
     target["offset"] = len(buffer.data)

@@ -18,8 +18,8 @@ from smets_emu.protocols.duis.request import (
     UpdateSecurityCredentialsKrp,
     format_eui,
     parse_eui,
-    parse_request,
 )
+from smets_emu.protocols.duis.request_xml import parse_request
 from smets_emu.protocols.duis.response import (
     DuisResponse,
     ResponseElement,

@@ -16,7 +16,8 @@ asn1crypto objects from the tree; decoding rejects anything that would not rebui
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from asn1crypto import core as asn1
@@ -57,49 +58,46 @@ _SCHEMA_CLASSES: dict[str, type[asn1.Asn1Value]] = {}
 _TABLE: dict[tuple[int, int], str] = {}
 
 
-def _register(schema: str, spec: type[asn1.Asn1Value], *keys: tuple[int, int]) -> None:
+def _register(schema: str, spec: type[asn1.Asn1Value], cra_flag: int, codes: Iterable[int]) -> None:
     if _SCHEMA_CLASSES.setdefault(schema, spec) is not spec:
         raise RuntimeError(f"schema {schema} registered twice")
-    for key in keys:
-        if key in _TABLE:
-            raise RuntimeError(f"message code 0x{key[0]:04X} CRA {key[1]} registered twice")
-        _TABLE[key] = schema
+    for code in codes:
+        if (code, cra_flag) in _TABLE:
+            raise RuntimeError(f"message code 0x{code:04X} CRA {cra_flag} registered twice")
+        _TABLE[code, cra_flag] = schema
 
 
-_register("CS02aCommand", t.ProvideSecurityCredentialDetailsCommand, (0x0008, COMMAND))
-_register("CS02aResponse", t.ProvideSecurityCredentialDetailsResponse, (0x0008, RESPONSE))
-_register("CS02fCommand", t.ProvideSecurityCredentialDetailsCommand, (0x011B, COMMAND))
-_register("CS02fResponse", t.ProvideSecurityCredentialDetailsResponse, (0x011B, RESPONSE))
-_register("CS02bCommand", t.UpdateSecurityCredentialsCommand, *((c, COMMAND) for c in range(0x0100, 0x010A)))
-_register("CS02bResponse", t.UpdateSecurityCredentialsResponse, *((c, RESPONSE) for c in range(0x0100, 0x010A)))
-_register("CS02bAlert", t.UpdateSecurityCredentialsAlert, (0x00CB, ALERT))
-_register("CS02gCommand", t.UpdateSecurityCredentialsCommand, (0x0125, COMMAND), (0x0126, COMMAND))
-_register("CS02gResponse", t.UpdateSecurityCredentialsResponse, (0x0125, RESPONSE), (0x0126, RESPONSE))
-_register("CS02gAlert", t.UpdateSecurityCredentialsAlert, (0x0124, ALERT))
-_register("CS02cCommand", t.IssueSecurityCredentialsCommand, (0x000A, COMMAND))
-_register("CS02cResponse", t.IssueSecurityCredentialsResponse, (0x000A, RESPONSE))
-_register("CS02dCommand", Certificate, (0x000B, COMMAND))
-_register("CS02dResponse", t.UpdateDeviceCertificateResponseCode, (0x000B, RESPONSE))
-_register("CS02eCommand", t.ProvideDeviceCertificateCommand, (0x000C, COMMAND))
-_register("CS02eResponse", t.ProvideDeviceCertificateResponse, (0x000C, RESPONSE))
-_register("CS03Command", t.JoinDeviceCommand, *((c, COMMAND) for c in (0x000D, 0x000E, 0x00AB, 0x00AF)))
-_register("CS03Response", t.JoinResponseCode, *((c, RESPONSE) for c in (0x000D, 0x000E, 0x00AB, 0x00AF)))
-_register("CS04Command", t.EntityId, (0x000F, COMMAND), (0x0010, COMMAND))
-_register("CS04Response", t.UnjoinResponseCode, (0x000F, RESPONSE), (0x0010, RESPONSE))
-_register("CS06Command", t.ActivateFirmwareCommand, (0x0012, COMMAND))
-_register("CS06Response", t.ActivateFirmwareResponse, (0x0012, RESPONSE))
-_register("CS06Alert", t.ActivateFirmwareAlert, (0x00CA, ALERT))
-_register("CS07Command", asn1.Null, (0x0013, COMMAND))
-_register("CS07Response", t.ReadDeviceJoinDetailsResponse, (0x0013, RESPONSE))
-_register("CS08Command", asn1.Null, (0x0129, COMMAND))
-_register("CS08Response", t.ReadFirmwareVersionResponse, (0x0129, RESPONSE))
-_register("CS09Alert", t.ReadFirmwareVersionAlert, (0x0129, ALERT), (0x012B, ALERT))
-_register("CCS08Alert", t.FirmwareTransferAlert, (0x0128, ALERT))
-_register("GCS28Command", t.SetTimeCommand, (0x007F, COMMAND))
-_register("GCS28Response", t.SetTimeResponse, (0x007F, RESPONSE))
-_register("GCS59Command", t.GpfDeviceLogRestoreCommand, (0x008C, COMMAND))
-_register("GCS59Response", t.GpfDeviceLogRestoreResponse, (0x008C, RESPONSE))
-_register("GCS62Alert", t.GpfDeviceLogBackupAlert, (0x00B2, ALERT))
+def _use_case(name: str, codes: Iterable[int], command: type[asn1.Asn1Value] | None,
+              response: type[asn1.Asn1Value] | None, alert: type[asn1.Asn1Value] | None = None,
+              alert_codes: Iterable[int] = ()) -> None:
+    """Register the schemas ``<name>Command``/``Response`` of a GBCS use case under its message *codes*, and its
+    ``<name>Alert`` under *alert_codes* (the alert codes' message codes, CRA flag 3)."""
+    codes = tuple(codes)
+    for suffix, spec, cra_flag, keys in (("Command", command, COMMAND, codes), ("Response", response, RESPONSE, codes),
+                                         ("Alert", alert, ALERT, alert_codes)):
+        if spec is not None:
+            _register(name + suffix, spec, cra_flag, keys)
+
+
+_use_case("CS02a", (0x0008,), t.ProvideSecurityCredentialDetailsCommand, t.ProvideSecurityCredentialDetailsResponse)
+_use_case("CS02f", (0x011B,), t.ProvideSecurityCredentialDetailsCommand, t.ProvideSecurityCredentialDetailsResponse)
+_use_case("CS02b", range(0x0100, 0x010A), t.UpdateSecurityCredentialsCommand, t.UpdateSecurityCredentialsResponse,
+          t.UpdateSecurityCredentialsAlert, (0x00CB,))
+_use_case("CS02g", (0x0125, 0x0126), t.UpdateSecurityCredentialsCommand, t.UpdateSecurityCredentialsResponse,
+          t.UpdateSecurityCredentialsAlert, (0x0124,))
+_use_case("CS02c", (0x000A,), t.IssueSecurityCredentialsCommand, t.IssueSecurityCredentialsResponse)
+_use_case("CS02d", (0x000B,), Certificate, t.UpdateDeviceCertificateResponseCode)
+_use_case("CS02e", (0x000C,), t.ProvideDeviceCertificateCommand, t.ProvideDeviceCertificateResponse)
+_use_case("CS03", (0x000D, 0x000E, 0x00AB, 0x00AF), t.JoinDeviceCommand, t.JoinResponseCode)
+_use_case("CS04", (0x000F, 0x0010), t.EntityId, t.UnjoinResponseCode)
+_use_case("CS06", (0x0012,), t.ActivateFirmwareCommand, t.ActivateFirmwareResponse, t.ActivateFirmwareAlert, (0x00CA,))
+_use_case("CS07", (0x0013,), asn1.Null, t.ReadDeviceJoinDetailsResponse)
+_use_case("CS08", (0x0129,), asn1.Null, t.ReadFirmwareVersionResponse)
+_use_case("CS09", (), None, None, t.ReadFirmwareVersionAlert, (0x0129, 0x012B))
+_use_case("CCS08", (), None, None, t.FirmwareTransferAlert, (0x0128,))
+_use_case("GCS28", (0x007F,), t.SetTimeCommand, t.SetTimeResponse)
+_use_case("GCS59", (0x008C,), t.GpfDeviceLogRestoreCommand, t.GpfDeviceLogRestoreResponse)
+_use_case("GCS62", (), None, None, t.GpfDeviceLogBackupAlert, (0x00B2,))
 
 FAILURE_TO_DELIVER_CODE = 0x00D5
 """Failure to Deliver Remote Party Message to ESME alert (alert code 0x8F84)."""
@@ -423,6 +421,11 @@ class Asn1Payload(Payload):
 
     ``length_style`` records how the sender wrote lengths (see :data:`LENGTH_STYLES`), so that a
     device's wide length octets rebuild exactly; certificates inside keep their own bytes.
+
+    ``content`` holds the bytes a decoded payload was read from (they rebuild from :attr:`value`
+    byte for byte, which decoding checks), so :meth:`asn1_value` loads them without building them
+    again. It is not an init field: :func:`dataclasses.replace` with an edited tree gives a payload
+    without it, which encodes its tree afresh. The tree of a decoded payload is read-only.
     """
 
     family: ClassVar[str] = FAMILY
@@ -432,6 +435,7 @@ class Asn1Payload(Payload):
     message_code: int | None = None
     cra_flag: int | None = None
     length_style: str = "der"
+    content: bytes | None = field(default=None, init=False, compare=False, repr=False)
 
     def encode(self) -> bytes:
         """Build the bytes from :attr:`value` (fresh asn1crypto objects, never cached input)."""
@@ -459,8 +463,9 @@ class Asn1Payload(Payload):
         spec = _SCHEMA_CLASSES.get(self.schema)
         if spec is None:
             raise FrameError(f"{self.schema}: no ASN.1 schema to parse")
+        data = self.content if self.content is not None else self.encode()
         try:
-            return spec.load(self.encode(), strict=True)
+            return spec.load(data, strict=True)
         except SmetsError:
             raise
         except Exception as exc:  # asn1crypto raises ValueError/TypeError on junk
@@ -540,6 +545,7 @@ def _decode_schema(
         for style in _style_order(content, schema, styles):
             payload = Asn1Payload(schema, value, message_code, cra_flag, style)
             if payload.encode() == content:
+                object.__setattr__(payload, "content", content)
                 return payload
     except FrameError:
         raise

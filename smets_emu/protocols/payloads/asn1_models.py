@@ -213,6 +213,11 @@ class CertificateCommand:
         return cls(value.dump())
 
 
+def der_or_code(alternative: str, der: bytes | None, code: int | None) -> dict[str, Any]:
+    """The tree of a CHOICE between a DER object on success and a ``responseCode`` (CS02c, CS02e responses)."""
+    return {"responseCode": code} if der is None else {alternative: {"der": der.hex()}}
+
+
 @dataclass(frozen=True)
 class IssueSecurityCredentialsResponse:
     """CS02c response: a PKCS#10 request (DER) on success, else a response code."""
@@ -221,9 +226,7 @@ class IssueSecurityCredentialsResponse:
     code: int | None = None
 
     def tree(self) -> dict[str, Any]:
-        if self.request is not None:
-            return {"certificationRequest": {"der": self.request.hex()}}
-        return {"responseCode": self.code}
+        return der_or_code("certificationRequest", self.request, self.code)
 
 
 @dataclass(frozen=True)
@@ -234,9 +237,7 @@ class ProvideDeviceCertificateResponse:
     code: int | None = None
 
     def tree(self) -> dict[str, Any]:
-        if self.certificate is not None:
-            return {"certificate": {"der": self.certificate.hex()}}
-        return {"responseCode": self.code}
+        return der_or_code("certificate", self.certificate, self.code)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,19 @@ from asn1crypto.x509 import Certificate
 
 from smets_emu.protocols.payloads import asn1_enums as e
 
+
+def _named_integer(name: str, names: type[e.NamedNumber], doc: str, *, tag: int | None = None,
+                   hex_numbers: bool = False) -> type[Integer]:
+    """An INTEGER type (ENUMERATED with ``tag=10``) named *name* whose ``_map`` is the enum *names*; the
+    GBCS ASN.1 declaration is *doc*."""
+    attrs: dict[str, object] = {"__doc__": doc, "__module__": __name__, "_map": names.asn1_map()}
+    if tag is not None:
+        attrs["tag"] = tag
+    if hex_numbers:
+        attrs["hex_numbers"] = True
+    return type(name, (Integer,), attrs)
+
+
 # --- building blocks (shared GBCS ASN.1 types) ---------------------------------------------
 
 
@@ -38,10 +51,7 @@ class KeyUsage(BitString):
     _map = e.KeyUsageBit.asn1_map()
 
 
-class CellUsage(Integer):
-    """CellUsage ::= INTEGER { management(0), prePaymentTopUp(1) }."""
-
-    _map = e.CellUsage.asn1_map()
+CellUsage = _named_integer("CellUsage", e.CellUsage, "CellUsage ::= INTEGER { management(0), prePaymentTopUp(1) }.")
 
 
 class TrustAnchorCellIdentifier(Sequence):
@@ -54,25 +64,18 @@ class TrustAnchorCellIdentifier(Sequence):
     ]
 
 
-class DeviceType(Integer):
-    """DeviceType ::= INTEGER (CS03 join, device log entries)."""
-
-    _map = e.DeviceType.asn1_map()
+DeviceType = _named_integer("DeviceType", e.DeviceType, "DeviceType ::= INTEGER (CS03 join, device log entries).")
 
 
-class StatusCode(Integer):
-    """StatusCode ::= ENUMERATED (tag 10) of the CS02a/CS02b responses."""
-
-    tag = 10
-    _map = e.StatusCode.asn1_map()
+StatusCode = _named_integer(
+    "StatusCode", e.StatusCode, "StatusCode ::= ENUMERATED (tag 10) of the CS02a/CS02b responses.", tag=10,
+)
 
 
-class AlertCode(Integer):
-    """The GBCS alert code carried first in ASN.1 alert bodies (GBCS alert code table)."""
-
-    hex_numbers = True
-
-    _map = e.AlertCode.asn1_map()
+AlertCode = _named_integer(
+    "AlertCode", e.AlertCode, "The GBCS alert code carried first in ASN.1 alert bodies (GBCS alert code table).",
+    hex_numbers=True,
+)
 
 
 class EntityId(OctetString):
@@ -152,22 +155,20 @@ class ProvideSecurityCredentialDetailsResponse(SequenceOf):
 # --- CS02b / CS02g Update Security Credentials ---------------------------------------------
 
 
-class CredentialsReplacementMode(Integer):
-    """CredentialsReplacementMode, one per message code 0x0100-0x0109, 0x0125, 0x0126."""
-
-    _map = e.ReplacementMode.asn1_map()
-
-
-class TimeBasedCpvChecks(Integer):
-    """applyTimeBasedCPVChecks ::= INTEGER { apply(0), disapply(1) }."""
-
-    _map = e.CpvChecks.asn1_map()
+CredentialsReplacementMode = _named_integer(
+    "CredentialsReplacementMode", e.ReplacementMode,
+    "CredentialsReplacementMode, one per message code 0x0100-0x0109, 0x0125, 0x0126.",
+)
 
 
-class SeqNumberUsage(Integer):
-    """SeqNumberUsage ::= INTEGER { prepaymentTopUp(0) }."""
+TimeBasedCpvChecks = _named_integer(
+    "TimeBasedCpvChecks", e.CpvChecks, "applyTimeBasedCPVChecks ::= INTEGER { apply(0), disapply(1) }.",
+)
 
-    _map = e.SeqNumberUsage.asn1_map()
+
+SeqNumberUsage = _named_integer(
+    "SeqNumberUsage", e.SeqNumberUsage, "SeqNumberUsage ::= INTEGER { prepaymentTopUp(0) }.",
+)
 
 
 class SpecialistSeqNumber(Sequence):
@@ -297,10 +298,9 @@ class IssueSecurityCredentialsCommand(Sequence):
     _fields = [("keyUsage", KeyUsage)]
 
 
-class IssueSecurityCredentialsResponseCode(Integer):
-    """CS02c failure codes."""
-
-    _map = e.IssueResponseCode.asn1_map()
+IssueSecurityCredentialsResponseCode = _named_integer(
+    "IssueSecurityCredentialsResponseCode", e.IssueResponseCode, "CS02c failure codes.",
+)
 
 
 class IssueSecurityCredentialsResponse(Choice):
@@ -312,10 +312,9 @@ class IssueSecurityCredentialsResponse(Choice):
     ]
 
 
-class UpdateDeviceCertificateResponseCode(Integer):
-    """CS02d response codes."""
-
-    _map = e.UpdateDeviceCertificateCode.asn1_map()
+UpdateDeviceCertificateResponseCode = _named_integer(
+    "UpdateDeviceCertificateResponseCode", e.UpdateDeviceCertificateCode, "CS02d response codes.",
+)
 
 
 class ProvideDeviceCertificateCommand(Sequence):
@@ -324,10 +323,9 @@ class ProvideDeviceCertificateCommand(Sequence):
     _fields = [("keyUsage", KeyUsage)]
 
 
-class ProvideDeviceCertificateResponseCode(Integer):
-    """CS02e failure codes."""
-
-    _map = e.ProvideCertificateCode.asn1_map()
+ProvideDeviceCertificateResponseCode = _named_integer(
+    "ProvideDeviceCertificateResponseCode", e.ProvideCertificateCode, "CS02e failure codes.",
+)
 
 
 class ProvideDeviceCertificateResponse(Choice):
@@ -342,10 +340,7 @@ class ProvideDeviceCertificateResponse(Choice):
 # --- CS03 join, CS04 unjoin, CS07 ----------------------------------------------------------
 
 
-class JoinMethodAndRole(Integer):
-    """joinMethodAndRole of the CS03 commands."""
-
-    _map = e.JoinMethod.asn1_map()
+JoinMethodAndRole = _named_integer("JoinMethodAndRole", e.JoinMethod, "joinMethodAndRole of the CS03 commands.")
 
 
 class JoinDeviceCommand(Sequence):
@@ -359,22 +354,15 @@ class JoinDeviceCommand(Sequence):
     ]
 
 
-class JoinResponseCode(Integer):
-    """CS03 response codes (also GCS59 joinResponseCode)."""
-
-    _map = e.JoinResponse.asn1_map()
-
-
-class UnjoinResponseCode(Integer):
-    """CS04 response codes."""
-
-    _map = e.UnjoinResponse.asn1_map()
+JoinResponseCode = _named_integer(
+    "JoinResponseCode", e.JoinResponse, "CS03 response codes (also GCS59 joinResponseCode).",
+)
 
 
-class ReadResponseCode(Integer):
-    """responseCode of CS07 and CS08 responses."""
+UnjoinResponseCode = _named_integer("UnjoinResponseCode", e.UnjoinResponse, "CS04 response codes.")
 
-    _map = e.ReadResponse.asn1_map()
+
+ReadResponseCode = _named_integer("ReadResponseCode", e.ReadResponse, "responseCode of CS07 and CS08 responses.")
 
 
 class ReadDeviceJoinDetailsResponse(Sequence):
@@ -389,10 +377,9 @@ class ReadDeviceJoinDetailsResponse(Sequence):
 # --- CS06 Activate Firmware ----------------------------------------------------------------
 
 
-class ActivateImageResponseCode(Integer):
-    """activateImageResponseCode of the CS06 execution outcome."""
-
-    _map = e.ActivateImageCode.asn1_map()
+ActivateImageResponseCode = _named_integer(
+    "ActivateImageResponseCode", e.ActivateImageCode, "activateImageResponseCode of the CS06 execution outcome.",
+)
 
 
 class ActivateFirmwareCommand(Sequence):
@@ -437,10 +424,7 @@ class ReadFirmwareVersionResponse(Sequence):
     _fields = [("firmwareVersion", OctetString), ("responseCode", ReadResponseCode)]
 
 
-class ActivateImageResult(Integer):
-    """activateImage of the CS09 alert."""
-
-    _map = e.ActivateImageResult.asn1_map()
+ActivateImageResult = _named_integer("ActivateImageResult", e.ActivateImageResult, "activateImage of the CS09 alert.")
 
 
 class ReadFirmwareVersionAlert(Sequence):
@@ -454,10 +438,7 @@ class ReadFirmwareVersionAlert(Sequence):
     ]
 
 
-class FirmwareTransferResponseCode(Integer):
-    """CCS08 responseCode."""
-
-    _map = e.TransferCode.asn1_map()
+FirmwareTransferResponseCode = _named_integer("FirmwareTransferResponseCode", e.TransferCode, "CCS08 responseCode.")
 
 
 class FirmwareTransferAlert(Sequence):
@@ -481,10 +462,7 @@ class SetTimeCommand(Sequence):
     _fields = [("validityIntervalStart", GeneralizedTime), ("validityIntervalEnd", GeneralizedTime)]
 
 
-class DeviceTimeStatus(Integer):
-    """deviceTimeStatus of the GCS28 response."""
-
-    _map = e.DeviceTimeStatus.asn1_map()
+DeviceTimeStatus = _named_integer("DeviceTimeStatus", e.DeviceTimeStatus, "deviceTimeStatus of the GCS28 response.")
 
 
 class SetTimeResponse(Sequence):

@@ -40,6 +40,12 @@ def _specialists(value: asn1.Asn1Value | None) -> tuple[SpecialistSeqNumber, ...
     return None if value is None else tuple(SpecialistSeqNumber.from_asn1(s) for s in value)
 
 
+def _put_specialists(tree: dict[str, Any], key: str, specialists: tuple[SpecialistSeqNumber, ...] | None) -> None:
+    """Add the SEQUENCE OF SpecialistSeqNumber under *key* when present (it is OPTIONAL wherever it stands)."""
+    if specialists is not None:
+        tree[key] = [s.tree() for s in specialists]
+
+
 @dataclass(frozen=True)
 class SeqNumberChange:
     """RemotePartySeqNumberChange: the new floor of one role's counter (and specialist counters)."""
@@ -55,8 +61,7 @@ class SeqNumberChange:
 
     def tree(self) -> dict[str, Any]:
         tree: dict[str, Any] = {"remotePartyRole": self.role, "floorSeqNumber": self.floor}
-        if self.specialist is not None:
-            tree["specialistFloorSeqNumber"] = [s.tree() for s in self.specialist]
+        _put_specialists(tree, "specialistFloorSeqNumber", self.specialist)
         return tree
 
 
@@ -106,8 +111,7 @@ class AuthorisingControl:
         tree["authorisingRemotePartySeqNumber"] = self.seq_number
         if self.new_floor is not None:
             tree["newRemotePartyFloorSeqNumber"] = self.new_floor
-        if self.new_specialist_floor is not None:
-            tree["newRemotePartySpecialistFloorSeqNumber"] = [s.tree() for s in self.new_specialist_floor]
+        _put_specialists(tree, "newRemotePartySpecialistFloorSeqNumber", self.new_specialist_floor)
         if self.other_changes:
             tree["otherRemotePartySeqNumberChanges"] = [c.tree() for c in self.other_changes]
         return tree

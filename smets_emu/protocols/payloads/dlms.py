@@ -69,6 +69,7 @@ from smets_emu.protocols.payloads.dlms_data import (
     dlms_data,
     read_data,
 )
+from smets_emu.protocols.payloads.json_fields import json_bool, json_hex, json_int, json_list
 
 __all__ = [
     "ACCESS_REQUEST_TAG",
@@ -359,17 +360,14 @@ class InvokeIdAndPriority:
     def from_json(cls, obj: Any) -> InvokeIdAndPriority:
         if not isinstance(obj, dict):
             raise EncodeError(f"invoke must be an object, got {obj!r}")
-        try:
-            return cls(
-                invoke_id=_int(obj["invoke_id"], "invoke_id"),
-                high_priority=_bool(obj.get("high_priority", False), "high_priority"),
-                confirmed=_bool(obj.get("confirmed", False), "confirmed"),
-                break_on_error=_bool(obj.get("break_on_error", True), "break_on_error"),
-                self_descriptive=_bool(obj.get("self_descriptive", False), "self_descriptive"),
-                reserved=_int(obj.get("reserved", 0), "reserved"),
-            )
-        except KeyError as exc:
-            raise EncodeError(f"invoke lacks {exc}") from None
+        return cls(
+            invoke_id=json_int(obj, "invoke_id"),
+            high_priority=json_bool(obj, "high_priority", False),
+            confirmed=json_bool(obj, "confirmed", False),
+            break_on_error=json_bool(obj, "break_on_error", True),
+            self_descriptive=json_bool(obj, "self_descriptive", False),
+            reserved=json_int(obj, "reserved", 0),
+        )
 
 
 @dataclass(frozen=True)
@@ -419,11 +417,11 @@ class AccessRequestSpec:
         if not isinstance(kind, AccessRequestKind):
             raise EncodeError(f"unknown access-request kind {obj.get('kind')!r}")
         key = "method_id" if kind == AccessRequestKind.ACTION else "attribute_id"
-        spec = cls(kind, _int(obj.get("class_id"), "class_id"), ObisCode.from_json(obj.get("obis")),
-                   _int(obj.get(key), key))
+        spec = cls(kind, json_int(obj, "class_id"), ObisCode.from_json(obj.get("obis")),
+                   json_int(obj, key))
         if spec.has_selection:
             return cls(spec.kind, spec.class_id, spec.instance, spec.member_id,
-                       _int(obj.get("access_selector"), "access_selector"),
+                       json_int(obj, "access_selector"),
                        DlmsData.from_json(obj.get("access_parameters")))
         return spec
 
@@ -473,6 +471,34 @@ class DlmsPayload(Payload):
 
     family: ClassVar[str] = "dlms"
     apdu: ClassVar[str] = ""
+    _tag: ClassVar[int]
+    _construct: ClassVar[Any]
+    invoke: InvokeIdAndPriority
+    date_time: bytes
+
+    def encode(self) -> bytes:
+        """The APDU through the direct writer (:mod:`dlms_write`); values off its plain path (compact arrays,
+        odd values) are built by the construct."""
+        try:
+            out = dlms_write.header_bytes(self._tag, self.invoke, self.date_time)
+            self._write_body(out)
+        except dlms_write.OffPath:
+            return self._build_with_constructs()
+        return b"".join(out)
+
+    def _build_with_constructs(self) -> bytes:
+        """The APDU built through its construct (the definition; also the path off the plain one)."""
+        return _build(self._construct, {"invoke": _invoke_container(self.invoke), "date_time": self.date_time,
+                                        **self._body_container()})
+
+    def _write_body(self, out: list[bytes]) -> None:
+        """Append the body after the invoke id and date-time; raise :class:`dlms_write.OffPath` to leave it to the
+        construct."""
+        raise NotImplementedError
+
+    def _body_container(self) -> dict[str, Any]:
+        """The construct container of the body (everything after invoke id and date-time)."""
+        raise NotImplementedError
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> DlmsPayload:
@@ -511,26 +537,17 @@ class AccessRequest(DlmsPayload):
     data: tuple[DlmsData, ...]
     date_time: bytes = b""
 
-    def encode(self) -> bytes:
-        try:
-            out = dlms_write.header_bytes(ACCESS_REQUEST_TAG, self.invoke, self.date_time)
-            out.append(dlms_write.counted(len(self.specifications)))
-            for spec in self.specifications:
-                dlms_write.request_spec_bytes(spec, AccessRequestKind, out)
-            dlms_write.data_list(self.data, out)
-            return b"".join(out)
-        except dlms_write.OffPath:
-            pass
-        return self._build_with_constructs()
+    _tag: ClassVar[int] = ACCESS_REQUEST_TAG
+    _construct: ClassVar[Any] = AccessRequestApdu
 
-    def _build_with_constructs(self) -> bytes:
-        """The APDU built through its construct (the definition; also the path off the plain one)."""
-        return _build(AccessRequestApdu, {
-            "invoke": _invoke_container(self.invoke),
-            "date_time": self.date_time,
-            "specifications": [s._container() for s in self.specifications],
-            "data": list(self.data),
-        })
+    def _write_body(self, out: list[bytes]) -> None:
+        out.append(dlms_write.counted(len(self.specifications)))
+        for spec in self.specifications:
+            dlms_write.request_spec_bytes(spec, AccessRequestKind, out)
+        dlms_write.data_list(self.data, out)
+
+    def _body_container(self) -> dict[str, Any]:
+        return {"specifications": [s._container() for s in self.specifications], "data": list(self.data)}
 
     def to_json(self) -> dict[str, Any]:
         out = self._header_json(self.invoke, self.date_time)
@@ -545,13 +562,13 @@ class AccessRequest(DlmsPayload):
     @classmethod
     def _from_json(cls, obj: dict[str, Any]) -> AccessRequest:
         if "requests" in obj:
-            requests = _list(obj, "requests")
+            requests = json_list(obj, "requests")
             specs = tuple(AccessRequestSpec.from_json(r) for r in requests)
             data = tuple(DlmsData.from_json(r.get("data")) for r in requests)
         else:
-            specs = tuple(AccessRequestSpec.from_json(s) for s in _list(obj, "specifications"))
-            data = tuple(DlmsData.from_json(d) for d in _list(obj, "data"))
-        return cls(InvokeIdAndPriority.from_json(obj.get("invoke")), specs, data, _hex(obj, "date_time"))
+            specs = tuple(AccessRequestSpec.from_json(s) for s in json_list(obj, "specifications"))
+            data = tuple(DlmsData.from_json(d) for d in json_list(obj, "data"))
+        return cls(InvokeIdAndPriority.from_json(obj.get("invoke")), specs, data, json_hex(obj, "date_time", ""))
 
 
 @dataclass(frozen=True)
@@ -565,34 +582,28 @@ class AccessResponse(DlmsPayload):
     date_time: bytes = b""
     request_specifications: tuple[AccessRequestSpec, ...] | None = None
 
-    def encode(self) -> bytes:
-        echo = self.request_specifications
-        try:
-            out = dlms_write.header_bytes(ACCESS_RESPONSE_TAG, self.invoke, self.date_time)
-            if echo is None:
-                out.append(b"\x00")
-            else:
-                out += (b"\x01", dlms_write.counted(len(echo)))
-                for spec in echo:
-                    dlms_write.request_spec_bytes(spec, AccessRequestKind, out)
-            dlms_write.data_list(self.data, out)
-            out.append(dlms_write.counted(len(self.results)))
-            out += [dlms_write.response_spec_bytes(result, AccessResponseKind) for result in self.results]
-            return b"".join(out)
-        except dlms_write.OffPath:
-            pass
-        return self._build_with_constructs()
+    _tag: ClassVar[int] = ACCESS_RESPONSE_TAG
+    _construct: ClassVar[Any] = AccessResponseApdu
 
-    def _build_with_constructs(self) -> bytes:
-        """The APDU built through its construct (the definition; also the path off the plain one)."""
+    def _write_body(self, out: list[bytes]) -> None:
         echo = self.request_specifications
-        return _build(AccessResponseApdu, {
-            "invoke": _invoke_container(self.invoke),
-            "date_time": self.date_time,
+        if echo is None:
+            out.append(b"\x00")
+        else:
+            out += (b"\x01", dlms_write.counted(len(echo)))
+            for spec in echo:
+                dlms_write.request_spec_bytes(spec, AccessRequestKind, out)
+        dlms_write.data_list(self.data, out)
+        out.append(dlms_write.counted(len(self.results)))
+        out += [dlms_write.response_spec_bytes(result, AccessResponseKind) for result in self.results]
+
+    def _body_container(self) -> dict[str, Any]:
+        echo = self.request_specifications
+        return {
             "request_specifications": None if echo is None else [s._container() for s in echo],
             "data": list(self.data),
             "results": [r._container() for r in self.results],
-        })
+        }
 
     def to_json(self) -> dict[str, Any]:
         out = self._header_json(self.invoke, self.date_time)
@@ -608,16 +619,17 @@ class AccessResponse(DlmsPayload):
 
     @classmethod
     def _from_json(cls, obj: dict[str, Any]) -> AccessResponse:
-        results = _list(obj, "results")
+        results = json_list(obj, "results")
         specs = tuple(AccessResponseSpec.from_json(r) for r in results)
         if "data" in obj:
-            data = tuple(DlmsData.from_json(d) for d in _list(obj, "data"))
+            data = tuple(DlmsData.from_json(d) for d in json_list(obj, "data"))
         else:
             data = tuple(DlmsData.from_json(r.get("data")) for r in results)
         echo = obj.get("request_specifications")
-        echoed = None if echo is None else tuple(AccessRequestSpec.from_json(s) for s in _list(obj,
-                                                                                              "request_specifications"))
-        return cls(InvokeIdAndPriority.from_json(obj.get("invoke")), data, specs, _hex(obj, "date_time"), echoed)
+        echoed = None if echo is None else tuple(
+            AccessRequestSpec.from_json(s) for s in json_list(obj, "request_specifications"))
+        invoke = InvokeIdAndPriority.from_json(obj.get("invoke"))
+        return cls(invoke, data, specs, json_hex(obj, "date_time", ""), echoed)
 
 
 @dataclass(frozen=True)
@@ -637,22 +649,14 @@ class DataNotification(DlmsPayload):
             return body.items[0].value
         return None
 
-    def encode(self) -> bytes:
-        try:
-            out = dlms_write.header_bytes(DATA_NOTIFICATION_TAG, self.invoke, self.date_time)
-            dlms_write.write_data(self.body, out)
-            return b"".join(out)
-        except dlms_write.OffPath:
-            pass
-        return self._build_with_constructs()
+    _tag: ClassVar[int] = DATA_NOTIFICATION_TAG
+    _construct: ClassVar[Any] = DataNotificationApdu
 
-    def _build_with_constructs(self) -> bytes:
-        """The APDU built through its construct (the definition; also the path off the plain one)."""
-        return _build(DataNotificationApdu, {
-            "invoke": _invoke_container(self.invoke),
-            "date_time": self.date_time,
-            "body": self.body,
-        })
+    def _write_body(self, out: list[bytes]) -> None:
+        dlms_write.write_data(self.body, out)
+
+    def _body_container(self) -> dict[str, Any]:
+        return {"body": self.body}
 
     def to_json(self) -> dict[str, Any]:
         out = self._header_json(self.invoke, self.date_time)
@@ -668,7 +672,7 @@ class DataNotification(DlmsPayload):
     @classmethod
     def _from_json(cls, obj: dict[str, Any]) -> DataNotification:
         return cls(InvokeIdAndPriority.from_json(obj.get("invoke")), DlmsData.from_json(obj.get("body")),
-                   _hex(obj, "date_time"))
+                   json_hex(obj, "date_time", ""))
 
 
 def _future_dated_target(body: DlmsData) -> dict[str, Any] | None:
@@ -843,39 +847,6 @@ def _read_apdu(content: bytes, ctx: PayloadContext | None) -> DlmsPayload:
 def _check_end(content: bytes, pos: int) -> None:
     if pos != len(content):
         raise FrameError(f"{len(content) - pos} trailing bytes after DLMS APDU")
-
-
-# --------------------------------------------------------------------------- JSON helpers
-
-
-def _int(value: Any, key: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise EncodeError(f"{key!r} must be an integer, got {value!r}")
-    return value
-
-
-def _bool(value: Any, key: str) -> bool:
-    if not isinstance(value, bool):
-        raise EncodeError(f"{key!r} must be true or false, got {value!r}")
-    return value
-
-
-def _list(obj: dict[str, Any], key: str) -> list[Any]:
-    value = obj.get(key)
-    if not isinstance(value, list):
-        raise EncodeError(f"{key!r} must be a list, got {value!r}")
-    return value
-
-
-def _hex(obj: dict[str, Any], key: str) -> bytes:
-    value = obj.get(key, "")
-    if not isinstance(value, str):
-        raise EncodeError(f"{key!r} must be a hex string, got {value!r}")
-    try:
-        return bytes.fromhex(value)
-    except ValueError:
-        raise EncodeError(f"{key!r} is not hex: {value!r}") from None
-
 
 
 # --------------------------------------------------------------------------- message codes and samples

@@ -38,6 +38,7 @@ from construct.core import ConstructError
 
 from smets_emu.errors import EncodeError, FrameError
 from smets_emu.protocols.lengths import ber_length, read_length
+from smets_emu.protocols.payloads.json_fields import json_hex, json_int, json_list
 
 __all__ = [
     "MAX_DEPTH",
@@ -249,15 +250,11 @@ class TypeDescription:
     @classmethod
     def from_json(cls, obj: Any, depth: int = 0) -> TypeDescription:
         """Inverse of :meth:`to_json`."""
-        if depth > MAX_DEPTH:
-            raise EncodeError("type description nested too deeply")
-        if not isinstance(obj, dict):
-            raise EncodeError(f"type description must be an object, got {obj!r}")
-        tag = DataTag.from_json_name(obj.get("type"))
+        tag = _json_tag(obj, depth, "type description")
         if tag == DataTag.ARRAY:
-            return cls(tag, (cls.from_json(obj.get("element"), depth + 1),), _json_int(obj, "count"))
+            return cls(tag, (cls.from_json(obj.get("element"), depth + 1),), json_int(obj, "count"))
         if tag == DataTag.STRUCTURE:
-            return cls(tag, tuple(cls.from_json(e, depth + 1) for e in _json_list(obj, "elements")))
+            return cls(tag, tuple(cls.from_json(e, depth + 1) for e in json_list(obj, "elements")))
         return cls(tag)
 
     def min_size(self) -> int:
@@ -1016,46 +1013,27 @@ def attach_decrypted(value: DlmsData, decrypt: Callable[[bytes], bytes], depth: 
 # --------------------------------------------------------------------------- JSON
 
 
-def _json_int(obj: dict[str, Any], key: str) -> int:
-    value = obj.get(key)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise EncodeError(f"{key!r} must be an integer, got {value!r}")
-    return value
-
-
-def _json_list(obj: dict[str, Any], key: str) -> list[Any]:
-    value = obj.get(key)
-    if not isinstance(value, list):
-        raise EncodeError(f"{key!r} must be a list, got {value!r}")
-    return value
-
-
-def _json_hex(obj: dict[str, Any], key: str) -> bytes:
-    value = obj.get(key)
-    if not isinstance(value, str):
-        raise EncodeError(f"{key!r} must be a hex string, got {value!r}")
-    try:
-        return bytes.fromhex(value)
-    except ValueError:
-        raise EncodeError(f"{key!r} is not hex: {value!r}") from None
+def _json_tag(obj: Any, depth: int, what: str) -> DataTag:
+    """The data type of a JSON DLMS value or type description *obj*, at nesting *depth*."""
+    if depth > MAX_DEPTH:
+        raise EncodeError(f"{what} nested too deeply")
+    if not isinstance(obj, dict):
+        raise EncodeError(f"{what} must be an object, got {obj!r}")
+    return DataTag.from_json_name(obj.get("type"))
 
 
 def _from_json(obj: Any, depth: int) -> DlmsData:
-    if depth > MAX_DEPTH:
-        raise EncodeError("DLMS data nested too deeply")
-    if not isinstance(obj, dict):
-        raise EncodeError(f"DLMS data must be an object, got {obj!r}")
-    tag = DataTag.from_json_name(obj.get("type"))
+    tag = _json_tag(obj, depth, "DLMS data")
     if tag == DataTag.NULL_DATA:
         return NullData()
     if tag in (DataTag.ARRAY, DataTag.STRUCTURE):
-        items = tuple(_from_json(item, depth + 1) for item in _json_list(obj, "value"))
+        items = tuple(_from_json(item, depth + 1) for item in json_list(obj, "value"))
         return ArrayData(items) if tag == DataTag.ARRAY else StructureData(items)
     if tag == DataTag.COMPACT_ARRAY:
         desc = TypeDescription.from_json(obj.get("description"))
-        return CompactArrayData(desc, tuple(_from_json(item, depth + 1) for item in _json_list(obj, "value")))
+        return CompactArrayData(desc, tuple(_from_json(item, depth + 1) for item in json_list(obj, "value")))
     if tag in _INTEGER_CODECS:
-        return IntegerData(tag, _json_int(obj, "value"))
+        return IntegerData(tag, json_int(obj, "value"))
     if tag == DataTag.BOOLEAN:
         value = obj.get("value")
         if not isinstance(value, bool):
@@ -1065,12 +1043,12 @@ def _from_json(obj: Any, depth: int) -> DlmsData:
             return BooleanData(raw)
         return BooleanData(0xFF if value else 0x00)
     if tag == DataTag.BIT_STRING:
-        return BitStringData(_json_int(obj, "bit_count"), _json_hex(obj, "value"))
+        return BitStringData(json_int(obj, "bit_count"), json_hex(obj, "value"))
     if tag == DataTag.OCTET_STRING:
-        return OctetStringData(_json_hex(obj, "value"))
+        return OctetStringData(json_hex(obj, "value"))
     if tag in _STRING_TAGS:
         if "hex" in obj:
-            return StringData(tag, _json_hex(obj, "hex"))
+            return StringData(tag, json_hex(obj, "hex"))
         text = obj.get("value")
         if not isinstance(text, str):
             raise EncodeError(f"string value must be text, got {text!r}")
@@ -1082,7 +1060,7 @@ def _from_json(obj: Any, depth: int) -> DlmsData:
         number = obj.get("value")
         if isinstance(number, (int, float)) and not isinstance(number, bool):
             return FloatData.of(tag, float(number))
-        return FloatData(tag, _json_hex(obj, "hex"))
+        return FloatData(tag, json_hex(obj, "hex"))
     if tag in _FIXED_OCTETS:
-        return DateTimeData(tag, _json_hex(obj, "value"))
+        return DateTimeData(tag, json_hex(obj, "value"))
     raise EncodeError(f"cannot rebuild DLMS data type {tag.json_name}")

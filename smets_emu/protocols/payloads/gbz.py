@@ -173,32 +173,20 @@ FutureDatedDetails = Struct(
 )
 """The command a future-dated execution outcome refers to (GBCS alert 0x8F66/0x8F67, message code 0x00CD)."""
 
-FutureDatedAlertStruct = Struct(
-    Const(PROFILE_ID + b"\x01"),
-    "alert_code" / Int16ub,
-    "timestamp" / Int32ub,
-    "details" / Prefixed(Int8ub, FutureDatedDetails),
-    Terminated,
-)
+
+
+def _fixed_body_alert(*body: Any) -> Struct:
+    """A GBZ alert with a fixed body (GBCS 7.5): profile id, component count 1, alert code, timestamp, *body*."""
+    return Struct(Const(PROFILE_ID + b"\x01"), "alert_code" / Int16ub, "timestamp" / Int32ub, *body, Terminated)
+
+
+FutureDatedAlertStruct = _fixed_body_alert("details" / Prefixed(Int8ub, FutureDatedDetails))
 """Future Dated Execution Of Instruction Alert, GBZ form (message code 0x00CD)."""
 
-FirmwareReceiptAlertStruct = Struct(
-    Const(PROFILE_ID + b"\x01"),
-    "alert_code" / Int16ub,
-    "timestamp" / Int32ub,
-    Const(b"\x09"),
-    "image_hash" / Prefixed(Int8ub, GreedyBytes),
-    Terminated,
-)
+FirmwareReceiptAlertStruct = _fixed_body_alert(Const(b"\x09"), "image_hash" / Prefixed(Int8ub, GreedyBytes))
 """Firmware Distribution Receipt Alert, GBZ form (0x00CF): octet-string tag, length, SHA-256 hash."""
 
-MeterIntegrityAlertStruct = Struct(
-    Const(PROFILE_ID + b"\x01"),
-    "alert_code" / Int16ub,
-    "timestamp" / Int32ub,
-    "integrity_code" / Int16ub,
-    Terminated,
-)
+MeterIntegrityAlertStruct = _fixed_body_alert("integrity_code" / Int16ub)
 """Meter Integrity Issue Warning Alert, GBZ form (0x00F2): 2-byte integrity code."""
 
 _ALERT_STRUCTS = {

@@ -278,6 +278,10 @@ Int48ul = BytesInteger(6, signed=False, swapped=True)
 PROVIDER_AND_EVENT_IDS = ("provider_id" / Int32ul, "issuer_event_id" / Int32ul)
 """The provider id and issuer event id that open most Smart Energy publish and set commands."""
 
+COMMAND_INDEX_AND_TOTAL = ("command_index" / Int8ub, "total_number_of_commands" / Int8ub)
+"""Command index and total number of commands of a publish command split over several frames (SE 1.4 D.4.2.4.6,
+D.9.2.4.2)."""
+
 Empty = Struct()
 """A command without payload."""
 

@@ -20,6 +20,22 @@ def cluster_name(cluster_id: int) -> str | None:
     return CLUSTER_NAMES.get(cluster_id)
 
 
+def _numbered(first: int, count: int, step: int, labels: dict[int, str]) -> dict[int, str]:
+    """*count* numbered sets of attributes from id *first*, *step* apart; a set has *labels* (offset in the set ->
+    name, ``{n}`` standing for the set's number from 1), as SE 1.4 lays out tiers, blocks, top-ups and debts."""
+    return {first + step * (n - 1) + offset: text.format(n=n)
+            for n in range(1, count + 1) for offset, text in labels.items()}
+
+
+def _block_grid(first: int, prefix: str, suffix: str) -> dict[int, str]:
+    """The block x tier grid from id *first* (SE 1.4 D.3.2.2.8, D.4.2.2.5): no-tier blocks 1-16, then tiers 1-15
+    at 0x10 steps, each with blocks 1-16."""
+    names = _numbered(first, 16, 1, {0: prefix + "NoTierBlock{n}" + suffix})
+    for tier in range(1, 16):
+        names |= _numbered(first + 0x10 * tier, 16, 1, {0: f"{prefix}Tier{tier}Block{{n}}{suffix}"})
+    return names
+
+
 def _metering_attributes() -> dict[int, str]:
     names = {
         0x0000: "CurrentSummationDelivered", 0x0001: "CurrentSummationReceived",
@@ -49,14 +65,8 @@ def _metering_attributes() -> dict[int, str]:
         0x0B12: "UncontrolledFlowMultiplier", 0x0B13: "UncontrolledFlowDivisor",
         0x0B14: "FlowStabilisationPeriod", 0x0B15: "FlowMeasurementPeriod",
     }
-    for tier in range(1, 49):
-        names[0x0100 + 2 * (tier - 1)] = f"CurrentTier{tier}SummationDelivered"
-        names[0x0101 + 2 * (tier - 1)] = f"CurrentTier{tier}SummationReceived"
-    for block in range(1, 17):
-        names[0x0700 + block - 1] = f"CurrentNoTierBlock{block}SummationDelivered"
-        for tier in range(1, 16):
-            names[0x0700 + 0x10 * tier + block - 1] = f"CurrentTier{tier}Block{block}SummationDelivered"
-    return names
+    names |= _numbered(0x0100, 48, 2, {0: "CurrentTier{n}SummationDelivered", 1: "CurrentTier{n}SummationReceived"})
+    return names | _block_grid(0x0700, "Current", "SummationDelivered")
 
 
 def _price_attributes() -> dict[int, str]:
@@ -70,15 +80,8 @@ def _price_attributes() -> dict[int, str]:
         0x0613: "TierBlockMode", 0x0615: "UnitOfMeasure", 0x0616: "Currency", 0x0617: "PriceTrailingDigit",
         0x0619: "TariffResolutionPeriod",
     }
-    for tier in range(1, 49):
-        names[tier - 1] = f"Tier{tier}PriceLabel"
-    for block in range(1, 16):
-        names[0x0100 + block - 1] = f"Block{block}Threshold"
-    for block in range(1, 17):
-        names[0x0400 + block - 1] = f"NoTierBlock{block}Price"
-        for tier in range(1, 16):
-            names[0x0400 + 0x10 * tier + block - 1] = f"Tier{tier}Block{block}Price"
-    return names
+    names |= _numbered(0x0000, 48, 1, {0: "Tier{n}PriceLabel"}) | _numbered(0x0100, 15, 1, {0: "Block{n}Threshold"})
+    return names | _block_grid(0x0400, "", "Price")
 
 
 def _prepayment_attributes() -> dict[int, str]:
@@ -91,19 +94,13 @@ def _prepayment_attributes() -> dict[int, str]:
         0x0033: "InterruptSuspendTime", 0x0034: "RemainingFriendlyCreditTime", 0x0035: "NextFriendlyCreditPeriod",
         0x0040: "CutOffValue", 0x0080: "TokenCarrierID",
     }
-    for n in range(1, 6):
-        names[0x0100 + 0x10 * (n - 1)] = f"TopUpDateTime{n}"
-        names[0x0101 + 0x10 * (n - 1)] = f"TopUpAmount{n}"
-        names[0x0102 + 0x10 * (n - 1)] = f"OriginatingDevice{n}"
-        names[0x0103 + 0x10 * (n - 1)] = f"TopUpCode{n}"
-    for n in range(1, 4):
-        base = 0x0210 + 0x10 * (n - 1)
-        for offset, label in ((0, "DebtLabel"), (1, "DebtAmount"), (2, "DebtRecoveryMethod"),
-                              (3, "DebtRecoveryStartTime"), (4, "DebtRecoveryCollectionTime"),
-                              (6, "DebtRecoveryFrequency"), (7, "DebtRecoveryAmount"),
-                              (9, "DebtRecoveryTopUpPercentage")):
-            names[base + offset] = f"{label}{n}"
-    return names
+    names |= _numbered(0x0100, 5, 0x10, {0: "TopUpDateTime{n}", 1: "TopUpAmount{n}", 2: "OriginatingDevice{n}",
+                                          3: "TopUpCode{n}"})
+    return names | _numbered(0x0210, 3, 0x10, {
+        0: "DebtLabel{n}", 1: "DebtAmount{n}", 2: "DebtRecoveryMethod{n}", 3: "DebtRecoveryStartTime{n}",
+        4: "DebtRecoveryCollectionTime{n}", 6: "DebtRecoveryFrequency{n}", 7: "DebtRecoveryAmount{n}",
+        9: "DebtRecoveryTopUpPercentage{n}",
+    })
 
 
 ATTRIBUTE_NAMES: dict[int, dict[int, str]] = {

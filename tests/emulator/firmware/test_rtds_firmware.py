@@ -30,7 +30,7 @@ def _sample(rtds_root: Path) -> bytes:
     path = rtds_root.parent / "duis" / "templates" / "11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML"
     if not path.is_file():
         pytest.skip("DUIS templates not present")
-    from smets_emu.protocols.duis.request import parse_request
+    from smets_emu.protocols.duis import parse_request
 
     return parse_request(path.read_bytes()).body.firmware_image  # type: ignore[union-attr]
 

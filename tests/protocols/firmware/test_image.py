@@ -50,7 +50,7 @@ def test_changing_a_field_changes_the_bytes() -> None:
 def test_sample_image_of_the_duis_template() -> None:
     if not DUIS_11_1.is_file():
         pytest.skip("DUIS templates not present")
-    from smets_emu.protocols.duis.request import UpdateFirmware, parse_request
+    from smets_emu.protocols.duis import UpdateFirmware, parse_request
 
     body = parse_request(DUIS_11_1.read_bytes()).body
     assert isinstance(body, UpdateFirmware)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+from dataclasses import replace
 
 import pytest
 from asn1crypto import core
@@ -57,6 +58,28 @@ def test_sample_reads_into_its_model_and_rebuilds_the_same_bytes(code: int, cra:
     else:
         value = read(payload, model)
     assert to_payload(value, code, cra).encode() == payload.encode()
+
+
+def test_decoded_payload_reads_its_own_bytes_without_encoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    wire = sample_asn1(0x0012, 1).encode()
+    payload = decode_asn1(wire, PayloadContext(0x0012, 1))
+    assert payload.content == wire
+
+    def no_encode(self: object) -> bytes:
+        raise AssertionError("asn1_value() encoded the tree again")
+
+    monkeypatch.setattr(type(payload), "encode", no_encode)
+    assert read(payload, ActivateFirmwareCommand) == ActivateFirmwareCommand(bytes([0xA1] * 32), 1000)
+
+
+def test_edited_tree_is_encoded_again_for_the_typed_read() -> None:
+    payload = decode_asn1(sample_asn1(0x0012, 1).encode(), PayloadContext(0x0012, 1))
+    edited = replace(payload, value={**payload.value, "originatorCounter": 1001})
+    assert edited.content is None and edited == replace(payload, value=edited.value)
+    assert read(edited, ActivateFirmwareCommand).originator_counter == 1001
+    assert read(payload, ActivateFirmwareCommand).originator_counter == 1000
+    built = sample_asn1(0x0012, 1)
+    assert built.content is None or built.content == built.encode()
 
 
 def test_cs06_values_are_typed() -> None:

@@ -6,51 +6,45 @@ meter as server-to-client "Publish ..." commands (GBCS 7.5).
 
 from __future__ import annotations
 
-from construct import Construct, Int8ub, Int16ul, Int32ul, Struct
+from construct import Int8ub, Int16ul, Int32ul, Struct
 
+from smets_emu.protocols.payloads.zcl_cluster_commands import ClusterCommands
 from smets_emu.protocols.payloads.zcl_fields import (
     CharacterString,
     Empty,
     OctetString,
     TrailingOptional,
     UtcTime,
-    ZclDirection,
 )
 
-CLUSTER_ID = 0x0703
-C2S = ZclDirection.CLIENT_TO_SERVER
-S2C = ZclDirection.SERVER_TO_CLIENT
+CLUSTER = ClusterCommands(0x0703)
 
-DisplayMessage = Struct(
+DisplayMessage = CLUSTER.s2c(0x00, "Display Message", Struct(
     "message_id" / Int32ul,
     "message_control" / Int8ub,
     "start_time" / UtcTime,
     "duration_in_minutes" / Int16ul,
     "message" / CharacterString,
     "extended_message_control" / TrailingOptional(Int8ub),
-)
+))
 """Display Message / Display Protected Message, Messaging server->client 0x00/0x02 (SE 1.4 D.5.2.3.1)."""
 
-CancelMessage = Struct("message_id" / Int32ul, "message_control" / Int8ub)
+CancelMessage = CLUSTER.s2c(0x01, "Cancel Message", Struct("message_id" / Int32ul, "message_control" / Int8ub))
 """Cancel Message, Messaging server->client 0x01 (SE 1.4 D.5.2.3.2)."""
 
-CancelAllMessages = Struct("implementation_date_time" / UtcTime)
+CancelAllMessages = CLUSTER.s2c(0x03, "Cancel All Messages", Struct("implementation_date_time" / UtcTime))
 """Cancel All Messages, Messaging server->client 0x03 (SE 1.4 D.5.2.3.4)."""
 
-MessageConfirmation = Struct(
+MessageConfirmation = CLUSTER.c2s(0x01, "Message Confirmation", Struct(
     "message_id" / Int32ul,
     "confirmation_time" / UtcTime,
     "message_confirmation_control" / TrailingOptional(Int8ub),
     "message_response" / TrailingOptional(OctetString),
-)
+))
 """Message Confirmation, Messaging client->server 0x01 (SE 1.4 D.5.2.4.2)."""
 
-COMMANDS: dict[tuple[ZclDirection, int], tuple[str, Construct]] = {
-    (C2S, 0x00): ("Get Last Message", Empty),
-    (C2S, 0x01): ("Message Confirmation", MessageConfirmation),
-    (S2C, 0x00): ("Display Message", DisplayMessage),
-    (S2C, 0x01): ("Cancel Message", CancelMessage),
-    (S2C, 0x02): ("Display Protected Message", DisplayMessage),
-    (S2C, 0x03): ("Cancel All Messages", CancelAllMessages),
-}
+CLUSTER.c2s(0x00, "Get Last Message", Empty)
+CLUSTER.s2c(0x02, "Display Protected Message", DisplayMessage)
+
+CLUSTER_ID, COMMANDS = CLUSTER.cluster_id, CLUSTER.commands
 """Messaging commands by (direction, command id) (SE 1.4 D.5)."""
