@@ -25,27 +25,18 @@ import tempfile
 import time
 from pathlib import Path
 
+from wan_load import commands_per_s
+
 from smets_emu.tools.capture import CaptureWriter
 from smets_emu.tools.cli import main
 from smets_emu.tools.lab import Lab, open_lab
 from smets_emu.tools.service import LabService, ServiceConfig
-from smets_emu.tools.wan_client import RemoteParty, WanClient
-
-ESME = bytes.fromhex("00DB1234567890A0")
+from smets_emu.tools.wan_client import RemoteParty
 
 
 def _service(lab: Lab) -> LabService:
     return LabService(lab, ServiceConfig(port=0, binary_port=None, http_port=None, clock="virtual",
                                          tick_interval=3600))
-
-
-async def _commands(service: LabService, party: RemoteParty, count: int) -> float:
-    async with await WanClient.connect(*service.endpoints.gfi, "gfi", keepalive=None) as client:  # type: ignore[misc]
-        commands = [party.build(0x0059, to=ESME) for _ in range(count)]
-        began = time.perf_counter()
-        for command in commands:
-            await client.exchange(command)
-        return count / (time.perf_counter() - began)
 
 
 async def _measure(folder: Path, count: int) -> tuple[dict[str, float], Path, int]:
@@ -57,11 +48,11 @@ async def _measure(folder: Path, count: int) -> tuple[dict[str, float], Path, in
     path = folder / "bench.jsonl"
     try:
         for round_ in range(3):
-            rates["none"].append(await _commands(service, party, count))
+            rates["none"].append(await commands_per_s(service, party, count))
             target = path if round_ == 0 else folder / f"bench{round_}.jsonl"
             writer = CaptureWriter(target, lab=str(lab.folder))
             await writer.start(service.front)
-            rates["capture"].append(await _commands(service, party, count))
+            rates["capture"].append(await commands_per_s(service, party, count))
             await writer.close()
     finally:
         await service.stop()

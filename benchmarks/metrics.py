@@ -25,23 +25,13 @@ import time
 from pathlib import Path
 
 import aiohttp
+from wan_load import commands_per_s
 
 from smets_emu.tools.fleet_file import default_fleet
 from smets_emu.tools.lab import open_lab
 from smets_emu.tools.metrics import WireMetrics
 from smets_emu.tools.service import LabService, ServiceConfig
-from smets_emu.tools.wan_client import RemoteParty, WanClient
-
-ESME = bytes.fromhex("00DB1234567890A0")
-
-
-async def _commands(service: LabService, party: RemoteParty, count: int) -> float:
-    async with await WanClient.connect(*service.endpoints.gfi, "gfi", keepalive=None) as client:  # type: ignore[misc]
-        commands = [party.build(0x0059, to=ESME) for _ in range(count)]
-        began = time.perf_counter()
-        for command in commands:
-            await client.exchange(command)
-        return count / (time.perf_counter() - began)
+from smets_emu.tools.wan_client import RemoteParty
 
 
 async def run(devices: int, commands: int, scrapes: int) -> dict[str, object]:
@@ -54,15 +44,15 @@ async def run(devices: int, commands: int, scrapes: int) -> dict[str, object]:
         await service.start()
         try:
             party = RemoteParty(lab.keystore, None)  # type: ignore[arg-type]
-            await _commands(service, party, 20)  # warm-up
+            await commands_per_s(service, party, 20)  # warm-up
             rates: dict[str, list[float]] = {"with": [], "without": []}
             observers = service.front._observers
             everything = list(observers._handles)
             others = [h for h in everything if not isinstance(h.callback, WireMetrics)]  # e.g. the live feed
             for _ in range(3):  # alternate, so drift in the lab's speed shows in both
-                rates["with"].append(await _commands(service, party, commands))
+                rates["with"].append(await commands_per_s(service, party, commands))
                 observers._handles = others
-                rates["without"].append(await _commands(service, party, commands))
+                rates["without"].append(await commands_per_s(service, party, commands))
                 observers._handles = everything
             host, port = service.endpoints.http  # type: ignore[misc]
             headers = {"Authorization": f"Bearer {service.control_token}"}

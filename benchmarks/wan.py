@@ -5,9 +5,10 @@ Usage: ``python benchmarks/wan.py [--json] [--quick] [--devices 1,10000,100000] 
 
 ``--quick`` runs 1, 1,000 and 5,000 devices with a third of the commands.
 
-Per fleet size a lab of that many ESMEs is provisioned in bulk (own key pairs, trust anchors
-populated from the lab's test PKI; the states go to the store through ``Fleet.extend`` in one
-transaction, timed as ``provision_s``) and served by the same
+Per fleet size a lab of that many ESMEs is provisioned as ``smets-emu run`` provisions fleet-file
+devices (own key pairs, trust anchors from the lab's keystore, the ACB key agreement secret agreed
+and kept; the states go to the store through ``Fleet.extend`` in one transaction, timed as
+``provision_s``) and served by the same
 :class:`~smets_emu.tools.service.LabService` as ``smets-emu run`` (GFI or binary framing, control
 plane off, virtual clock). Two kinds of command are sent, each built beforehand by a
 :class:`~smets_emu.tools.wan_client.RemoteParty` so the client's own crypto is not timed:
@@ -48,13 +49,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric import ec
-
-from smets_emu.emulator.provision import new_device_state, private_key_der
-from smets_emu.emulator.state import DeviceState, KeyPair
-from smets_emu.protocols.keystore import KeyUsage
-from smets_emu.tools.fleet_file import FleetSpec
-from smets_emu.tools.lab import Lab, _device_entries, open_lab
+from smets_emu.tools.fleet_file import DeviceSpec, FleetSpec
+from smets_emu.tools.lab import Lab, _device_entries, open_lab, provision_state
 from smets_emu.tools.service import LabService, ServiceConfig
 from smets_emu.tools.wan_client import RemoteParty, WanClient
 
@@ -68,24 +64,19 @@ KINDS = {"reads": 0x0059, "critical": 0x0050}
 def provision(folder: str, devices: int) -> tuple[Lab, float]:
     """A lab of *devices* ESMEs in *folder*; returns it and the seconds provisioning took.
 
-    Every ESME gets key pairs of its own; the trust anchor cells (the same remote parties' certificates
-    for all) are worked out once and shared, as the cells are immutable values.
+    Each ESME is provisioned as ``smets-emu run`` provisions a fleet-file device of a lab whose PKI
+    is given as a key folder (:func:`~smets_emu.tools.lab.provision_state`: own key pairs, trust
+    anchors from the lab's keystore, the ACB key agreement secret agreed and kept), its public keys
+    put where remote parties find them; the states go to the store through ``Fleet.extend`` in one
+    transaction.
     """
     lab = open_lab(folder, FleetSpec(()), synchronous="OFF")
     started = time.perf_counter()
-    first = new_device_state(FIRST_EUI.to_bytes(8, "big"), "ESME", lab.keystore)
-    _device_entries(lab.keystore, first)
-    states = [first]
-    usages = {"ds": KeyUsage.DS, "ka": KeyUsage.KA}
-    for i in range(1, devices):
-        eui = (FIRST_EUI + i).to_bytes(8, "big")
-        keys = {}
-        for usage, ks_usage in usages.items():
-            key = ec.generate_private_key(ec.SECP256R1())
-            keys[usage] = KeyPair(private_key_der(key), None)
-            lab.keystore.add(eui, ks_usage, public_key=key.public_key())  # where remote parties find it
-        states.append(DeviceState(eui=eui, device_type="ESME", profile=first.profile, keys=keys,
-                                  anchors=dict(first.anchors)))
+    states = []
+    for i in range(devices):
+        state = provision_state(DeviceSpec("ESME", (FIRST_EUI + i).to_bytes(8, "big")), lab.keystore, None)
+        _device_entries(lab.keystore, state)
+        states.append(state)
     lab.fleet.extend(states)
     return lab, time.perf_counter() - started
 

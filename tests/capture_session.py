@@ -71,3 +71,10 @@ async def record(folder: Path, capture: Path, **writer: object) -> Lab:
     finally:
         lab.close()
     return lab
+
+
+def recorded_session(folder: Path) -> Path:
+    """The mixed session recorded from a default lab in *folder* (``lab/``), as ``session.jsonl`` beside it."""
+    path = folder / "session.jsonl"
+    asyncio.run(record(folder / "lab", path))
+    return path

@@ -115,6 +115,7 @@ class Device:
 
     def process(self, state: DeviceState, message: bytes | Inbound, now: dt.datetime) -> Outcome:
         """Handle one inbound message against *state* without assigning anything (GBCS order, see module doc)."""
+        self.keys.learned.clear()  # secrets first derived by this transition: a committer keeps them (keys.py)
         return pipeline.process(self, state, Inbound.of(message), now)
 
     def adopt(self, outcome: Outcome) -> None:
@@ -129,6 +130,7 @@ class Device:
 
     def timers(self, state: DeviceState, now: dt.datetime) -> Outcome:
         """Run every component's timers and due future-dated commands (GBCS 5.9) on *state*, in order; pure."""
+        self.keys.learned.clear()
         work = state
         sent: list[Outbound] = []
         reasons: list[str] = []

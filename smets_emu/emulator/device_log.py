@@ -143,7 +143,7 @@ def eui_text(eui: bytes) -> str:
 
 
 def _settings(state: DeviceState) -> dict[str, Any]:
-    settings = state.objects.get(OBJECTS_KEY)
+    settings = state.objects_view().get(OBJECTS_KEY)  # read only: copies nothing
     return settings if isinstance(settings, dict) else {}
 
 

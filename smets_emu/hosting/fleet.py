@@ -149,7 +149,13 @@ class Fleet:
         The one commit path: commands, timers, HAN transfer steps and provisioning changes all
         pass here. When the store fails nothing was committed and the device keeps its state
         (it forgets the command too); with nothing changed and nothing sent there is no write.
+        An ECDH secret the device derived that its state lacks is kept in the state now (one
+        identity section write), so after a restart the device does not derive it again.
         """
+        if device.keys.learned:
+            work = outcome.state.clone() if outcome.state is device.state else outcome.state
+            if device.keys.keep_learned(work):
+                outcome.state = work
         self.store.commit(
             outcome.state,
             [(o.kind, o.recipient, o.message) for o in outcome.outbound],

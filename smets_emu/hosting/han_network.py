@@ -14,8 +14,9 @@ handed to the ``commit`` callback (the receiving device before the CHF; a fleet'
 :meth:`~smets_emu.hosting.fleet.Fleet.commit`), so a fleet persists each step in its own
 transaction before the device adopts it. The receiving device commits its download at every
 checkpoint boundary (each block for images up to the inline limit, every 256 KiB for larger
-ones, which keep their bytes as chunks in the image store) and whenever a transfer stops, so
-after a crash a transfer resumes from the last checkpoint.
+ones, which keep their bytes as chunks in the image store; the end of the file is committed by
+the end of the download itself) and whenever a transfer stops, so after a crash a transfer
+resumes from the last checkpoint.
 """
 
 from __future__ import annotations
@@ -111,11 +112,12 @@ class HanNetwork:
 
     # -- API -------------------------------------------------------------------------------
 
-    def update_firmware(self, data: bytes, targets: Iterable[bytes], now: dt.datetime) -> list[Outbound]:
-        """SRV 11.1: hand *data* to the CHF for *targets*, then run the transfers up to *now*."""
+    def update_firmware(self, data: bytes, targets: Iterable[bytes], now: dt.datetime,
+                        until: dt.datetime | None = None) -> list[Outbound]:
+        """SRV 11.1: hand *data* to the CHF for *targets* at *now*, then run the transfers up to *until* (*now*)."""
         sent: list[Outbound] = []
         self._apply(self.chf, self.distributor.update_firmware(self.chf.state, data, list(targets), now), sent)
-        return sent + self.run(now)
+        return sent + self.run(now if until is None else until)
 
     def resume(self, target: bytes, now: dt.datetime) -> list[Outbound]:
         """Restart a failed or interrupted transfer to *target* from the device's offset."""
@@ -247,7 +249,7 @@ class HanNetwork:
                 entry["attempt"] = 0
                 entry["delivered"] += 1
             reached = receiver.ota_offset(device.state, entry["file"])
-            if reached // interval != checkpointed // interval:
+            if reached // interval != checkpointed // interval and reached < size:  # at the end, ota_end commits
                 self._checkpoint(device, receiver, clock, sent)
                 checkpointed = reached
         if finish is not TransferCode.SUCCESS:

@@ -83,7 +83,7 @@ class SqliteImageStore:
     def _stored(self, ref: str) -> bool:
         return self._db.execute("SELECT 1 FROM firmware_images WHERE ref = ?", (ref,)).fetchone() is not None
 
-    def put(self, data: bytes) -> str:
+    def put(self, data: bytes | bytearray) -> str:
         ref = self._recent.ref_of(data)
         with self._lock:
             if ref is not None and self._stored(ref):
@@ -117,7 +117,7 @@ class StateStoreImages:
         self._store = store
         self._recent = RecentImages()
 
-    def put(self, data: bytes) -> str:
+    def put(self, data: bytes | bytearray) -> str:
         ref = self._recent.ref_of(data)
         if ref is not None and self._store.has_image(ref):
             return ref

@@ -97,7 +97,8 @@ class StoredMessage:
     created: str
 
 
-def _message(row: tuple) -> StoredMessage:  # type: ignore[type-arg]
+def _message(row: tuple[int, str, str, str, bytes, str]) -> StoredMessage:
+    """An outbox row (seq, eui, kind, recipient, message, created) as a message."""
     return StoredMessage(row[0], bytes.fromhex(row[1]), row[2], bytes.fromhex(row[3]), bytes(row[4]), row[5])
 
 

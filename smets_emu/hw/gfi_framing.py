@@ -26,6 +26,7 @@ _NON_HEX = re.compile(rb"[^0-9A-Fa-f]")
 _GFI_MARKER = b"GBCS:DATA#"
 _SEQ_DIGITS = 10
 _LEN_DIGITS = 7
+_FIELDS = re.compile(rb"([0-9]{1,%d}):([0-9]{1,%d}):" % (_SEQ_DIGITS, _LEN_DIGITS))
 GFI_MAX_LENGTH = 10**_LEN_DIGITS - 1
 """The longest message the GFI line can describe: its length field has at most seven digits."""
 
@@ -55,12 +56,16 @@ class GfiFraming(Framing):
 
     def parse(self, buf: bytes | bytearray, start: int, resume: int = 0) -> ParseResult:
         pos = start + len(_GFI_MARKER)
-        seq, pos, bad = _decimal(buf, pos, _SEQ_DIGITS, "sequence number")
-        if bad or seq is None:
-            return bad or INCOMPLETE
-        length, pos, bad = _decimal(buf, pos, _LEN_DIGITS, "length")
-        if bad or length is None:
-            return bad or INCOMPLETE
+        fields = _FIELDS.match(buf, pos)
+        if fields is not None:  # both numbers complete and well formed: one match
+            seq, length, pos = int(fields[1]), int(fields[2]), fields.end()
+        else:  # incomplete or malformed: field by field, for the reason
+            seq, pos, bad = _decimal(buf, pos, _SEQ_DIGITS, "sequence number")
+            if bad or seq is None:
+                return bad or INCOMPLETE
+            length, pos, bad = _decimal(buf, pos, _LEN_DIGITS, "length")
+            if bad or length is None:
+                return bad or INCOMPLETE
         if seq > MAX_SEQ:
             return ParseResult(ParseStatus.INVALID, reason=f"sequence number {seq} out of range")
         if length > self.max_length:

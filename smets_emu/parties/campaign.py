@@ -13,6 +13,10 @@ Every device and CHF step commits in the fleet's state store as it happens; the 
 its own progress (stage, CHF position, counters) in the store's ``meta`` table, so a process
 killed mid-campaign resumes where the committed states say it stopped. Which devices hold or
 run the image is always read back from the device states, never from the campaign record.
+
+The stages and the stored record are :mod:`~smets_emu.parties.campaign_plan`, the device-facing
+steps of a stage (HAN distribution, CS06) :mod:`~smets_emu.parties.campaign_delivery`, and what a
+campaign reached :mod:`~smets_emu.parties.campaign_report`.
 """
 
 from __future__ import annotations

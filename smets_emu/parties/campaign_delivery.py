@@ -30,6 +30,7 @@ from smets_emu.emulator.firmware.slots import ImageStore
 from smets_emu.hosting.han_network import HanNetwork
 from smets_emu.parties.device_replies import alert_code_of
 from smets_emu.parties.firmware_commands import activation_command
+from smets_emu.protocols.payloads import Payload
 from smets_emu.protocols.payloads.asn1_firmware_models import ActivateFirmwareResponse, FirmwareTransferAlert
 from smets_emu.protocols.payloads.asn1_models import read
 
@@ -70,9 +71,10 @@ def distribute_group(campaign: Campaign, chf_eui: bytes | None, members: list[by
     sent: list[Outbound] = []
     for eui in continuing:
         sent += net.resume(eui, start)
-    if fresh:
-        sent += net.update_firmware(campaign.image(), fresh, start)
-    sent += net.run(deadline)
+    if fresh:  # queued at the stage's start, the transfers (and any resumed) run on to the deadline
+        sent += net.update_firmware(campaign.image(), fresh, start, until=deadline)
+    else:
+        sent += net.run(deadline)
     count_alerts(campaign.alerts, sent)
     end = start
     for eui in members:
@@ -93,15 +95,20 @@ def _fail_transfer(campaign: Campaign, net: HanNetwork, target: bytes, now: dt.d
     count_alerts(campaign.alerts, outcome.outbound)
 
 
+def _built(item: Outbound) -> Payload:
+    """The payload a device message carries: the one it was built from (the fleet runs in this process)."""
+    return item.payload if item.payload is not None else payload_of(item)
+
+
 def count_alerts(alerts: Counter[str], sent: Iterable[Outbound]) -> None:
     """Count the receipt alerts (FDRA 0x8F72 / 0x8F1C) and CCS08 transfer outcomes among *sent*."""
     for item in sent:
         if item.message_code in (FDRA_DLMS, FDRA_GBZ):
-            code = alert_code_of(payload_of(item))
+            code = alert_code_of(_built(item))
             key = {VERIFICATION_SUCCESSFUL: "8F72", VERIFICATION_FAILED: "8F1C"}.get(code, f"{code or 0:04X}")
             alerts[f"fdra_{key}"] += 1
         elif item.message_code == FIRMWARE_TRANSFER_ALERT:
-            alerts[f"ccs08_{read(payload_of(item), FirmwareTransferAlert).code_name}"] += 1
+            alerts[f"ccs08_{read(_built(item), FirmwareTransferAlert).code_name}"] += 1
 
 
 def activate_stage(campaign: Campaign, stage: int) -> None:
@@ -121,7 +128,7 @@ def activate_stage(campaign: Campaign, stage: int) -> None:
         code = "noResponse"
         for item in sent:
             if item.kind == "response":
-                outcome = read(payload_of(item), ActivateFirmwareResponse).outcome
+                outcome = read(_built(item), ActivateFirmwareResponse).outcome
                 code = "success" if outcome is None else outcome.code_name
         campaign.alerts[f"cs06_{code}"] += 1
         if code != "success":

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,9 @@ DlmsDateTimeStruct = Struct(
     "clock_status" / Int8ub,
 )
 """COSEM date-time, 12 bytes (DLMS Blue Book 4.1.6.1; GBCS grouping-header date-time)."""
+
+_PACKED = struct.Struct(">HBBBBBBBHB")
+"""The same 12-byte layout as :data:`DlmsDateTimeStruct`, packed in one call."""
 
 
 @dataclass(frozen=True)
@@ -54,10 +58,11 @@ class DlmsDateTime:
         return cls(**{k: v for k, v in c.items() if not k.startswith("_")})
 
     def to_bytes(self) -> bytes:
-        """Encode to 12 bytes."""
+        """Encode to 12 bytes (the layout of :data:`DlmsDateTimeStruct`)."""
         try:
-            return DlmsDateTimeStruct.build(self.__dict__)
-        except Exception as exc:  # construct raises several types for bad field values
+            return _PACKED.pack(self.year, self.month, self.day, self.day_of_week, self.hour, self.minute,
+                                self.second, self.hundredths, self.deviation, self.clock_status)
+        except (struct.error, TypeError) as exc:  # a field out of range or not an integer
             raise EncodeError(f"invalid DLMS date-time {self}: {exc}") from exc
 
     @classmethod

@@ -23,7 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "hw": ("hw_cli", "serial lines and rigs: self-test, bridge, forward"),
     "duis": ("duis_cli", "DUIS service requests to the DSP and SMETS1 Service Provider"),
     "firmware": ("firmware_cli", "build and inspect GBCS firmware Upgrade Images"),
-    "rtds-replay": ("rtds_replay", "replay the DCC reference test data against emulated devices"),
+    "rtds-replay": ("rtds_replay_cli", "replay the DCC reference test data against emulated devices"),
     "replay": ("replay_cli", "play a capture's commands (run --capture) against a lab and report different answers"),
     "run": ("run_cli", "serve a persistent virtual fleet over TCP (GFI and binary framings), HTTP and serial"),
     "send": ("send_cli", "send one GBCS command to a running lab as a remote party and print the decoded reply"),

@@ -24,6 +24,7 @@ from smets_emu.inputs import (
 )
 from smets_emu.protocols import gbt
 from smets_emu.protocols.envelope import decode_envelope_with_spans
+from smets_emu.protocols.gbt_transfer import Reassembler
 from smets_emu.protocols.message import (
     Message,
     encode_message,
@@ -210,7 +211,7 @@ def run_decode(args: argparse.Namespace) -> int:
     keys = _load_keys(args.keystore)  # a SmetsError: the command line's message and exit 2
     failures = 0
     output = _Output(args, sys.stdout)
-    reassembler = gbt.Reassembler()
+    reassembler = Reassembler()
     for source, data, error, context in _decode_inputs(args.inputs):
         whole = None
         record: dict[str, Any] = {}
@@ -221,14 +222,14 @@ def run_decode(args: argparse.Namespace) -> int:
                     whole = reassembler.feed(data)
             except SmetsError as exc:
                 error = f"{type(exc).__name__}: {exc}"
-                reassembler = gbt.Reassembler()
+                reassembler = Reassembler()
         if error is not None:
             failures += 1
             record = {"source": source, "error": error}
         if context is not None:
             record["capture"] = context
         if whole is not None:
-            reassembler = gbt.Reassembler()
+            reassembler = Reassembler()
             output.emit(record)
             try:
                 record = describe(f"{source}#reassembled", whole, keys)

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from smets_emu.errors import SmetsError
-from smets_emu.protocols import gbt, usecases
+from smets_emu.protocols import usecases
 from smets_emu.protocols.envelope import CraFlag, Envelope, GroupingHeader, OtherInfo, encode_envelope
+from smets_emu.protocols.gbt_transfer import Reassembler, segment
 from smets_emu.protocols.payloads.base import Payload
 from smets_emu.protocols.pki import TestPki, generate_test_pki
 from smets_emu.protocols.security import GbcsKeys, seal
@@ -145,7 +146,7 @@ def build_corpus(pki: TestPki | None = None) -> Corpus:
                 corpus.messages.append(CorpusMessage(name, use_case, cra.name, encode_envelope(sealed)))
     largest = sorted(corpus.messages, key=lambda m: len(m.data), reverse=True)[:5]
     for msg in largest:
-        for i, block in enumerate(gbt.segment(msg.data, block_size=64)):
+        for i, block in enumerate(segment(msg.data, block_size=64)):
             corpus.messages.append(CorpusMessage(f"{msg.name}_GBT{i + 1:03d}", msg.use_case, "GBT", block))
     return corpus
 
@@ -193,13 +194,13 @@ def run_corpus(args: argparse.Namespace) -> int:
     keys = GbcsKeys(corpus.pki.keystore, acb=ACB)
     summary = {"messages": 0, "gbt_blocks": 0, "message_codes": set(), "round_trip": 0, "mac_valid": 0,
                "mac_total": 0, "signature_valid": 0, "signature_total": 0}
-    reassembler = gbt.Reassembler()
+    reassembler = Reassembler()
     for msg in corpus.messages:
         if msg.kind == "GBT":
             summary["gbt_blocks"] += 1
             whole = reassembler.feed(msg.data)
             if whole is not None:
-                reassembler = gbt.Reassembler()
+                reassembler = Reassembler()
                 decode_message(whole)
             continue
         summary["messages"] += 1

@@ -11,17 +11,34 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
 from smets_emu.emulator.device import Device, Outcome
+from smets_emu.emulator.devices.chf import CommsHubFunction
+from smets_emu.emulator.devices.esme import ElectricityMeter
+from smets_emu.emulator.devices.gsme import GasMeter
 from smets_emu.emulator.devices.type1 import Type1Firmware
 from smets_emu.emulator.firmware import FirmwareUseCases
 from smets_emu.emulator.firmware.codes import FIRMWARE_TRANSFER_ALERT
+from smets_emu.errors import SmetsError
 from smets_emu.hosting.han_network import HanNetwork
+from smets_emu.parties.device_replies import alert_code_of
 from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.keystore import Keystore
 from smets_emu.protocols.message import Message
 from smets_emu.protocols.payloads.asn1 import Asn1Payload
+from smets_emu.protocols.payloads.asn1_firmware_models import FirmwareTransferAlert, ReadFirmwareVersionAlert
+from smets_emu.protocols.payloads.asn1_models import read
+from smets_emu.protocols.payloads.dlms import DataNotification
+from smets_emu.protocols.payloads.dlms_data import (
+    ArrayData,
+    BitStringData,
+    BooleanData,
+    DlmsData,
+    IntegerData,
+    OctetStringData,
+    StructureData,
+)
 from smets_emu.tools.rtds_firmware import (
     supplier_signed_image,
 )
@@ -51,73 +68,104 @@ class AlertTrigger:
     event: Event | None = None
 
 
+D = TypeVar("D", bound=Device)
+
+
+def _model(device: Device, kind: type[D]) -> D:
+    """*device* as the device model *kind* whose event hook raises the alert."""
+    if not isinstance(device, kind):
+        raise SmetsError(f"a {device.device_type} has no {kind.__name__} event hooks")
+    return device
+
+
+def _alert_code(alert: Message, default: int = 0) -> int:
+    code = alert_code_of(alert.payload)
+    return default if code is None else code
+
+
+def _body_items(alert: Message) -> tuple[DlmsData, ...]:
+    """The items of an RTDS DLMS event alert body: alert code, time stamp, then the use-case items."""
+    payload = alert.payload
+    if isinstance(payload, DataNotification) and isinstance(payload.body, StructureData | ArrayData):
+        return payload.body.items
+    return ()
+
+
+def _alert_items(alert: Message) -> tuple[DlmsData, ...]:
+    """The use-case items of an RTDS DLMS event alert (after its alert code and time stamp)."""
+    return _body_items(alert)[2:]
+
+
+def _members(item: DlmsData | None) -> tuple[DlmsData, ...]:
+    return item.items if isinstance(item, StructureData | ArrayData) else ()
+
+
+def _octets(item: DlmsData | None, default: bytes) -> bytes:
+    if isinstance(item, OctetStringData) and item.value:
+        return item.value
+    if isinstance(item, BitStringData) and item.data:
+        return item.data
+    return default
+
+
+def _unsigned(items: tuple[DlmsData, ...], index: int, default: int) -> int:
+    item = items[index] if len(items) > index else None
+    if isinstance(item, IntegerData):
+        return item.value
+    return int(item.value) if isinstance(item, BooleanData) else default
+
+
 def _gsme_integrity(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
-    body = alert.payload.to_json()
-    code = int(body.get("alert_code") or 0x81A0)
-    return device.meter_integrity_warning(code, now)  # type: ignore[attr-defined,no-any-return]
+    return _model(device, GasMeter).meter_integrity_warning(_alert_code(alert) or 0x81A0, now)
 
 
 def _gsme_generic(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
-    return device.generic_alert(int(alert.payload.to_json()["alert_code"]), now)  # type: ignore[attr-defined,no-any-return]
-
-
-def _dlms_alert_code(alert: Message) -> int:
-    code = alert.payload.to_json().get("alert_code")
-    return int(code, 16) if isinstance(code, str) else int(code or 0)
+    return device.generic_alert(_alert_code(alert), now)
 
 
 def _esme_generic(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
-    return device.generic_alert(_dlms_alert_code(alert), now)
+    return device.generic_alert(_alert_code(alert), now)
 
 
 def _esme_integrity(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
-    items = (alert.payload.to_json().get("body") or {}).get("value") or []
-    reported = items[2].get("value") if len(items) > 2 and isinstance(items[2], dict) else None
-    code = int(reported, 16) if isinstance(reported, str) and reported else 0
-    return device.meter_integrity_warning(code, now)  # type: ignore[attr-defined,no-any-return]
+    items = _alert_items(alert)
+    code = int.from_bytes(_octets(items[0] if items else None, b"\x00"), "big")
+    return _model(device, ElectricityMeter).meter_integrity_warning(code, now)
 
 
-def _alert_items(alert: Message) -> list[Any]:
-    """The use-case items of an RTDS DLMS event alert (after its alert code and time stamp)."""
-    items = (alert.payload.to_json().get("body") or {}).get("value") or []
-    return items[2:] if isinstance(items, list) else []
+ChfEvent = Callable[[CommsHubFunction, bytes, dt.datetime], Outcome]
 
 
-def _octets(item: Any, default: bytes) -> bytes:
-    value = item.get("value") if isinstance(item, dict) else None
-    return bytes.fromhex(value) if isinstance(value, str) and value else default
-
-
-def _chf_device_event(method: str) -> Event:
+def _chf_device_event(method: ChfEvent) -> Event:
     """A CHF sub-GHz event about one HAN device: the device named in the RTDS alert, else the site ESME."""
 
     def trigger(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
         items = _alert_items(alert)
         target = _octets(items[0] if items else None, bytes.fromhex("00DB1234567890A0"))
-        return getattr(device, method)(target, now)  # type: ignore[no-any-return]
+        return method(_model(device, CommsHubFunction), target, now)
 
     return trigger
 
 
 def _chf_channel_change(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
-    inner = (_alert_items(alert) or [{}])[0].get("value") or [{}, {}]
-    channel = _octets(inner[0], bytes.fromhex("E0000001"))
+    inner = _members((_alert_items(alert) or (None,))[0])
+    channel = _octets(inner[0] if inner else None, bytes.fromhex("E0000001"))
     reason = _octets(inner[1] if len(inner) > 1 else None, b"\x00")[0]
-    return device.sub_ghz_channel_changed(channel, reason, now)  # type: ignore[attr-defined,no-any-return]
+    return _model(device, CommsHubFunction).sub_ghz_channel_changed(channel, reason, now)
 
 
 def _chf_scan_assessment(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
-    inner = (_alert_items(alert) or [{}])[0].get("value") or [{}, {}]
-    outcome = _octets(inner[0], b"\x00")[0]
+    inner = _members((_alert_items(alert) or (None,))[0])
+    outcome = _octets(inner[0] if inner else None, b"\x00")[0]
     detail = _octets(inner[1] if len(inner) > 1 else None, b"\x00")[0]
-    return device.channel_scan_assessed(outcome, detail, now)  # type: ignore[attr-defined,no-any-return]
+    return _model(device, CommsHubFunction).channel_scan_assessed(outcome, detail, now)
 
 
 def _chf_message_discarded(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
-    identity = _octets((_alert_items(alert) or [None])[0], bytes(25))
+    identity = _octets((_alert_items(alert) or (None,))[0], bytes(25))
     if len(identity) != 25:
         identity = bytes(25)
-    return device.message_discarded(  # type: ignore[attr-defined,no-any-return]
+    return _model(device, CommsHubFunction).message_discarded(
         identity[:8], identity[8:16], identity[16], int.from_bytes(identity[17:25], "big"), now
     )
 
@@ -137,39 +185,32 @@ def _esme_unsupported_command(device: Device, alert: Message, now: dt.datetime, 
     return device.handle(data, now)
 
 
-def _dlms_unsigned(items: list[Any], index: int, default: int) -> int:
-    item = items[index] if len(items) > index else None
-    value = item.get("value") if isinstance(item, dict) else None
-    return value if isinstance(value, int) else default
-
-
 def _esme_apc_processed(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
     items = _alert_items(alert)
-    return device.apc_level_limit_processed(  # type: ignore[attr-defined,no-any-return]
-        _dlms_unsigned(items, 0, 1), now, now + dt.timedelta(days=1), _dlms_unsigned(items, 3, 100), now
+    return _model(device, ElectricityMeter).apc_level_limit_processed(
+        _unsigned(items, 0, 1), now, now + dt.timedelta(days=1), _unsigned(items, 3, 100), now
     )
 
 
 def _esme_apc_ended(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
     items = _alert_items(alert)
-    return device.apc_level_limit_ended(  # type: ignore[attr-defined,no-any-return]
-        _dlms_unsigned(items, 0, 1), _dlms_unsigned(items, 1, 100), now
-    )
+    return _model(device, ElectricityMeter).apc_level_limit_ended(_unsigned(items, 0, 1), _unsigned(items, 1, 100), now)
 
 
 def _esme_operational_update(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
-    return device.operational_update('{"outputState":"100","inputState":"0"}', now)  # type: ignore[attr-defined,no-any-return]
+    return _model(device, ElectricityMeter).operational_update('{"outputState":"100","inputState":"0"}', now)
 
 
 def _esme_supply_restored(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
-    return device.supply_restored(  # type: ignore[attr-defined,no-any-return]
+    return _model(device, ElectricityMeter).supply_restored(
         now - dt.timedelta(minutes=9), now - dt.timedelta(minutes=1), now
     )
 
 
 def _type1_activation(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
-    value = alert.payload.to_json().get("value") or {}
-    version = str(value.get("firmwareVersion") or "01000001")
+    version = "01000001"
+    if isinstance(alert.payload, Asn1Payload):
+        version = read(alert.payload, ReadFirmwareVersionAlert).version.hex().upper() or version
     return device.component(Type1Firmware).activate_firmware(device.state, version, now)
 
 
@@ -185,12 +226,12 @@ def _han_transfer(device: Device, alert: Message, now: dt.datetime, site: Site) 
     The target is the device the RTDS alert names when it is emulated and receives firmware,
     else the site's ESME.
     """
-    value = alert.payload.value if isinstance(alert.payload, Asn1Payload) else {}
-    named = bytes.fromhex(str(value.get("entityId", ""))) if isinstance(value, dict) else b""
+    reported = read(alert.payload, FirmwareTransferAlert) if isinstance(alert.payload, Asn1Payload) else None
+    named = reported.entity_id if reported is not None else b""
     target = site.device(named) if named in DEVICE_TYPES else None
     if target is None or target.find(FirmwareUseCases) is None:
         target = site.device(next(e for e, kind in DEVICE_TYPES.items() if kind == "ESME"))
-    version = value.get("firmwareVersion") if isinstance(value, dict) else None
+    version = reported.version.hex().upper() if reported is not None and reported.version else None
     data = supplier_signed_image(target, site.keystore, version)
     net = HanNetwork.of(device, [target])
     sent = net.update_firmware(data, [target.eui], now) + net.run(now + dt.timedelta(hours=1))
@@ -215,11 +256,11 @@ EVENT_TRIGGERS: dict[tuple[str, int], tuple[str, Event]] = {
     ("ESME", 0x1000): ("ESME generic critical alert event", _esme_generic),
     ("ESME", 0x1001): ("ESME generic non-critical alert event", _esme_generic),
     ("PPMID", 0x012B): ("PPMID firmware activation", _type1_activation),
-    ("CHF", 0x0110): ("CHF duty cycle limitation", _chf_device_event("duty_cycle_limited")),
+    ("CHF", 0x0110): ("CHF duty cycle limitation", _chf_device_event(CommsHubFunction.duty_cycle_limited)),
     ("CHF", 0x0111): ("CHF sub-GHz channel change", _chf_channel_change),
     ("CHF", 0x0112): ("CHF channel scan assessment", _chf_scan_assessment),
     ("CHF", 0x0114): ("CHF message discarded by duty cycle management", _chf_message_discarded),
-    ("CHF", 0x0115): ("CHF sub-GHz capacity exhausted", _chf_device_event("no_sub_ghz_capacity")),
+    ("CHF", 0x0115): ("CHF sub-GHz capacity exhausted", _chf_device_event(CommsHubFunction.no_sub_ghz_capacity)),
     ("ESME", 0x0067): ("ESME supply restored after an outage", _esme_supply_restored),
     ("ESME", 0x0120): ("command the ESME does not support", _esme_unsupported_command),
     ("ESME", 0x0121): ("ESME APC level limit taking effect", _esme_apc_processed),

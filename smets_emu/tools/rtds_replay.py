@@ -14,7 +14,8 @@ structure by the rules of the payload family (GBCS 7, 8, 10, 11):
 - ASN.1: same schema, response/status codes and tree shape.
 
 Future-dated commands are then run on the virtual clock (``due()``) and the alerts compared
-with the RTDS ALERT files. Scenario preconditions come from :mod:`smets_emu.tools.rtds_scenarios`:
+with the RTDS ALERT files (comparison rules: :mod:`smets_emu.tools.rtds_compare`; command line:
+:mod:`smets_emu.tools.rtds_replay_cli`). Scenario preconditions come from :mod:`smets_emu.tools.rtds_scenarios`:
 ERROR scenarios are replayed by injecting the device fault the RTDS response reports, through
 the devices' fault-injection features; the rest of every response comes from the device model.
 Expected RTDS messages are decoded with the original RTDS keystore (RTDS device certificates);
@@ -23,17 +24,13 @@ the emulated devices' replies with a head-end that knows their fresh keys.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import json
 import logging
-import sys
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from smets_emu.emulator.device import Device, Outbound, Outcome
 from smets_emu.emulator.devices import device_for
@@ -43,13 +40,15 @@ from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.envelope import decode_envelope
 from smets_emu.protocols.keystore import Keystore
 from smets_emu.protocols.message import Message
-from smets_emu.protocols.payloads.asn1 import Asn1Payload
-from smets_emu.protocols.payloads.dlms import AccessResponse
-from smets_emu.protocols.payloads.dlms_data import ArrayData, CompactArrayData, DlmsData, OctetStringData, StructureData
-from smets_emu.protocols.payloads.gbz import GbzPayload
-from smets_emu.protocols.rtds import RtdsFile, find_rtds_root, keystore_folder, list_files
+from smets_emu.protocols.rtds import RtdsFile, keystore_folder, list_files
 from smets_emu.tools import rtds_scenarios as scenarios
+from smets_emu.tools.rtds_compare import compare, dlms_shape, first_difference, gbz_shape, same_shape
 from smets_emu.tools.rtds_scenarios import DEVICE_TYPES, NOT_EMULATED
+
+__all__ = [
+    "DUE_TIMES", "RTDS_DEVICES", "START", "FileResult", "FolderReplay", "FolderResult", "Progress", "compare",
+    "dlms_shape", "first_difference", "gbz_shape", "replay", "replay_folder", "same_shape",
+]
 
 log = logging.getLogger(__name__)
 
@@ -57,12 +56,6 @@ RTDS_DEVICES = DEVICE_TYPES
 START = dt.datetime(2020, 1, 1, 12, 0, tzinfo=dt.UTC)
 DUE_TIMES = tuple(dt.datetime(year, 1, 1, tzinfo=dt.UTC) for year in (2031, 2041, 2061, 2099))
 """Virtual clock steps after the commands, so that every future-dated command comes due."""
-
-OUTCOME_KEYS = frozenset(
-    {"result", "status", "statusCode", "responseCode", "activateImageResponseCode", "joinResponseCode",
-     "commandAccepted", "alertCode"}
-)
-
 
 @dataclass
 class FileResult:
@@ -91,201 +84,6 @@ class FolderResult:
         """The first difference (or why the folder is unsupported)."""
         wanted = "differ" if self.verdict == "differ" else "unsupported"
         return next((f"{f.name}: {f.detail}" for f in self.files if f.verdict == wanted), "")
-
-
-# --- DLMS comparison (GBCS 7.2, 11) -----------------------------------------------------------------
-
-
-def dlms_shape(value: DlmsData) -> object:
-    """The DLMS type tree of a value (array lengths and values ignored; protected blobs by plaintext)."""
-    if isinstance(value, StructureData):
-        return ("structure", tuple(dlms_shape(i) for i in value.items))
-    if isinstance(value, ArrayData):
-        return ("array", frozenset(dlms_shape(i) for i in value.items))
-    if isinstance(value, CompactArrayData):
-        return ("compact-array", repr(value.description))
-    if isinstance(value, OctetStringData) and value.decrypted is not None:
-        return ("protected", dlms_shape(value.decrypted))
-    return value.tag.json_name
-
-
-def same_shape(ours: object, theirs: object) -> bool:
-    """Type trees equal; an empty array matches any array (the number of entries is a value)."""
-    if isinstance(ours, tuple) and isinstance(theirs, tuple):
-        if ours[0] != theirs[0]:
-            return False
-        if ours[0] == "array":
-            a, b = ours[1], theirs[1]
-            if not a or not b:
-                return True
-            return all(any(same_shape(x, y) for y in b) for x in a) and all(any(same_shape(x, y) for x in a)
-                                                                             for y in b)
-        if ours[0] == "structure":
-            return len(ours[1]) == len(theirs[1]) and all(
-                same_shape(x, y) for x, y in zip(ours[1], theirs[1], strict=True))
-        return ours[1] == theirs[1] if ours[0] == "compact-array" else same_shape(ours[1], theirs[1])
-    return ours == theirs
-
-
-def first_difference(ours: object, theirs: object, path: str = "") -> str:
-    """A readable path to the first place two DLMS type trees differ."""
-    if isinstance(ours, tuple) and isinstance(theirs, tuple) and ours[0] == theirs[0]:
-        if ours[0] == "structure" and len(ours[1]) == len(theirs[1]):
-            for i, (a, b) in enumerate(zip(ours[1], theirs[1], strict=True)):
-                if not same_shape(a, b):
-                    return first_difference(a, b, f"{path}/{i}")
-        if ours[0] == "protected":
-            return first_difference(ours[1], theirs[1], f"{path}/protected")
-        if ours[0] == "array" and len(ours[1]) == 1 and len(theirs[1]) == 1:
-            return first_difference(next(iter(ours[1])), next(iter(theirs[1])), f"{path}/*")
-    return f"{path or '/'}: {ours} != {theirs}"
-
-
-def compare_dlms(ours: Message, theirs: Message) -> list[str]:
-    """DLMS rules: same APDU, result codes and data type trees; alerts: same alert code, target and body tree."""
-    op, tp = ours.payload, theirs.payload
-    if type(op) is not type(tp):
-        return [f"APDU {type(op).__name__} != {type(tp).__name__}"]
-    out: list[str] = []
-    if isinstance(op, AccessResponse) and isinstance(tp, AccessResponse):
-        if op.invoke.invoke_id != ours.header.originator_counter & 0xFFFFFF:
-            out.append("invoke id is not the command's")
-        ours_results = [(r.kind, int(r.result)) for r in op.results]
-        their_results = [(r.kind, int(r.result)) for r in tp.results]
-        if ours_results != their_results:
-            return [*out, f"results {ours_results} != {their_results}"]
-        for i, (a, b) in enumerate(zip(op.data, tp.data, strict=True)):
-            if not same_shape(dlms_shape(a), dlms_shape(b)):
-                out.append(f"data[{i}] {first_difference(dlms_shape(a), dlms_shape(b))}")
-        return out
-    oj, tj = op.to_json(), tp.to_json()
-    for key in ("alert_code", "future_dated_command"):
-        if oj.get(key) != tj.get(key):
-            out.append(f"{key} {oj.get(key)} != {tj.get(key)}")
-    ob, tb = getattr(op, "body", None), getattr(tp, "body", None)
-    if isinstance(ob, DlmsData) and isinstance(tb, DlmsData) and not same_shape(dlms_shape(ob), dlms_shape(tb)):
-        out.append(f"body {first_difference(dlms_shape(ob), dlms_shape(tb))}")
-    return out
-
-
-# --- GBZ comparison (GBCS 7.3, 10) -------------------------------------------------------------------
-
-
-def gbz_component_shape(comp: dict[str, Any]) -> tuple[Any, ...]:
-    """Cluster, frame type, direction, command, encryption and the record/status structure of one component."""
-    zcl = comp["zcl"]
-    fields = zcl.get("fields")
-    if comp["encrypted"]:
-        fields = (zcl.get("decrypted") or {}).get("fields")
-        if fields is None:
-            return (comp["cluster_id"], "undecryptable")
-    head = (comp["cluster_id"], zcl["frame_type"], zcl["direction"], zcl["command_id"], comp["encrypted"])
-    if fields is None:
-        return (*head, "raw")
-    if zcl["frame_type"] == "PROFILE_WIDE" and zcl["command_id"] == 0x01:
-        return (*head, tuple((r["attribute_id"], r["status"], r.get("type")) for r in fields["records"]))
-    if zcl["frame_type"] == "PROFILE_WIDE" and zcl["command_id"] == 0x0B:
-        return (*head, fields["command_id"], fields["status"])
-    return (*head, tuple(sorted(fields)), scenarios.gbz_failure_outcome(comp["cluster_id"], zcl["command_id"], fields))
-
-
-def gbz_shape(message: Message) -> tuple[Any, ...]:
-    """The GBZ structure of a response or alert (values left out)."""
-    payload = message.payload.to_json()
-    if payload.get("family") == "asn1":
-        value = payload["value"] or {}
-        status = str(value.get("deviceTimeStatus", ""))
-        return ("asn1", payload["schema"], status.startswith("reliable"))
-    if payload.get("form") == "alert":
-        fd = payload.get("future_dated") or {}
-        target = tuple(fd.get(k) for k in ("message_code", "originator_counter", "cluster_id", "frame_type",
-                                           "command_id"))
-        return ("alert", payload.get("alert_code"), payload.get("body"), target,
-                tuple(gbz_component_shape(c) for c in payload.get("components", [])))
-    return tuple(gbz_component_shape(c) for c in payload.get("components", []))
-
-
-def compare_gbz(ours: Message, theirs: Message) -> list[str]:
-    """GBZ rules: components, clusters, commands, attribute ids and types, statuses."""
-    got, want = gbz_shape(ours), gbz_shape(theirs)
-    return [] if got == want else [f"structure {got} != {want}"]
-
-
-# --- ASN.1 comparison (GBCS 8) -----------------------------------------------------------------------
-
-
-def asn1_shape(value: Any) -> Any:
-    """The structure of a decoded ASN.1 tree: keys and element shapes (certificates as one leaf), not values."""
-    if isinstance(value, dict):
-        if "der" in value:
-            return "CERT"
-        return {k: asn1_shape(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return sorted({json.dumps(asn1_shape(v), sort_keys=True) for v in value})
-    return type(value).__name__
-
-
-def asn1_outcome(value: Any) -> list[Any]:
-    """Response, status and alert codes found anywhere in an ASN.1 tree."""
-    found: list[Any] = []
-
-    def walk(v: Any, key: str = "") -> None:
-        if isinstance(v, dict):
-            for k, item in v.items():
-                walk(item, k)
-        elif isinstance(v, list):
-            for item in v:
-                walk(item, key)
-        elif key in OUTCOME_KEYS:
-            found.append((key, v))
-
-    if isinstance(value, str):  # a bare response code (CS03/CS04)
-        return [("responseCode", value)]
-    walk(value)
-    return found
-
-
-def compare_asn1(ours: Message, theirs: Message) -> list[str]:
-    """ASN.1 rules: schema, response/status codes, tree shape."""
-    op, tp = ours.payload, theirs.payload
-    assert isinstance(op, Asn1Payload) and isinstance(tp, Asn1Payload)
-    if op.schema != tp.schema:
-        return [f"schema {op.schema} != {tp.schema}"]
-    out = []
-    if asn1_outcome(op.value) != asn1_outcome(tp.value):
-        out.append(f"outcome {asn1_outcome(op.value)} != {asn1_outcome(tp.value)}")
-    elif asn1_shape(op.value) != asn1_shape(tp.value):
-        out.append(f"shape {asn1_shape(op.value)} != {asn1_shape(tp.value)}")
-    return out
-
-
-# --- both ----------------------------------------------------------------------------------------
-
-
-def compare(expected: Message, actual: Message, *, wire: bytes | None = None,
-            headend: HeadEnd | None = None) -> list[str]:
-    """Differences between the emulator's message and the RTDS one (empty when they conform)."""
-    out: list[str] = []
-    if actual.message_code != expected.message_code:
-        return [f"message code 0x{actual.message_code:04X} != 0x{expected.message_code:04X}"]
-    if actual.cra_flag is not expected.cra_flag:
-        out.append(f"CRA {actual.cra_flag.name} != {expected.cra_flag.name}")
-    if (actual.signature is None, actual.mac is None) != (expected.signature is None, expected.mac is None):
-        out.append(f"protection signed={actual.signature is not None} maced={actual.mac is not None}, RTDS differs")
-    if wire is not None and headend is not None:
-        report = headend.verify(wire)
-        if "invalid" in (str(report.mac.value), str(report.signature.value)):
-            out.append(f"our reply does not verify ({report})")
-    op, tp = actual.payload, expected.payload
-    if isinstance(tp, GbzPayload) or isinstance(op, GbzPayload):
-        out.extend(compare_gbz(actual, expected))
-    elif isinstance(tp, Asn1Payload) and isinstance(op, Asn1Payload):
-        out.extend(compare_asn1(actual, expected))
-    elif type(op).__module__.endswith("dlms") and type(tp).__module__.endswith("dlms"):
-        out.extend(compare_dlms(actual, expected))
-    elif type(op) is not type(tp):
-        out.append(f"payload {type(op).__name__} != {type(tp).__name__}")
-    return out
 
 
 # --- replay --------------------------------------------------------------------------------------
@@ -597,88 +395,3 @@ def _replay_folders(rtds: Path, files: list[RtdsFile], only: list[str] | None, p
         if progress is not None:
             progress(len(results), len(chosen), results[-1])
     return results
-
-
-class _TerminalProgress:
-    """One self-overwriting status line on a terminal: folders done, counts so far, the current folder."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.counts: Counter[str] = Counter()
-        self.stream.write("rtds-replay: loading the RTDS messages and keystore...\r")
-        self.stream.flush()
-
-    def __call__(self, done: int, total: int, result: FolderResult) -> None:
-        self.counts[result.verdict] += 1
-        line = (f"rtds-replay: {done}/{total} use cases ({self.counts['conform']} conform, "
-                f"{self.counts['differ']} differ, {self.counts['unsupported']} unsupported) {result.folder}")
-        self.stream.write(f"\r\x1b[K{line[:200]}")
-        self.stream.flush()
-
-    def close(self) -> None:
-        self.stream.write("\r\x1b[K")
-        self.stream.flush()
-
-
-def run_replay(args: argparse.Namespace) -> int:
-    """Entry point of ``smets-emu rtds-replay``: exit 0 when no use case differs, 1 when one does, 2 on bad input.
-
-    On a terminal, stderr shows progress while the folders are replayed; stderr always ends with a
-    one-line summary (time taken, and the use cases that differ).
-    """
-    root = Path(args.rtds) if args.rtds else find_rtds_root()
-    if root is None or not root.is_dir():
-        sys.stderr.write("RTDS folder not found (give --rtds DIR)\n")
-        return 2
-    started = time.monotonic()
-    progress = _TerminalProgress(sys.stderr) if sys.stderr.isatty() else None
-    try:
-        results = replay(root, only=args.folder, preconditions=not args.no_preconditions, progress=progress)
-    finally:
-        if progress is not None:
-            progress.close()
-    if args.folder and not results:
-        sys.stderr.write(f"rtds-replay: no use-case folder named {', '.join(args.folder)} under {root}\n")
-        return 2
-    totals = Counter(r.verdict for r in results)
-    width = max((len(r.folder) for r in results), default=10)
-    for r in results:
-        sys.stdout.write(f"{r.folder:<{width}}  {r.verdict:<11}  {r.reason[:160]}\n")
-    total = len(results)
-    sys.stdout.write(
-        f"\n{total} use cases: {totals['conform']} conform ({100 * totals['conform'] / max(total, 1):.1f}%), "
-        f"{totals['differ']} differ, {totals['unsupported']} unsupported"
-        f"{' (without scenario preconditions)' if args.no_preconditions else ''}\n"
-    )
-    if args.json:
-        summary: dict[str, Any] = {
-            "by_use_case": {r.folder: r.verdict for r in results},
-            "totals": {"use_cases": total, "conform": totals["conform"], "differ": totals["differ"],
-                       "unsupported": totals["unsupported"]},
-        }
-        if args.verbose_json:
-            summary["details"] = [r.to_json() for r in results]
-        sys.stdout.write(json.dumps(summary) + "\n")
-    differ = [r.folder for r in results if r.verdict == "differ"]
-    shown = ", ".join(differ[:5]) + (f" and {len(differ) - 5} more" if len(differ) > 5 else "")
-    sys.stderr.write(f"rtds-replay: {total} use cases in {time.monotonic() - started:.1f} s; "
-                     + (f"{len(differ)} differ ({shown}): exit 1\n" if differ else "none differs\n"))
-    return 1 if differ else 0
-
-
-def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Register ``smets-emu rtds-replay``."""
-    p = sub.add_parser(
-        "rtds-replay", help="replay the DCC reference test data against emulated devices",
-        description="Replay every RTDS use case on emulated devices (RTDS EUIs and organisation certificates, "
-                    "fresh device keys) and compare each response and alert with the RTDS one. Scenario "
-                    "preconditions are derived from the RTDS scenario: ERROR scenarios are replayed by injecting "
-                    "the device fault the RTDS response reports, through the devices' fault-injection features; "
-                    "the rest of every response comes from the device model.")
-    p.add_argument("--rtds", metavar="DIR", help="the rtds folder (RTDS-x.y.z/ and keystore/); default ../shared/rtds")
-    p.add_argument("--json", action="store_true", help="last line: JSON summary with by_use_case and totals")
-    p.add_argument("--verbose-json", action="store_true", help="with --json, include per-file details and notes")
-    p.add_argument("--folder", action="append", help="replay only this use-case folder (repeatable)")
-    p.add_argument("--no-preconditions", action="store_true",
-                   help="replay on bare devices: no injected faults, joins or other scenario preconditions")
-    p.set_defaults(func=run_replay)

@@ -147,7 +147,6 @@ __all__ = [
     "Prepared",
     "SELF_CONTAINED_SCENARIOS",
     "SETUP_COUNTER",
-    "TOP_UP_CODES",
     "SUPPLIER",
     "Site",
     "TOP_UP_CODES",
@@ -179,6 +178,7 @@ __all__ = [
 ]
 
 TOP_UP_CODES = frozenset({0x0097, 0x009B})
+"""Top-up use cases whose RTDS UTRN is re-minted for the emulated device's key."""
 ACTIVATE_FIRMWARE = 0x0012
 
 

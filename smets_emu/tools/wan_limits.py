@@ -1,14 +1,19 @@
-"""What the WAN front allows each client (:class:`WanLimits`) and what it counts (:class:`FrontStats`).
+"""What the WAN front allows each client (:class:`WanLimits`), what it counts (:class:`FrontStats`) and how it
+logs trouble (:class:`SourceLog`, once per source host).
 
 Both are re-exported by :mod:`smets_emu.tools.wan_server`, which documents the protections.
 """
 
 from __future__ import annotations
 
+import logging
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from smets_emu.hw.link import DEFAULT_IDLE_TIMEOUT
 from smets_emu.protocols.lengths import MAX_MESSAGE as GBCS_MAX_MESSAGE
+
+log = logging.getLogger(__name__)
 
 MAX_MESSAGE = GBCS_MAX_MESSAGE
 """The largest GBCS message a WAN frame may carry (:data:`smets_emu.protocols.lengths.MAX_MESSAGE`, ``2**24 + 4096``
@@ -67,3 +72,22 @@ class FrontStats:
     budget_closed: int = 0  # a partial frame did not fit the receive budget
     slow_reader_closed: int = 0  # did not read what it was sent
     receive_buffered: int = 0  # bytes of partial frames held now (all connections)
+
+
+class SourceLog:
+    """Logs each kind of trouble once per source host (a bounded memory of who was logged)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._size = size
+
+    def once(self, host: str, kind: str, message: str, *args: object) -> None:
+        key = (host, kind)
+        if key in self._seen:
+            self._seen.move_to_end(key)
+            return
+        self._seen[key] = None
+        if len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+        detail = message % args if args else message  # formatted once per source, not per event
+        log.warning("WAN client %s: %s (logged once per source; counted in /stats)", host, detail)

@@ -45,8 +45,8 @@ import datetime as dt
 import itertools
 import logging
 import socket
-from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any, cast
 
 from smets_emu.emulator.device import Inbound, Outbound
 from smets_emu.errors import LinkClosed, SmetsError
@@ -57,6 +57,7 @@ from smets_emu.protocols.envelope import GroupingHeader
 from smets_emu.tools.faults import FaultTable, corrupt
 from smets_emu.tools.wan_limits import MAX_MESSAGE as MAX_MESSAGE
 from smets_emu.tools.wan_limits import FrontStats as FrontStats
+from smets_emu.tools.wan_limits import SourceLog
 from smets_emu.tools.wan_limits import WanLimits as WanLimits
 from smets_emu.tools.wire_events import FrameKind, ObserverHandle, ObserverHub, WireEvent, WireObserver, peer_text
 
@@ -70,25 +71,6 @@ which many connections sending at once turn into a memory peak)."""
 def wan_framing(name: str, max_message: int = MAX_MESSAGE) -> Framing:
     """The framing *name* (``gfi`` or ``binary``) as the WAN front and its clients use it."""
     return framing_for(name, max_length=max_message)
-
-
-class _SourceLog:
-    """Logs each kind of trouble once per source host (a bounded memory of who was logged)."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
-        self._size = size
-
-    def once(self, host: str, kind: str, message: str, *args: object) -> None:
-        key = (host, kind)
-        if key in self._seen:
-            self._seen.move_to_end(key)
-            return
-        self._seen[key] = None
-        if len(self._seen) > self._size:
-            self._seen.popitem(last=False)
-        detail = message % args if args else message  # formatted once per source, not per event
-        log.warning("WAN client %s: %s (logged once per source; counted in /stats)", host, detail)
 
 
 @dataclass
@@ -141,7 +123,7 @@ class WanFront:
         self.limits = limits or WanLimits()
         self._stats = FrontStats()
         self._budget = ReceiveBudget(self.limits.receive_budget)
-        self._sources = _SourceLog()
+        self._sources = SourceLog()
         self._servers: list[asyncio.Server] = []
         self._connections: set[_Connection] = set()
         self._subscription = runtime.subscribe(self._on_alert)
@@ -226,7 +208,7 @@ class WanFront:
             return
         transport = writer.transport
         if getattr(transport, "max_size", 0) > READ_SIZE:  # selector transports: bytes per recv()
-            transport.max_size = READ_SIZE  # type: ignore[attr-defined]
+            cast(Any, transport).max_size = READ_SIZE  # an attribute of selector transports only
         if limits.socket_send_buffer is not None:
             sock = writer.get_extra_info("socket")
             if sock is not None:
@@ -282,19 +264,21 @@ class WanFront:
 
     def _count_link(self, conn: _Connection, link: FrameLink, seen: _LinkCounts) -> None:
         """Add what the link's decoder dropped since the last look to the front's counters."""
-        now = link.stats
+        dropped, oversize, expired = link.drop_counts
+        if dropped == seen.dropped and oversize == seen.oversize and expired == seen.expired:
+            return  # the usual case: nothing new
         stats = self._stats
-        if now.dropped != seen.dropped:
-            stats.frames_dropped += now.dropped - seen.dropped
+        if dropped != seen.dropped:
+            stats.frames_dropped += dropped - seen.dropped
             self._sources.once(conn.host, "dropped", "sent frames failing the framing checks")
-        if now.oversize != seen.oversize:
-            stats.frames_oversize += now.oversize - seen.oversize
+        if oversize != seen.oversize:
+            stats.frames_oversize += oversize - seen.oversize
             self._sources.once(conn.host, "oversize", "sent a frame longer than %d bytes", self.limits.max_message)
-        if now.expired != seen.expired:
-            stats.frames_expired += now.expired - seen.expired
+        if expired != seen.expired:
+            stats.frames_expired += expired - seen.expired
             self._sources.once(conn.host, "expired", "sent a frame still incomplete after %s s",
                                self.limits.frame_deadline)
-        seen.dropped, seen.oversize, seen.expired = now.dropped, now.oversize, now.expired
+        seen.dropped, seen.oversize, seen.expired = dropped, oversize, expired
 
     def _close_slow_reader(self, conn: _Connection) -> None:
         """Drop a connection that does not read what it is sent (its queue is discarded at once)."""

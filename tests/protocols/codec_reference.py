@@ -28,7 +28,7 @@ from smets_emu.protocols.envelope import (
     WireSpans,
 )
 from smets_emu.protocols.payloads import asn1 as asn1_mod
-from smets_emu.protocols.payloads import dlms, gbz
+from smets_emu.protocols.payloads import asn1_payload, asn1_schemas, dlms, gbz, gbz_structs
 from smets_emu.protocols.payloads import zcl_clusters as clusters
 from smets_emu.protocols.payloads.asn1_der import (
     GENERALIZED_TIME,
@@ -221,7 +221,7 @@ def decode_gbz_with_constructs(content: bytes, ctx: PayloadContext) -> gbz.GbzPa
     try:
         if ctx.cra_flag == 3:
             kind = gbz.ALERT_BODY_BY_MESSAGE_CODE.get(ctx.message_code, gbz.AlertBody.COMPONENTS)
-            c = gbz._ALERT_STRUCTS[kind].parse(content)
+            c = gbz_structs.ALERT_STRUCTS[kind].parse(content)
             alert = gbz.GbzAlert(
                 alert_code=c.alert_code,
                 timestamp=c.timestamp,
@@ -256,7 +256,7 @@ def decode_asn1_in_declared_order(content: bytes, ctx: PayloadContext) -> asn1_m
     failure: FrameError | None = None
     for style in LENGTH_STYLES:
         try:
-            return asn1_mod._decode_schema(bytes(content), schema, ctx.message_code, ctx.cra_flag, (style,))
+            return asn1_payload.decode_schema(bytes(content), schema, ctx.message_code, ctx.cra_flag, (style,))
         except FrameError as exc:
             failure = exc
     assert failure is not None
@@ -339,7 +339,7 @@ def serialize(value: asn1.Asn1Value, style: str) -> bytes:
 
 def encode_asn1_with_asn1crypto(schema: str, tree: Any, style: str) -> bytes:
     """The bytes of *tree* under *schema*, built through asn1crypto objects (reference for ``encode_tree``)."""
-    spec = asn1_mod._SCHEMA_CLASSES[schema]
+    spec = asn1_schemas.SCHEMA_CLASSES[schema]
     try:
         return serialize(value_from_tree(spec, tree, schema), style)
     except SmetsError:
@@ -353,10 +353,10 @@ def decode_asn1_with_asn1crypto(content: bytes, ctx: PayloadContext) -> asn1_mod
     schema = asn1_mod.schema_for(ctx.message_code, ctx.cra_flag) or asn1_mod.GENERIC_SCHEMA
     content = bytes(content)
     try:
-        if schema in asn1_mod._SCHEMA_CLASSES:
-            value = asn1_mod._decode_value_with_asn1crypto(content, schema)
+        if schema in asn1_schemas.SCHEMA_CLASSES:
+            value = asn1_payload._decode_value_with_asn1crypto(content, schema)
         else:
-            value = asn1_mod._decode_value(content, schema)
+            value = asn1_payload._decode_value(content, schema)
         for style in LENGTH_STYLES:
             payload = asn1_mod.Asn1Payload(schema, value, ctx.message_code, ctx.cra_flag, style)
             if payload.encode() == content:

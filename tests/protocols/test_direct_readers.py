@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smets_emu.errors import SmetsError
-from smets_emu.protocols import envelope
+from smets_emu.protocols import envelope_read
 from smets_emu.protocols.envelope import decode_envelope
 from smets_emu.protocols.message import payload_context
 from smets_emu.protocols.payloads import dlms, gbz, payload_family
@@ -65,7 +65,7 @@ def _zcl_payloads() -> list[tuple[Any, bytes]]:
 @pytest.mark.skipif(not MESSAGES, reason="RTDS corpus not present")
 def test_envelope_reader_matches_constructs_on_rtds() -> None:
     for data in MESSAGES:
-        assert envelope._parse(data) == parse_envelope_with_constructs(data)
+        assert envelope_read._parse(data) == parse_envelope_with_constructs(data)
 
 
 @pytest.mark.skipif(not MESSAGES, reason="RTDS corpus not present")
@@ -73,13 +73,13 @@ def test_envelope_reader_matches_constructs_on_rtds() -> None:
 @given(index=st.integers(0, 1 << 16), data=st.data())
 def test_envelope_reader_matches_constructs_onmutations(index: int, data: st.DataObject) -> None:
     wire = data.draw(mutations(MESSAGES[index % len(MESSAGES)]))
-    assert _outcome(envelope._parse, wire) == _outcome(parse_envelope_with_constructs, wire)
+    assert _outcome(envelope_read._parse, wire) == _outcome(parse_envelope_with_constructs, wire)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=120))
 def test_envelope_reader_matches_constructs_on_random_bytes(wire: bytes) -> None:
-    assert _outcome(envelope._parse, wire) == _outcome(parse_envelope_with_constructs, wire)
+    assert _outcome(envelope_read._parse, wire) == _outcome(parse_envelope_with_constructs, wire)
 
 
 @pytest.mark.skipif(not MESSAGES, reason="RTDS corpus not present")

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smets_emu.errors import SmetsError
-from smets_emu.protocols import envelope
+from smets_emu.protocols import envelope_write
 from smets_emu.protocols.envelope import (
     CraFlag,
     Envelope,
@@ -30,7 +30,7 @@ from smets_emu.protocols.envelope import (
 )
 from smets_emu.protocols.lengths import read_length
 from smets_emu.protocols.message import decode_message, payload_context
-from smets_emu.protocols.payloads import asn1, dlms, dlms_data, gbz, payload_family
+from smets_emu.protocols.payloads import asn1, asn1_schemas, dlms, dlms_data, dlms_data_types, gbz, payload_family
 from smets_emu.protocols.payloads import zcl_clusters as clusters
 from smets_emu.protocols.payloads.asn1_der import LENGTH_STYLES, encode_tree
 from smets_emu.protocols.payloads.base import PayloadContext
@@ -57,7 +57,7 @@ def test_envelope_writers_rebuild_every_rtds_message() -> None:
     for data in MESSAGES:
         env, spans = decode_envelope_with_spans(data)
         assert encode_envelope(env) == data
-        assert envelope._build_with_constructs(env) == data
+        assert envelope_write._build_with_constructs(env) == data
         assert encode_signing_apdu(env) == spans.signing_apdu
         assert encode_signed_span(env) == spans.signed
         if env.mac is not None:
@@ -112,9 +112,9 @@ def _envelopes(draw: st.DrawFn) -> Envelope:
 @given(_envelopes())
 def test_envelope_writer_matches_the_constructs(env: Envelope) -> None:
     fast = _outcome(encode_envelope, env)
-    assert fast == _outcome(envelope._build_with_constructs, env)
+    assert fast == _outcome(envelope_write._build_with_constructs, env)
     if isinstance(fast, bytes):
-        reference = envelope._build_with_constructs(env)
+        reference = envelope_write._build_with_constructs(env)
         apdu = reference[read_length(reference, 7)[1] + 5:-12] if env.mac is not None else reference
         assert encode_signing_apdu(env) == apdu
 
@@ -140,7 +140,7 @@ def test_dlms_writers_match_the_constructs_on_rtds() -> None:
 
 
 _SIMPLE = st.one_of(
-    st.builds(dlms_data.IntegerData, st.sampled_from(sorted(dlms_data._INTEGER_CODECS)),
+    st.builds(dlms_data.IntegerData, st.sampled_from(sorted(dlms_data_types.INTEGER_CODECS)),
               st.integers(-(1 << 64), 1 << 64)),
     st.builds(dlms_data.OctetStringData, st.binary(max_size=140)),
     st.builds(dlms_data.BooleanData, st.integers(-1, 256)),
@@ -278,7 +278,7 @@ def _asn1_values() -> list[tuple[str, Any]]:
     for key in asn1.SCHEMA_TABLE:
         payload = asn1.sample_asn1(*key)
         out.append((payload.schema, payload.value))
-    return [(schema, value) for schema, value in out if schema in asn1._SCHEMA_CLASSES]
+    return [(schema, value) for schema, value in out if schema in asn1_schemas.SCHEMA_CLASSES]
 
 
 _ASN1_VALUES = _asn1_values()
@@ -288,7 +288,7 @@ def test_asn1_writer_matches_asn1crypto_on_corpus_and_samples() -> None:
     assert _ASN1_VALUES
     for schema, value in _ASN1_VALUES:
         for style in LENGTH_STYLES:
-            spec = asn1._SCHEMA_CLASSES[schema]
+            spec = asn1_schemas.SCHEMA_CLASSES[schema]
             assert encode_tree(spec, value, schema, style) == encode_asn1_with_asn1crypto(schema, value, style)
 
 
@@ -317,7 +317,7 @@ def _mutate(tree: Any, draw: st.DrawFn, depth: int = 0) -> Any:
 def test_asn1_writer_matches_asn1crypto_on_mutated_trees(index: int, style: str, data: st.DataObject) -> None:
     schema, value = _ASN1_VALUES[index % len(_ASN1_VALUES)]
     tree = _mutate(value, data.draw)
-    spec = asn1._SCHEMA_CLASSES[schema]
+    spec = asn1_schemas.SCHEMA_CLASSES[schema]
     assert _outcome(encode_tree, spec, tree, schema, style) == _outcome(encode_asn1_with_asn1crypto, schema, tree,
                                                                          style)
 

@@ -22,14 +22,13 @@ from smets_emu.protocols.envelope import (
 from smets_emu.protocols.gbt import (
     MAX_BLOCK_NUMBER,
     GbtBlock,
-    Reassembler,
     RoutingHeader,
     decode_gbt_block,
     encode_gbt_block,
     is_gbt,
     routing_header_for,
-    segment,
 )
+from smets_emu.protocols.gbt_transfer import Reassembler, segment
 from smets_emu.protocols.timestamps import DlmsDateTime
 
 RTDS = Path(__file__).resolve().parents[2] / ".." / "shared" / "rtds"

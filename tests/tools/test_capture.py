@@ -11,7 +11,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from capture_session import ESME, GARBAGE, SESSION, mixed_session, record, serve
+from capture_session import ESME, GARBAGE, SESSION, mixed_session, recorded_session, serve
 
 from smets_emu.tools.capture import FORMAT, CaptureError, CaptureReader, CaptureWriter, is_capture_file
 from smets_emu.tools.cli import main
@@ -23,10 +23,7 @@ from smets_emu.tools.wire_events import MAX_OBSERVERS, ObserverLimitError, WireE
 
 @pytest.fixture(scope="module")
 def capture(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("capture")
-    path = folder / "session.jsonl"
-    asyncio.run(record(folder / "lab", path))
-    return path
+    return recorded_session(tmp_path_factory.mktemp("capture"))
 
 
 def _lines(path: Path) -> list[dict[str, object]]:

@@ -8,8 +8,8 @@ import random
 import pytest
 
 from smets_emu.errors import SmetsError
-from smets_emu.protocols import gbt
 from smets_emu.protocols.envelope import decode_envelope
+from smets_emu.protocols.gbt_transfer import Reassembler
 from smets_emu.protocols.message import decode_message, encode_message, message_from_json, message_to_json
 from smets_emu.protocols.payloads.asn1 import ASN1_MESSAGE_CODES
 from smets_emu.protocols.payloads.dlms import DLMS_MESSAGE_CODES
@@ -71,12 +71,12 @@ def test_gbt_blocks_reassemble_to_corpus_messages(corpus: Corpus) -> None:
     singles = set(_singles(corpus))
     blocks = [m.data for m in corpus.messages if m.kind == "GBT"]
     assert blocks
-    rebuilt, reassembler = [], gbt.Reassembler()
+    rebuilt, reassembler = [], Reassembler()
     for block in blocks:
         whole = reassembler.feed(block)
         if whole is not None:
             rebuilt.append(whole)
-            reassembler = gbt.Reassembler()
+            reassembler = Reassembler()
     assert len(rebuilt) == 5 and all(w in singles for w in rebuilt)
     for whole in rebuilt:
         decode_message(whole)

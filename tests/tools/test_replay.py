@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from capture_session import ESME, SESSION, record, serve
+from capture_session import ESME, SESSION, recorded_session, serve
 
 from smets_emu.tools.capture import CaptureFrame, CaptureWriter
 from smets_emu.tools.cli import main
@@ -33,10 +33,7 @@ devices = [
 
 @pytest.fixture(scope="module")
 def capture(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("capture")
-    path = folder / "session.jsonl"
-    asyncio.run(record(folder / "lab", path))
-    return path
+    return recorded_session(tmp_path_factory.mktemp("capture"))
 
 
 def _replay_against_fresh_lab(folder: Path, capture: Path, *options: str, fleet: str | None = None,

@@ -83,7 +83,7 @@ def clear_credential_faults(state: DeviceState) -> None:
 
 def credential_fault(state: DeviceState, operation: str) -> Any:
     """The injected fault of *operation* (a code, or the update cell map), or None."""
-    faults = state.objects.get(FAULTS_KEY)
+    faults = state.objects_view().get(FAULTS_KEY)  # read only: copies nothing
     if not isinstance(faults, dict) or not isinstance(faults.get(CREDENTIAL_FAULTS), dict):
         return None
     return faults[CREDENTIAL_FAULTS].get(operation)

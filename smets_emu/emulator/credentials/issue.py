@@ -9,6 +9,7 @@ pair; CS02e returns the current certificate.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_private_key
@@ -40,15 +41,12 @@ log = logging.getLogger(__name__)
 
 def issue_security_credentials(ctx: CommandContext) -> HandlerResult:
     """CS02c: generate a key pair for the usage, keep it pending, answer a PKCS#10 request (GBCS 13.3.5)."""
-    usage = read(ctx.payload, KeyUsageCommand).device_usage
-    pair = ctx.state.keys.get(usage) if usage else None
-    fault = credential_fault(ctx.state, "issue")
+    usage, pair, fault = _key_usage_request(ctx, "CS02c", "issue")
     if usage is None:
         response = IssueSecurityCredentialsResponse(code=IssueResponseCode.INVALID_KEY_USAGE)
     elif pair is None:
         response = IssueSecurityCredentialsResponse(code=IssueResponseCode.KEY_PAIR_GENERATION_FAILED)
     elif fault is not None:
-        log.info("device %s: CS02c fails: injected fault %s", ctx.state.eui.hex().upper(), fault)
         response = IssueSecurityCredentialsResponse(code=int(fault))
     else:
         key = ec.generate_private_key(ec.SECP256R1())
@@ -72,19 +70,25 @@ def update_device_certificate(ctx: CommandContext) -> HandlerResult:
 
 def provide_device_certificate(ctx: CommandContext) -> HandlerResult:
     """CS02e: the device's current certificate for the key usage (GBCS 13.3.5)."""
-    usage = read(ctx.payload, KeyUsageCommand).device_usage
-    pair = ctx.state.keys.get(usage) if usage else None
-    fault = credential_fault(ctx.state, "provide")
+    usage, pair, fault = _key_usage_request(ctx, "CS02e", "provide")
     if usage is None:
         response = ProvideDeviceCertificateResponse(code=ProvideCertificateCode.INVALID_KEY_USAGE)
     elif fault is not None:
-        log.info("device %s: CS02e fails: injected fault %s", ctx.state.eui.hex().upper(), fault)
         response = ProvideDeviceCertificateResponse(code=int(fault))
     elif pair is None or pair.certificate is None:
         response = ProvideDeviceCertificateResponse(code=ProvideCertificateCode.NO_CERTIFICATE_HELD)
     else:
         response = ProvideDeviceCertificateResponse(certificate=pair.certificate)
     return HandlerResult(payload(response, ctx.message_code, RESPONSE), date_time=False)
+
+
+def _key_usage_request(ctx: CommandContext, label: str, operation: str) -> tuple[str | None, KeyPair | None, Any]:
+    """The key usage a CS02c/CS02e command names, the device's key pair for it, and the injected fault (logged)."""
+    usage = read(ctx.payload, KeyUsageCommand).device_usage
+    fault = credential_fault(ctx.state, operation)
+    if usage is not None and fault is not None:
+        log.info("device %s: %s fails: injected fault %s", ctx.state.eui.hex().upper(), label, fault)
+    return usage, (ctx.state.keys.get(usage) if usage else None), fault
 
 
 def _public_point(private_der: bytes) -> bytes:

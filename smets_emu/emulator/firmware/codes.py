@@ -18,6 +18,7 @@ from smets_emu.emulator.device import AlertSpec, Device, Outbound, Outcome
 from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import SmetsError
 from smets_emu.protocols.firmware.image import received_image_hash
+from smets_emu.protocols.firmware.recent import ContentMemo
 from smets_emu.protocols.payloads import Payload
 from smets_emu.protocols.payloads.asn1_enums import ActivateImageCode, TransferCode
 
@@ -57,9 +58,15 @@ class ImageCheck(enum.Enum):
         return TransferCode.IMAGE_DISCARDED
 
 
+_REFERENCES: ContentMemo[str] = ContentMemo(64 * 1024 * 1024)
+
+
 def file_reference(data: bytes) -> str:
-    """The content address of an image file (hex SHA-256 of the whole file)."""
-    return hashlib.sha256(data).hexdigest().upper()
+    """The content address of an image file (hex SHA-256 of the whole file), worked out once per content."""
+    known = _REFERENCES.get(data)
+    if known is not None:
+        return known
+    return _REFERENCES.put(bytes(data), hashlib.sha256(data).hexdigest().upper())
 
 
 def gtime(value: dt.datetime) -> str:

@@ -106,7 +106,7 @@ def write_checkpoint(target: dict[str, Any], buffer: Download, store: ImageStore
     else:
         held = len(tail) // 2
         if held + len(buffer.data) - start >= CHUNK_BYTES:  # the tail and the new bytes become a chunk
-            chunk = bytes(buffer.data[start - held:])
+            chunk = buffer.data[start - held:]  # one copy; a store holding the content compares, keeps nothing
             target["chunks"] = [*target.get("chunks", []), store.put(chunk)]
             target["data"] = ""
         else:

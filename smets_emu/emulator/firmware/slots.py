@@ -39,8 +39,8 @@ DLMS_DEFAULT_VERSION = "01000000"
 class ImageStore(Protocol):
     """Content-addressed storage of large image files."""
 
-    def put(self, data: bytes) -> str:
-        """Store *data*; returns its reference (hex SHA-256)."""
+    def put(self, data: bytes | bytearray) -> str:
+        """Store (a copy of) *data*; returns its reference (hex SHA-256)."""
         ...
 
     def get(self, ref: str) -> bytes | None:
@@ -54,7 +54,7 @@ class MemoryImageStore:
     def __init__(self) -> None:
         self._data: dict[str, bytes] = {}
 
-    def put(self, data: bytes) -> str:
+    def put(self, data: bytes | bytearray) -> str:
         ref = hashlib.sha256(data).hexdigest().upper()
         self._data[ref] = bytes(data)
         return ref

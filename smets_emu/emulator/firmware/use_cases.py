@@ -56,7 +56,7 @@ from smets_emu.emulator.firmware.download import DownloadBuffer, committed_bytes
 from smets_emu.emulator.firmware.slots import FirmwareSlot, FirmwareSlots, ImageStore
 from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import FrameError
-from smets_emu.protocols.firmware import UpgradeImage, decode_image, verify_image
+from smets_emu.protocols.firmware import UpgradeImage, decode_image_file, verify_image
 from smets_emu.protocols.payloads.asn1_firmware_models import ActivateFirmwareCommand, ActivateFirmwareResponse
 from smets_emu.protocols.payloads.asn1_models import read, to_payload
 
@@ -172,7 +172,7 @@ class FirmwareUseCases(Component):
         if download is None:
             return Outcome(state, reason="no download in progress")
         buffer = self.download.live(state, download["file"])
-        data = bytes(buffer.data) if buffer is not None else committed_bytes(download, self.image_store)
+        data = buffer.data if buffer is not None else committed_bytes(download, self.image_store)
         self.download.drop()
         work = state.clone()
         FirmwareSlots(work).end_download()
@@ -180,17 +180,18 @@ class FirmwareUseCases(Component):
             return Outcome(work, reason=f"incomplete image: {len(data)} of {download['size']} bytes")
         return self._verify_and_hold(work, data, now)
 
-    def receive_image(self, state: DeviceState, data: bytes, now: dt.datetime) -> Outcome:
+    def receive_image(self, state: DeviceState, data: bytes | bytearray, now: dt.datetime) -> Outcome:
         """Receive a whole image file in one step (no HAN transfer): verify, hold, FDRA."""
         work = state.clone()
         FirmwareSlots(work).end_download()
         return self._verify_and_hold(work, data, now)
 
-    def _verify_and_hold(self, work: DeviceState, data: bytes, now: dt.datetime) -> Outcome:
+    def _verify_and_hold(self, work: DeviceState, received: bytes | bytearray, now: dt.datetime) -> Outcome:
         reason = ""
         image: UpgradeImage | None = None
+        data: bytes | None = None
         try:
-            image = decode_image(data)
+            data, image = decode_image_file(received)  # the file as bytes, shared with devices holding the same
         except FrameError as exc:
             reason = f"image does not decode: {exc}"
         if image is not None:
@@ -199,8 +200,8 @@ class FirmwareUseCases(Component):
                 reason = check.value
             elif not self._signature_valid(work, image):
                 reason = "supplier signature over the Manufacturer Image does not verify"
-        image_hash = image.image_hash if image is not None else calculated_hash(data)
-        if reason or image is None:
+        image_hash = image.image_hash if image is not None else calculated_hash(bytes(received))
+        if reason or image is None or data is None:
             log.info("device %s discards firmware image: %s", work.eui.hex().upper(), reason)
             alert = self.receipt_alert(VERIFICATION_FAILED, image_hash, now)
             return alerts_outcome(self.device, work, [alert], False, reason, now)

@@ -5,14 +5,17 @@ through CS02c/CS02d, which replace the DER and so miss the cache) and derives ea
 ECDH secret Z once per pair of keys (GBCS 6.3.1), kept process-wide by the keys' bytes. The Z
 with the Access Control Broker's key agreement cell, which every MACed command needs (GBCS
 6.2.4), is derived when the device is provisioned and kept in its key pair (``KeyPair.agreed``),
-so neither building the device nor its first command pays an ECDH. Each trust anchor cell's public
-point becomes a key once per process: the same supplier, network operator and ACB keys sit in
-every device of a fleet.
+so neither building the device nor its first command pays an ECDH; any other Z is kept there at
+the device's next commit (:meth:`DeviceKeys.keep_learned`), so a restart never derives it
+again. Each trust anchor cell's public point becomes a key once per process: the same
+supplier, network operator and ACB keys sit in every device of a fleet.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Hashable
+from typing import Generic, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -24,14 +27,38 @@ from smets_emu.errors import KeyMaterialError
 from smets_emu.protocols import crypto
 from smets_emu.protocols.roles import Role
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class BoundedCache(Generic[K, V]):
+    """A process-wide cache of values derived from immutable key bytes, emptied when it reaches its bound."""
+
+    def __init__(self, max_entries: int) -> None:
+        self._items: dict[K, V] = {}
+        self._max = max_entries
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        return self._items.get(key)
+
+    def put(self, key: K, value: V) -> None:
+        with self._lock:
+            if len(self._items) >= self._max:
+                self._items.clear()
+            self._items[key] = value
+
+    def clear(self) -> None:
+        """Forget every entry (as a new process starts)."""
+        with self._lock:
+            self._items.clear()
+
 
 class PublicKeys:
     """Process-wide cache of P-256 public keys by encoded point or certificate DER (immutable inputs)."""
 
     def __init__(self, max_entries: int = 50_000) -> None:
-        self._keys: dict[bytes, ec.EllipticCurvePublicKey] = {}
-        self._max = max_entries
-        self._lock = threading.Lock()
+        self._keys: BoundedCache[bytes, ec.EllipticCurvePublicKey] = BoundedCache(max_entries)
 
     def from_point(self, point: bytes) -> ec.EllipticCurvePublicKey:
         """The key of an uncompressed point (as a trust anchor cell holds it, GBCS 13.3.2)."""
@@ -41,7 +68,7 @@ class PublicKeys:
                 key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
             except ValueError as exc:
                 raise KeyMaterialError(f"not a P-256 point: {exc}") from exc
-            self._put(point, key)
+            self._keys.put(point, key)
         return key
 
     def from_certificate(self, der: bytes) -> ec.EllipticCurvePublicKey | None:
@@ -55,43 +82,19 @@ class PublicKeys:
             if not isinstance(loaded, ec.EllipticCurvePublicKey):
                 return None
             key = loaded
-            self._put(der, key)
+            self._keys.put(der, key)
         return key
-
-    def _put(self, raw: bytes, key: ec.EllipticCurvePublicKey) -> None:
-        with self._lock:
-            if len(self._keys) >= self._max:
-                self._keys.clear()
-            self._keys[raw] = key
 
 
 PUBLIC_KEYS = PublicKeys()
 
+SECRETS: BoundedCache[tuple[bytes, bytes], bytes] = BoundedCache(65_536)
+"""ECDH secrets Z by (own private key DER, peer public key bytes), process-wide.
 
-class SecretCache:
-    """Process-wide bounded cache of ECDH secrets Z by (own private key DER, peer public key bytes).
-
-    A device object rebuilt from its stored state (a fleet reloaded, a replay building devices
-    again) finds the Z it derived before; the inputs are immutable key bytes, so an entry never
-    goes stale (CS02b/c/d change the bytes and so miss it).
-    """
-
-    def __init__(self, max_entries: int = 65_536) -> None:
-        self._secrets: dict[tuple[bytes, bytes], bytes] = {}
-        self._max = max_entries
-        self._lock = threading.Lock()
-
-    def get(self, slot: tuple[bytes, bytes]) -> bytes | None:
-        return self._secrets.get(slot)
-
-    def put(self, slot: tuple[bytes, bytes], z: bytes) -> None:
-        with self._lock:
-            if len(self._secrets) >= self._max:
-                self._secrets.clear()
-            self._secrets[slot] = z
-
-
-SECRETS = SecretCache()
+A device object rebuilt from its stored state (a fleet reloaded, a replay building devices
+again) finds the Z it derived before; the inputs are immutable key bytes, so an entry never
+goes stale (CS02b/c/d change the bytes and so miss it).
+"""
 
 
 class DeviceKeys:
@@ -99,12 +102,19 @@ class DeviceKeys:
 
     Building a device loads nothing (a fleet of 100,000 devices starts without 200,000 key
     loads): the first command that needs a key loads it and keeps it for the device's life.
+    A secret Z the device's state does not hold yet (a peer first met after provisioning: the
+    supplier a response is MACed for, a new ACB key after CS02b, a joined HAN device) is noted
+    in :attr:`learned` (emptied when a transition starts: ``Device.process``/``timers``); the
+    committer keeps it in the state it commits (:meth:`keep_learned`, ``Fleet.commit``), so a
+    restarted device never derives it again.
     """
 
-    __slots__ = ("_private",)
+    __slots__ = ("_private", "learned")
 
     def __init__(self) -> None:
         self._private: dict[bytes, ec.EllipticCurvePrivateKey] = {}
+        self.learned: dict[tuple[bytes, bytes], bytes] = {}
+        """Z by (own KA private key DER, peer key bytes) used by the current transition, missing from its state."""
 
     def _load(self, der: bytes) -> ec.EllipticCurvePrivateKey:
         try:
@@ -126,19 +136,41 @@ class DeviceKeys:
         return self._private.get(pair.private_key) or self._load(pair.private_key)
 
     def secret(self, state: DeviceState, public_key: ec.EllipticCurvePublicKey, raw: bytes) -> bytes:
-        """Z between the device's key agreement key and *public_key* (encoded as *raw*), once per pair."""
+        """Z between the device's key agreement key and *public_key* (encoded as *raw*), once per pair.
+
+        Looked up in the state's key pair (kept there at provisioning or a previous commit),
+        then in the process-wide cache, else derived (GBCS 6.3.1).
+        """
         pair = state.key_pair("ka")
         if pair is None:
             raise KeyMaterialError("device has no ka key pair")
+        z = pair.agreed.get(raw)
+        if z is not None:
+            return z
         slot = (pair.private_key, raw)
         z = SECRETS.get(slot)
         if z is None:
-            z = pair.agreed.get(raw)  # derived when provisioned and kept in the state
-            if z is None:
-                private = self._private.get(pair.private_key) or self._load(pair.private_key)
-                z = crypto.ecdh_shared_secret(private_key=private, public_key=public_key)
+            private = self._private.get(pair.private_key) or self._load(pair.private_key)
+            z = crypto.ecdh_shared_secret(private_key=private, public_key=public_key)
             SECRETS.put(slot, z)
+        self.learned[slot] = z
         return z
+
+    def keep_learned(self, state: DeviceState) -> bool:
+        """Put the secrets noted in :attr:`learned` that *state* lacks into its KA key pair; whether any were.
+
+        *state* is a working copy about to be committed (its identity section is then written
+        once). Secrets of a key pair the state no longer holds are dropped.
+        """
+        learned, self.learned = self.learned, {}
+        pair = state.key_pair("ka")
+        if pair is None:
+            return False
+        new = {raw: z for (der, raw), z in learned.items() if der == pair.private_key and raw not in pair.agreed}
+        if not new:
+            return False
+        state.keep_agreed("ka", new)
+        return True
 
     def cell_secret(self, state: DeviceState, cell: AnchorCell) -> bytes:
         """Z between the device and a populated key agreement anchor cell."""

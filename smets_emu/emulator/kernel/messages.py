@@ -110,6 +110,7 @@ class Outbound:
     message: bytes
     message_code: int
     header: GroupingHeader
+    payload: Payload | None = field(default=None, compare=False, repr=False)  # what *message* carries
 
     @property
     def originator(self) -> bytes:

@@ -69,7 +69,7 @@ def response(device: Device, state: DeviceState, ctx: CommandContext, result: Ha
     )
     sign = result.sign if result.sign is not None else ctx.signed
     wire = protect(device, state, header, result.payload.encode(), sign=sign)
-    return Outbound("response", cmd.originator, wire, cmd.message_code, header)
+    return Outbound("response", cmd.originator, wire, cmd.message_code, header, result.payload)
 
 
 def alert(device: Device, state: DeviceState, spec: AlertSpec) -> Outbound:
@@ -92,7 +92,7 @@ def alert(device: Device, state: DeviceState, spec: AlertSpec) -> Outbound:
         ),
     )
     wire = protect(device, state, header, payload.encode(), sign=spec.critical)
-    return Outbound("alert", recipient, wire, spec.message_code, header)
+    return Outbound("alert", recipient, wire, spec.message_code, header, payload)
 
 
 def security_alert(family: str, alert_code: int, now: dt.datetime) -> AlertSpec:

@@ -286,10 +286,21 @@ def decode_image(data: bytes) -> UpgradeImage:
     (the OTA header carries no flag for it; the PPMID sample has none). A file decoded before (the
     same bytes, compared in full) gives the same immutable :class:`UpgradeImage`, its hash worked out once.
     """
-    known = _DECODED.get(data)
+    return decode_image_file(data)[1]
+
+
+def decode_image_file(data: bytes | bytearray | memoryview) -> tuple[bytes, UpgradeImage]:
+    """(the file as immutable bytes, its decoding): :func:`decode_image` for a receiver's own buffer.
+
+    When the same content was decoded before, the bytes are the object held then (found by a full
+    comparison, not copied), so every device holding the file shares one object and a store that
+    knows it finds it by identity.
+    """
+    known = _DECODED.find(data)
     if known is not None:
         return known
-    return _DECODED.put(bytes(data), _decode_image(data))
+    file = bytes(data)
+    return file, _DECODED.put(file, _decode_image(file))
 
 
 def _decode_image(data: bytes) -> UpgradeImage:

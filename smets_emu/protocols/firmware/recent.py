@@ -39,16 +39,25 @@ class ContentMemo(Generic[T]):
 
     def get(self, data: Bytes) -> T | None:
         """The value kept for exactly this content, or None."""
+        found = self.find(data)
+        return None if found is None else found[1]
+
+    def find(self, data: Bytes) -> tuple[bytes, T] | None:
+        """(the held bytes object of this content, its value), or None.
+
+        A caller holding a mutable or private copy of the content can go on with the held object:
+        later look-ups with it are found by identity, without comparing the bytes again.
+        """
         key = fingerprint(data)
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
                 return None
-            held, value = entry
+            held = entry[0]
             if held is not data and held != data:
                 return None
             self._entries.move_to_end(key)
-            return value
+            return entry
 
     def put(self, data: bytes, value: T) -> T:
         """Keep *value* for the content *data* (immutable bytes, held as the key); returns *value*."""

@@ -13,24 +13,9 @@ import struct
 from typing import Any
 
 from smets_emu.protocols.lengths import encode_length
-from smets_emu.protocols.payloads.dlms_data import (
-    _FIXED_OCTETS,
-    _FLOAT_FORMATS,
-    _INTEGER_CODECS,
-    _STRING_TAGS,
-    MAX_DEPTH,
-    ArrayData,
-    BitStringData,
-    BooleanData,
-    DateTimeData,
-    DlmsData,
-    FloatData,
-    IntegerData,
-    NullData,
-    OctetStringData,
-    StringData,
-    StructureData,
-)
+from smets_emu.protocols.payloads import dlms_values
+from smets_emu.protocols.payloads.dlms_data import MAX_DEPTH
+from smets_emu.protocols.payloads.dlms_data_types import FIXED_OCTETS, FLOAT_FORMATS, INTEGER_CODECS, STRING_TAGS
 
 
 class OffPath(Exception):
@@ -41,9 +26,9 @@ def _packer(codec: Any) -> struct.Struct:
     return struct.Struct(codec.fmtstr)
 
 
-_PACKERS = {tag: _packer(codec) for tag, codec in _INTEGER_CODECS.items()}
-_FLOAT_SIZES = {tag: struct.calcsize(fmt) for tag, fmt in _FLOAT_FORMATS.items()}
-_TAG_BYTES = {tag: bytes((int(tag),)) for tag in list(_PACKERS) + list(_FLOAT_SIZES) + list(_FIXED_OCTETS)}
+_PACKERS = {tag: _packer(codec) for tag, codec in INTEGER_CODECS.items()}
+_FLOAT_SIZES = {tag: struct.calcsize(fmt) for tag, fmt in FLOAT_FORMATS.items()}
+_TAG_BYTES = {tag: bytes((int(tag),)) for tag in list(_PACKERS) + list(_FLOAT_SIZES) + list(FIXED_OCTETS)}
 
 
 _SHORT_LENGTHS = tuple(bytes((n,)) for n in range(0x80))
@@ -64,7 +49,7 @@ def _octets(value: Any) -> bytes:
     return _length(len(value)) + value
 
 
-def write_data(value: DlmsData, out: list[bytes], depth: int = 0) -> None:  # noqa: C901 - one branch per type
+def write_data(value: dlms_values.DlmsData, out: list[bytes], depth: int = 0) -> None:  # noqa: C901 - one branch per type
     """Append the tagged A-XDR bytes of *value* to *out* (as ``dlms_data.build``); OffPath when unsure.
 
     Dispatches on the exact class (subclasses are left to the construct).
@@ -72,8 +57,8 @@ def write_data(value: DlmsData, out: list[bytes], depth: int = 0) -> None:  # no
     if depth > MAX_DEPTH:
         raise OffPath
     cls = type(value)
-    if cls is IntegerData:
-        assert isinstance(value, IntegerData)
+    if cls is dlms_values.IntegerData:
+        assert isinstance(value, dlms_values.IntegerData)
         packer = _PACKERS.get(value.tag)
         if packer is None or type(value.value) is not int:
             raise OffPath
@@ -81,35 +66,35 @@ def write_data(value: DlmsData, out: list[bytes], depth: int = 0) -> None:  # no
             out += (_TAG_BYTES[value.tag], packer.pack(value.value))
         except struct.error as exc:
             raise OffPath from exc
-    elif cls is StructureData or cls is ArrayData:
-        assert isinstance(value, (StructureData, ArrayData))
-        out += (b"\x02" if cls is StructureData else b"\x01", _length(len(value.items)))
+    elif cls is dlms_values.StructureData or cls is dlms_values.ArrayData:
+        assert isinstance(value, (dlms_values.StructureData, dlms_values.ArrayData))
+        out += (b"\x02" if cls is dlms_values.StructureData else b"\x01", _length(len(value.items)))
         for item in value.items:
             write_data(item, out, depth + 1)
-    elif cls is OctetStringData:
-        assert isinstance(value, OctetStringData)
+    elif cls is dlms_values.OctetStringData:
+        assert isinstance(value, dlms_values.OctetStringData)
         out += (b"\x09", _octets(value.value))
-    elif cls is NullData:
+    elif cls is dlms_values.NullData:
         out.append(b"\x00")
-    elif cls is BooleanData:
-        assert isinstance(value, BooleanData)
+    elif cls is dlms_values.BooleanData:
+        assert isinstance(value, dlms_values.BooleanData)
         if type(value.raw) is not int or not 0 <= value.raw <= 0xFF:
             raise OffPath
         out += (b"\x03", bytes((value.raw,)))
-    elif cls is StringData:
-        assert isinstance(value, StringData)
-        if value.tag not in _STRING_TAGS:
+    elif cls is dlms_values.StringData:
+        assert isinstance(value, dlms_values.StringData)
+        if value.tag not in STRING_TAGS:
             raise OffPath
         out += (bytes((int(value.tag),)), _octets(value.value))
-    elif cls is BitStringData:
-        assert isinstance(value, BitStringData)
+    elif cls is dlms_values.BitStringData:
+        assert isinstance(value, dlms_values.BitStringData)
         count, data = value.bit_count, value.data
         if type(count) is not int or count < 0 or type(data) is not bytes or len(data) != (count + 7) // 8:
             raise OffPath
         out += (b"\x04", _length(count), data)
-    elif cls is FloatData or cls is DateTimeData:
-        assert isinstance(value, (FloatData, DateTimeData))
-        size = (_FLOAT_SIZES if cls is FloatData else _FIXED_OCTETS).get(value.tag)
+    elif cls is dlms_values.FloatData or cls is dlms_values.DateTimeData:
+        assert isinstance(value, (dlms_values.FloatData, dlms_values.DateTimeData))
+        size = (_FLOAT_SIZES if cls is dlms_values.FloatData else FIXED_OCTETS).get(value.tag)
         if size is None or type(value.raw) is not bytes or len(value.raw) != size:
             raise OffPath
         out += (_TAG_BYTES[value.tag], value.raw)

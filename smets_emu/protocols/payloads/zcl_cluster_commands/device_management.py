@@ -1,21 +1,11 @@
-"""Device Management cluster 0x0708 command payloads (ZigBee SE 1.4 D.10); integers little-endian.
-
-:data:`COMMANDS` maps (direction, command id) to (name, grammar); GBCS encodes pushes to the
-meter as server-to-client "Publish ..." commands (GBCS 7.5).
-"""
+"""Device Management cluster 0x0708 command payloads (ZigBee SE 1.4 D.10); integers little-endian."""
 
 from __future__ import annotations
 
 from construct import GreedyRange, Int8ub, Int16ul, Int32ul, PrefixedArray, Struct, Switch, this
 
 from smets_emu.protocols.payloads.zcl_cluster_commands import ClusterCommands
-from smets_emu.protocols.payloads.zcl_fields import (
-    PROVIDER_AND_EVENT_IDS,
-    Empty,
-    HexRest,
-    OctetString,
-    UtcTime,
-)
+from smets_emu.protocols.payloads.zcl_fields import PROVIDER_AND_EVENT_IDS, Empty, HexRest, OctetString, UtcTime
 
 CLUSTER = ClusterCommands(0x0708)
 

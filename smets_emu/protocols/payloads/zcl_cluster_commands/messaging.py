@@ -1,21 +1,11 @@
-"""Messaging cluster 0x0703 command payloads (ZigBee SE 1.4 D.5); integers little-endian.
-
-:data:`COMMANDS` maps (direction, command id) to (name, grammar); GBCS encodes pushes to the
-meter as server-to-client "Publish ..." commands (GBCS 7.5).
-"""
+"""Messaging cluster 0x0703 command payloads (ZigBee SE 1.4 D.5); integers little-endian."""
 
 from __future__ import annotations
 
 from construct import Int8ub, Int16ul, Int32ul, Struct
 
 from smets_emu.protocols.payloads.zcl_cluster_commands import ClusterCommands
-from smets_emu.protocols.payloads.zcl_fields import (
-    CharacterString,
-    Empty,
-    OctetString,
-    TrailingOptional,
-    UtcTime,
-)
+from smets_emu.protocols.payloads.zcl_fields import CharacterString, Empty, OctetString, TrailingOptional, UtcTime
 
 CLUSTER = ClusterCommands(0x0703)
 

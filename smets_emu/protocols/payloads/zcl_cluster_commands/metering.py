@@ -1,8 +1,4 @@
-"""Metering cluster 0x0702 command payloads (ZigBee SE 1.4 D.3); integers little-endian.
-
-:data:`COMMANDS` maps (direction, command id) to (name, grammar); GBCS encodes pushes to the
-meter as server-to-client "Publish ..." commands (GBCS 7.5).
-"""
+"""Metering cluster 0x0702 command payloads (ZigBee SE 1.4 D.3); integers little-endian."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""Prepayment cluster 0x0705 command payloads (ZigBee SE 1.4 D.7); integers little-endian.
-
-:data:`COMMANDS` maps (direction, command id) to (name, grammar); GBCS encodes pushes to the
-meter as server-to-client "Publish ..." commands (GBCS 7.5).
-"""
+"""Prepayment cluster 0x0705 command payloads (ZigBee SE 1.4 D.7); integers little-endian."""
 
 from __future__ import annotations
 
@@ -10,12 +6,7 @@ from construct import GreedyRange, Int8ub, Int16ul, Int32sl, Int32ul, Struct
 
 from smets_emu.protocols.payloads.zcl_cluster_commands import ClusterCommands
 from smets_emu.protocols.payloads.zcl_cluster_commands.metering import GetSnapshot, PublishSnapshot
-from smets_emu.protocols.payloads.zcl_fields import (
-    PROVIDER_AND_EVENT_IDS,
-    CharacterString,
-    OctetString,
-    UtcTime,
-)
+from smets_emu.protocols.payloads.zcl_fields import PROVIDER_AND_EVENT_IDS, CharacterString, OctetString, UtcTime
 
 CLUSTER = ClusterCommands(0x0705)
 

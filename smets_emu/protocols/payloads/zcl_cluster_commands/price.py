@@ -1,8 +1,4 @@
-"""Price cluster 0x0700 command payloads (ZigBee SE 1.4 D.4); integers little-endian.
-
-:data:`COMMANDS` maps (direction, command id) to (name, grammar); GBCS encodes pushes to the
-meter as server-to-client "Publish ..." commands (GBCS 7.5).
-"""
+"""Price cluster 0x0700 command payloads (ZigBee SE 1.4 D.4); integers little-endian."""
 
 from __future__ import annotations
 
