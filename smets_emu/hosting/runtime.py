@@ -175,11 +175,11 @@ class Runtime:
         responses.
 
         The alerts also go to every subscriber but *exclude* (the caller, which gets them here). The
-        fleet runs on the loop's thread: a command is a short, CPU-bound step and handing it to a
-        worker thread costs more than it holds the loop (ticks and :meth:`call` still use a thread).
+        fleet runs in a worker thread, so the loop keeps reading every connection (and the frame
+        deadlines keep counting from the bytes' arrival) while a command is handled.
         """
         async with self._lock:
-            sent = self.fleet.deliver(data, self.clock.now())
+            sent = await asyncio.to_thread(self.fleet.deliver, data, self.clock.now())
         if sent:
             self._publish(sent, exclude)
         return sent

@@ -126,10 +126,6 @@ class FrameLink:
         self._garbage_mark = 0  # decoder garbage count at the last intact frame
         self._frame_serial = -1
         self._frame_started = 0.0
-        self._deadline = 0.0  # loop time by which the read in progress must get bytes
-        self._watch: asyncio.TimerHandle | None = None  # the link's one read timer
-        self._reading: asyncio.Task[Any] | None = None  # the task waiting in a timed read
-        self._timed_out = False
 
     @property
     def stats(self) -> LinkStats:
@@ -230,45 +226,11 @@ class FrameLink:
         return data
 
     async def _read_within(self, timeout: float | None) -> bytes:
-        """The next bytes from the stream; :class:`TimeoutError` when none come within *timeout* seconds.
-
-        One timer per link serves many reads: a read only moves the link's deadline, and the timer
-        is set again only when the deadline comes sooner than it (a frame started: the shorter
-        idle timeout) or when it fires before the deadline it now guards.
-        """
+        """The next bytes from the stream; :class:`TimeoutError` when none come within *timeout* seconds."""
         if timeout is None:
             return await self.reader.read(self.read_size)
-        loop = asyncio.get_running_loop()
-        deadline = self._deadline = loop.time() + timeout
-        watch = self._watch
-        if watch is None or watch.when() > deadline:
-            if watch is not None:
-                watch.cancel()
-            self._watch = loop.call_at(deadline, self._on_deadline)
-        task = asyncio.current_task()
-        self._reading = task
-        try:
+        async with asyncio.timeout(timeout):  # no extra task per read, unlike wait_for
             return await self.reader.read(self.read_size)
-        except asyncio.CancelledError:
-            if self._timed_out and task is not None and task.uncancel() == 0:  # the link's cancel, no one else's
-                raise TimeoutError from None
-            raise
-        finally:
-            self._reading = None
-            self._timed_out = False
-
-    def _on_deadline(self) -> None:
-        """The link's timer: cancel the read it guards if its deadline has passed, else wait on."""
-        self._watch = None
-        task = self._reading
-        if task is None or self._closed:
-            return  # no read waiting: the next read sets the timer
-        loop = asyncio.get_running_loop()
-        if loop.time() < self._deadline:
-            self._watch = loop.call_at(self._deadline, self._on_deadline)
-            return
-        self._timed_out = True
-        task.cancel()
 
     def _abandon(self, now: float) -> None:
         if self.frame_deadline is not None and now >= self._frame_started + self.frame_deadline:
@@ -334,9 +296,6 @@ class FrameLink:
 
     def _release(self) -> None:
         """Give this link's bytes back to the budget and drop what it held."""
-        if self._watch is not None:
-            self._watch.cancel()
-            self._watch = None
         if self.budget is not None:
             self.budget.used -= self._held
         self._held = 0
