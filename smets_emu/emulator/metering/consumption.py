@@ -141,7 +141,7 @@ class ConsumptionModel:
     # -- registers -------------------------------------------------------------------------
 
     def cumulative(self, at: dt.datetime) -> int:
-        """Units from the start of the origin half-hour to *at* (whole half-hours, then the current one pro rata, floored)."""
+        """Units from the start of the origin half-hour to *at* : whole half-hours, then the current one pro rata."""
         index = half_hour_index(at)
         if index < self.origin:
             return 0

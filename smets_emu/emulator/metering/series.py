@@ -99,7 +99,8 @@ def parse_series(text: str, source: str = "series") -> HalfHourSeries:
         if first is None:
             first = index
         elif index != first + len(values):
-            raise InputError(f"{where}: expected the half-hour starting {half_hour_start(first + len(values)):%Y-%m-%dT%H:%MZ}")
+            expected = half_hour_start(first + len(values))
+            raise InputError(f"{where}: expected the half-hour starting {expected:%Y-%m-%dT%H:%MZ}")
         if len(values) >= MAX_SERIES_ROWS:
             raise InputError(f"{source}: more than {MAX_SERIES_ROWS} half-hours")
         values.append(_parse_value(row[1], where))

@@ -171,6 +171,7 @@ def test_billing_calendar() -> None:
     assert calendar.next_end(dt.datetime(2026, 12, 15, 6, tzinfo=dt.UTC)) == dt.datetime(2027, 1, 15, 6, tzinfo=dt.UTC)
     ends = calendar.period_ends(T0, dt.datetime(2026, 4, 15, 6, tzinfo=dt.UTC))
     assert [e.month for e in ends] == [1, 2, 3, 4]
-    assert calendar.previous_end(dt.datetime(2026, 1, 15, 5, tzinfo=dt.UTC)) == dt.datetime(2025, 12, 15, 6, tzinfo=dt.UTC)
+    before = dt.datetime(2026, 1, 15, 5, tzinfo=dt.UTC)
+    assert calendar.previous_end(before) == dt.datetime(2025, 12, 15, 6, tzinfo=dt.UTC)
     with pytest.raises(InputError):
         BillingCalendar(day_of_month=31)
