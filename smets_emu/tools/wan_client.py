@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -206,6 +207,17 @@ class Reply:
 
 Transport = Callable[[bytes], Awaitable[Exchange]]
 
+_counter_lock = threading.Lock()
+_counter_floor = 0
+
+
+def _next_counter() -> int:
+    """The process's next originator counter: the wall clock in ms, or one above the last when that is later."""
+    global _counter_floor
+    with _counter_lock:
+        _counter_floor = max(_counter_floor + 1, time.time_ns() // 1_000_000)
+        return _counter_floor
+
 
 class RemoteParty:
     """Builds protected commands as Known Remote Parties and reads the replies (GBCS 6.2.4)."""
@@ -215,16 +227,16 @@ class RemoteParty:
         self.headend = HeadEnd(keystore)
         self.transport = transport
         self.device_type_of = device_type_of  # picks the default party and the read-firmware code per device type
-        self._last_counter = 0
 
     def next_counter(self) -> int:
-        """An originator counter above every one this party used.
+        """An originator counter above every one a party of this process used.
 
         Time-based as the DCC makes them (milliseconds since 1970 UTC, the counter of DUIS RequestIDs), so
         it survives restarts and commands from ``send`` and from DUIS requests interleave on one device.
+        A burst of commands runs ahead of the clock by one per command; the floor is shared by every
+        party of the process, so a party made just after another never reuses its counters.
         """
-        self._last_counter = max(self._last_counter + 1, time.time_ns() // 1_000_000)
-        return self._last_counter
+        return _next_counter()
 
     def build(
         self,

@@ -292,3 +292,12 @@ def test_the_frame_maximum_carries_the_largest_reference_message() -> None:
     assert WanLimits().receive_budget >= max(wan_framing(f).max_frame_size() for f in ("gfi", "binary"))
     largest = max((len(f.path.read_bytes().strip()) // 2 for f in RTDS_FILES), default=0)
     assert largest < MAX_MESSAGE
+
+
+def test_parties_made_back_to_back_never_reuse_counters(lab: Lab) -> None:
+    """A burst runs ahead of the millisecond clock; the next party (the next test, the next request) starts above it."""
+    first = RemoteParty(lab.keystore, None)  # type: ignore[arg-type]
+    burst = [first.next_counter() for _ in range(50)]
+    second = RemoteParty(lab.keystore, None)  # type: ignore[arg-type]
+    assert second.next_counter() > burst[-1]
+    assert burst == sorted(set(burst))
