@@ -26,15 +26,17 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import SmetsError
 from smets_emu.hosting import device_rows
+from smets_emu.hosting.store_records import OutboxRetention, StoredMessage, StoreError, StoreStats, message_from_row
 from smets_emu.secure_files import create_private_file, tighten
 
 log = logging.getLogger(__name__)
+
+__all__ = ["OutboxRetention", "StateStore", "StoreError", "StoreStats", "StoredMessage"]
 
 SCHEMA = device_rows.SCHEMA + """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -54,62 +56,6 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 RETENTION_META = "outbox_retention"  # the bounds the outbox was last trimmed to
 IMAGE_TABLE = "CREATE TABLE IF NOT EXISTS firmware_images (ref TEXT PRIMARY KEY, data BLOB NOT NULL)"
-
-
-class StoreError(SmetsError):
-    """The state store could not be read or written."""
-
-
-@dataclass(frozen=True)
-class OutboxRetention:
-    """How much of the outbox (the log of what devices sent) is kept.
-
-    Per device, the newest ``alerts_per_device`` alerts and ``responses_per_device`` responses
-    are kept (undelivered or not: responses go to the connection that asked as soon as they are
-    committed, alerts to the subscribers); over the whole store at most ``max_rows`` rows.
-    Trimming runs in the commit transaction once a device has added ``trim_every`` rows of a
-    kind, so a bound may be exceeded by up to ``trim_every - 1`` rows between trims.
-    """
-
-    alerts_per_device: int = 1000
-    responses_per_device: int = 20
-    max_rows: int = 250_000
-    trim_every: int = 32
-
-    def __post_init__(self) -> None:
-        if min(self.alerts_per_device, self.responses_per_device, self.max_rows) < 0 or self.trim_every < 1:
-            raise StoreError("outbox retention bounds must be >= 0 and trim_every >= 1")
-
-    def keep(self, kind: str) -> int:
-        """Rows of *kind* kept per device."""
-        return self.alerts_per_device if kind == "alert" else self.responses_per_device
-
-
-@dataclass(frozen=True)
-class StoredMessage:
-    """A message a device sent, as kept in the outbox."""
-
-    seq: int
-    eui: bytes
-    kind: str  # response or alert
-    recipient: bytes
-    message: bytes
-    created: str
-
-
-def _message(row: tuple[int, str, str, str, bytes, str]) -> StoredMessage:
-    """An outbox row (seq, eui, kind, recipient, message, created) as a message."""
-    return StoredMessage(row[0], bytes.fromhex(row[1]), row[2], bytes.fromhex(row[3]), bytes(row[4]), row[5])
-
-
-@dataclass
-class StoreStats:
-    """What commits wrote since the store was opened (bytes of section bodies, log entries, messages)."""
-
-    commits: int = 0
-    state_bytes: int = 0
-    sections: int = 0
-    outbox_bytes: int = 0
 
 
 _HOMES = itertools.count(1)
@@ -363,7 +309,7 @@ class StateStore:
         args.append(int(limit))
         with self._lock:
             rows = self._db.execute(query + " ORDER BY seq DESC LIMIT ?", args).fetchall()
-        return [_message(r) for r in reversed(rows)]
+        return [message_from_row(r) for r in reversed(rows)]
 
     def outbox(self, eui: bytes | None = None, *, undelivered_only: bool = False) -> list[StoredMessage]:
         """Messages devices sent that retention kept (:class:`OutboxRetention`), oldest first."""
@@ -378,7 +324,7 @@ class StateStore:
             query += " WHERE " + " AND ".join(clauses)
         with self._lock:
             rows = self._db.execute(query + " ORDER BY seq", args).fetchall()
-        return [_message(r) for r in rows]
+        return [message_from_row(r) for r in rows]
 
     def mark_delivered(self, seqs: Iterable[int]) -> None:
         """Flag outbox rows as delivered."""
