@@ -44,6 +44,7 @@ from smets_emu.protocols.rtds import RtdsFile, keystore_folder, list_files
 from smets_emu.tools import rtds_scenarios as scenarios
 from smets_emu.tools.rtds_compare import compare, dlms_shape, first_difference, gbz_shape, same_shape
 from smets_emu.tools.rtds_scenarios import DEVICE_TYPES, NOT_EMULATED
+from smets_emu.tools.rtds_strict import strict_differences
 
 __all__ = [
     "DUE_TIMES", "RTDS_DEVICES", "START", "FileResult", "FolderReplay", "FolderResult", "Progress", "compare",
@@ -64,6 +65,7 @@ class FileResult:
     name: str
     verdict: str  # conform, differ, unsupported
     detail: str = ""
+    strict: list[str] = field(default_factory=list)  # fields that differ under the strict comparison
 
 
 @dataclass
@@ -74,10 +76,33 @@ class FolderResult:
     verdict: str
     files: list[FileResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    injected: set[str] = field(default_factory=set)  # preconditions used (INJECTED_KINDS)
+    pairs: list[tuple[str, Message, Message]] = field(default_factory=list)  # (file, RTDS, emulator) compared
+
+    @property
+    def strict_verdict(self) -> str:
+        """The verdict of the strict comparison: a conforming folder whose files differ in a field is ``differ``."""
+        if self.verdict != "conform":
+            return self.verdict
+        return "differ" if any(f.strict for f in self.files) else "conform"
+
+    @property
+    def strict_reason(self) -> str:
+        """The first strict difference (or the non-strict reason)."""
+        if self.verdict != "conform":
+            return self.reason
+        return next((f"{f.name}: {f.strict[0]}" for f in self.files if f.strict), "")
+
+    @property
+    def outcome_injected(self) -> bool:
+        """True when an ERROR outcome was injected (a device fault), not produced by the device on its own."""
+        return any(kind.startswith("outcome:") for kind in self.injected)
 
     def to_json(self) -> dict[str, Any]:
-        return {"folder": self.folder, "verdict": self.verdict, "notes": self.notes,
-                "files": [{"name": f.name, "verdict": f.verdict, "detail": f.detail} for f in self.files]}
+        return {"folder": self.folder, "verdict": self.verdict, "strict_verdict": self.strict_verdict,
+                "injected": sorted(self.injected), "notes": self.notes,
+                "files": [{"name": f.name, "verdict": f.verdict, "detail": f.detail, "strict": f.strict}
+                          for f in self.files]}
 
     @property
     def reason(self) -> str:
@@ -111,6 +136,7 @@ class FolderReplay:
         self.alerts: list[tuple[Message, bytes, HeadEnd]] = []
         self.now = START
         self.last_reason = ""
+        self.injected: set[str] = set()
 
     def device(self, eui: bytes, profile: str = "default", group: str = "") -> Device:
         """The emulated device for *eui* (provisioned on first use; a twin profile shares its key pairs)."""
@@ -230,8 +256,11 @@ def replay_folder(files: list[RtdsFile], keystore_dir: Path, *, preconditions: b
             result.files.append(FileResult(reply_file.path.name, "differ", f"no response: {run.last_reason}"))
             continue
         wire = responses[0].message
-        diff = compare(want, run.headend.decode(wire), wire=wire, headend=run.headend)
-        result.files.append(FileResult(reply_file.path.name, "differ" if diff else "conform", "; ".join(diff)))
+        ours = run.headend.decode(wire)
+        diff = compare(want, ours, wire=wire, headend=run.headend)
+        strict = [str(d) for d in strict_differences(want, ours)]
+        result.files.append(FileResult(reply_file.path.name, "differ" if diff else "conform", "; ".join(diff), strict))
+        result.pairs.append((reply_file.path.name, want, ours))
     _run_due(run)
     if expected_alerts:
         for file, message in commands:  # each future-dated scenario on its own, then its start time comes
@@ -245,6 +274,7 @@ def replay_folder(files: list[RtdsFile], keystore_dir: Path, *, preconditions: b
                 except SmetsError:
                     continue
                 run.alerts.extend(alone.alerts)
+                run.injected |= alone.injected
     untriggered = []
     if not commands and expected_alerts:
         untriggered = _trigger_alerts(run, expected_alerts, result)
@@ -257,13 +287,16 @@ def replay_folder(files: list[RtdsFile], keystore_dir: Path, *, preconditions: b
         diffs = [compare(want, msg, wire=wire, headend=he) for msg, wire, he in run.alerts]
         best = next((i for i, d in enumerate(diffs) if not d), None)
         if best is not None:
-            run.alerts.pop(best)
-            result.files.append(FileResult(alert_file.path.name, "conform"))
+            ours = run.alerts.pop(best)[0]
+            strict = [str(d) for d in strict_differences(want, ours)]
+            result.files.append(FileResult(alert_file.path.name, "conform", "", strict))
+            result.pairs.append((alert_file.path.name, want, ours))
             continue
         same_code = [d for (msg, _, _), d in zip(run.alerts, diffs, strict=True)
                      if msg.message_code == want.message_code]
         detail = "; ".join(same_code[0]) if same_code else f"alert 0x{want.message_code:04X} not raised"
         result.files.append(FileResult(alert_file.path.name, "differ", detail))
+    result.injected |= run.injected
     verdicts = Counter(f.verdict for f in result.files)
     if verdicts["differ"]:
         result.verdict = "differ"
@@ -283,6 +316,7 @@ def _site_setup(run: FolderReplay, commands: list[tuple[RtdsFile, Message]], exp
             continue
         outcome = scenarios.run_join(run.device(join.recipient), run.headend, join, counter, run.now)
         counter += 1
+        run.injected.add("han-join")
         notes.append(f"joined {join.eui.hex().upper()} first: {'ok' if outcome.accepted else 'refused'}")
 
 
@@ -307,6 +341,7 @@ def _run_command(run: FolderReplay, file: RtdsFile, want: Message | None, notes:
                 alert = None
         prepared = scenarios.prepare_command(device, name, data, want, run.rtds_headend.keystore, alert=alert)
         data = prepared.data
+        run.injected.update(prepared.injected)
         notes.extend(f"{name}: {n}" for n in prepared.notes)
     run.last_reason = ""
     try:
@@ -346,6 +381,7 @@ def _trigger_alerts(run: FolderReplay, alert_files: list[RtdsFile], result: Fold
         if trigger.command is not None and trigger.command in run.corpus:
             run.deliver(device, run.corpus[trigger.command].read())
         elif trigger.event is not None:
+            run.injected.add("alert-event")
             outcome = trigger.event(device, alert, run.now, scenarios.Site(run.device, run.rtds_headend.keystore))
             device.adopt(outcome)
             run.keep_alerts(outcome.alerts)

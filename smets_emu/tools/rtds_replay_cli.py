@@ -12,6 +12,16 @@ from typing import Any, TextIO
 
 from smets_emu.protocols.rtds import find_rtds_root
 from smets_emu.tools.rtds_replay import FolderResult, replay
+from smets_emu.tools.rtds_strict import side_by_side, strict_differences
+
+
+def strict_totals(results: list[FolderResult]) -> dict[str, int]:
+    """Strict verdict counts, conforming use cases split by whether an ERROR outcome was injected."""
+    counts = Counter(r.strict_verdict for r in results)
+    conform = [r for r in results if r.strict_verdict == "conform"]
+    return {"conform": counts["conform"], "differ": counts["differ"], "unsupported": counts["unsupported"],
+            "conform_on_its_own": sum(not r.outcome_injected for r in conform),
+            "conform_outcome_injected": sum(r.outcome_injected for r in conform)}
 
 
 class _TerminalProgress:
@@ -55,26 +65,47 @@ def run_replay(args: argparse.Namespace) -> int:
     if args.folder and not results:
         sys.stderr.write(f"rtds-replay: no use-case folder named {', '.join(args.folder)} under {root}\n")
         return 2
+    if args.explain:
+        for r in results:
+            for name, expected, ours in r.pairs:
+                sys.stdout.write(f"== {r.folder} / {name}\n{side_by_side(expected, ours)}\n")
+                differences = strict_differences(expected, ours)
+                sys.stdout.write("".join(f"  differs: {d}\n" for d in differences) or "  no field differs\n")
     totals = Counter(r.verdict for r in results)
     width = max((len(r.folder) for r in results), default=10)
     for r in results:
-        sys.stdout.write(f"{r.folder:<{width}}  {r.verdict:<11}  {r.reason[:160]}\n")
+        verdict, reason = (r.strict_verdict, r.strict_reason) if args.strict else (r.verdict, r.reason)
+        sys.stdout.write(f"{r.folder:<{width}}  {verdict:<11}  {reason[:160]}\n")
     total = len(results)
     sys.stdout.write(
         f"\n{total} use cases: {totals['conform']} conform ({100 * totals['conform'] / max(total, 1):.1f}%), "
         f"{totals['differ']} differ, {totals['unsupported']} unsupported"
         f"{' (without scenario preconditions)' if args.no_preconditions else ''}\n"
     )
+    strict = strict_totals(results)
+    if args.strict:
+        sys.stdout.write(
+            f"strict: {strict['conform']} conform ({strict['conform_on_its_own']} with no injected outcome, "
+            f"{strict['conform_outcome_injected']} with an injected ERROR outcome), {strict['differ']} differ\n")
     if args.json:
         summary: dict[str, Any] = {
             "by_use_case": {r.folder: r.verdict for r in results},
             "totals": {"use_cases": total, "conform": totals["conform"], "differ": totals["differ"],
-                       "unsupported": totals["unsupported"]},
+                       "unsupported": totals["unsupported"],
+                       "conform_on_its_own": sum(r.verdict == "conform" and not r.outcome_injected for r in results),
+                       "conform_outcome_injected": sum(r.verdict == "conform" and r.outcome_injected
+                                                       for r in results)},
+            "by_use_case_strict": {r.folder: r.strict_verdict for r in results},
+            "strict_totals": strict,
+            "injected": {r.folder: sorted(r.injected) for r in results if r.injected},
         }
+        if args.strict:
+            summary["strict_differences"] = {r.folder: r.strict_reason for r in results
+                                             if r.strict_verdict == "differ"}
         if args.verbose_json:
             summary["details"] = [r.to_json() for r in results]
         sys.stdout.write(json.dumps(summary) + "\n")
-    differ = [r.folder for r in results if r.verdict == "differ"]
+    differ = [r.folder for r in results if (r.strict_verdict if args.strict else r.verdict) == "differ"]
     shown = ", ".join(differ[:5]) + (f" and {len(differ) - 5} more" if len(differ) > 5 else "")
     sys.stderr.write(f"rtds-replay: {total} use cases in {time.monotonic() - started:.1f} s; "
                      + (f"{len(differ)} differ ({shown}): exit 1\n" if differ else "none differs\n"))
@@ -96,4 +127,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("--folder", action="append", help="replay only this use-case folder (repeatable)")
     p.add_argument("--no-preconditions", action="store_true",
                    help="replay on bare devices: no injected faults, joins or other scenario preconditions")
+    p.add_argument("--strict", action="store_true",
+                   help="compare every field of the envelope and payload (but for the documented legitimate ones: "
+                        "MACs, signatures, date-time values, alert counters, ephemeral and device keys); the exit "
+                        "status follows the strict verdicts")
+    p.add_argument("--explain", action="store_true",
+                   help="print each compared RTDS message beside the emulator's, decoded, with the fields that "
+                        "differ (use with --folder)")
     p.set_defaults(func=run_replay)

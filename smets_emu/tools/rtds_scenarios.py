@@ -67,7 +67,7 @@ Otherwise the folder is unsupported.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -268,6 +268,7 @@ class Prepared:
     data: bytes
     notes: list[str]
     undo: Callable[[Device], None]
+    injected: list[str] = field(default_factory=list)  # kinds from INJECTED_KINDS
 
 
 def prepare_command(device: Device, name: str, data: bytes, expected: Message | None,
@@ -278,6 +279,7 @@ def prepare_command(device: Device, name: str, data: bytes, expected: Message | 
     *alert* the RTDS alert of the same scenario (the outcome of a future-dated command).
     """
     notes: list[str] = []
+    injected: list[str] = []
     message = decode_message(data)
     request = message.payload
     work = device.state.clone()
@@ -286,6 +288,7 @@ def prepare_command(device: Device, name: str, data: bytes, expected: Message | 
         reminted = remint_top_up(data, keystore, work)
         if reminted != data:
             notes.append("UTRN re-minted for the device key")
+            injected.append("utrn-reminted")
             data = reminted
     if name.startswith("CS02e_") and "SUCCESS" in tags(name):
         try:
@@ -296,27 +299,33 @@ def prepare_command(device: Device, name: str, data: bytes, expected: Message | 
         if cert is not None and "ds" in work.keys:
             work.keys["ds"].certificate = cert
             notes.append("device holds its RTDS DS certificate")
+            injected.append("rtds-certificate")
     if message.message_code == ACTIVATE_FIRMWARE and isinstance(request, Asn1Payload):
         notes.append(hold_presumed_image(work, request, activation_outcome(expected, alert)))
+        injected.append("presumed-image")
     if is_error(name) and expected is not None:
         if isinstance(request, Asn1Payload) and (fault := credential_fault_of(expected)):
             inject_credential_fault(work, *fault)
             notes.append(f"credential {fault[0]} fault {fault[1]} injected")
+            injected.append("outcome:credential-fault")
             undo_steps.append(clear_credential_faults)
         elif isinstance(request, AccessRequest) and isinstance(expected.payload, AccessResponse):
             CosemModel(work).clear_faults()
             if inject_dlms_fault(work, request, expected.payload):
                 notes.append("hardware fault injected")
+                injected.append("outcome:dlms-fault")
             undo_steps.append(lambda s: CosemModel(s).clear_faults())
         elif isinstance(request, GbzPayload) and isinstance(expected.payload, GbzPayload):
             if inject_gbz_faults(ZclModel(work), request, expected.payload.to_json()):
                 notes.append("ZCL fault injected")
+                injected.append("outcome:zcl-fault")
             undo_steps.append(lambda s: ZclModel(s).clear_faults())
         elif isinstance(request, Asn1Payload | type(None)) and (fault := device_log_fault(expected)):
             log_objects = dict(work.objects.get("device_log") or {})
             log_objects["faults"] = [fault]
             work.objects["device_log"] = log_objects
             notes.append(f"device log {fault} fault injected")
+            injected.append("outcome:device-log-fault")
 
             def clear_log_fault(s: DeviceState) -> None:
                 s.objects["device_log"] = {k: v for k, v in (s.objects.get("device_log") or {}).items()
@@ -327,6 +336,7 @@ def prepare_command(device: Device, name: str, data: bytes, expected: Message | 
         saved = model.objects.get("tables")
         model.objects["tables"] = {}
         notes.append("empty data tables")
+        injected.append("empty-tables")
 
         def restore_tables(s: DeviceState, saved: Any = saved) -> None:
             ZclModel(s).objects["tables"] = saved
@@ -341,4 +351,4 @@ def prepare_command(device: Device, name: str, data: bytes, expected: Message | 
             step(after)
         dev.adopt(Outcome(after, reason="command precondition undone"))
 
-    return Prepared(data, notes, undo)
+    return Prepared(data, notes, undo, injected)

@@ -68,10 +68,12 @@ def test_json_contract(rtds_root: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert cli.main(args) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     summary = json.loads(lines[-1])
-    assert set(summary) == {"by_use_case", "totals"}
+    assert set(summary) == {"by_use_case", "totals", "by_use_case_strict", "strict_totals", "injected"}
     assert summary["by_use_case"] == {"8.7.1_CS03A1": "conform", "NA_CS02bAnyByContingency": "unsupported",
                                       "NA_ECS68": "unsupported"}
-    assert summary["totals"] == {"use_cases": 3, "conform": 1, "differ": 0, "unsupported": 2}
+    assert {k: summary["totals"][k] for k in ("use_cases", "conform", "differ", "unsupported")} == {
+        "use_cases": 3, "conform": 1, "differ": 0, "unsupported": 2}
+    assert summary["totals"]["conform_on_its_own"] + summary["totals"]["conform_outcome_injected"] == 1
     assert any(line.startswith("8.7.1_CS03A1") and "conform" in line for line in lines[:-1])
 
 
