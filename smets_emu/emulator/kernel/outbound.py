@@ -27,6 +27,7 @@ from smets_emu.emulator.kernel.messages import (
 )
 from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import KeyMaterialError
+from smets_emu.protocols import usecases
 from smets_emu.protocols.envelope import CraFlag, Envelope, GroupingHeader, OtherInfo
 from smets_emu.protocols.payloads import Payload
 from smets_emu.protocols.payloads.dlms import AccessRequest, AccessResponse, DataNotification
@@ -58,7 +59,10 @@ def response(device: Device, state: DeviceState, ctx: CommandContext, result: Ha
     """The response to the command in *ctx* carrying *result*'s payload (GBCS 7.2.8)."""
     cmd = ctx.header
     assert result.payload is not None
-    with_time = result.date_time if result.date_time is not None else ctx.signed
+    with_time = result.date_time
+    if with_time is None:  # the use-case table's rule (GBCS 7.2.8; RTDS), else with a signed command
+        declared = usecases.response_date_time(cmd.message_code)
+        with_time = ctx.signed if declared is None else declared
     header = GroupingHeader(
         cra_flag=CraFlag.RESPONSE,
         originator_counter=cmd.originator_counter,
