@@ -11,6 +11,7 @@ RTDS has none is a difference; its value is not).
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterator
@@ -139,14 +140,17 @@ def strict_differences(expected: Message, actual: Message) -> list[FieldDifferen
 
 
 def side_by_side(expected: Message, actual: Message, width: int = 60) -> str:
-    """The two decoded messages as indented JSON, RTDS on the left, the emulator's on the right; ``!`` marks lines
-    that differ."""
+    """The two decoded messages as indented JSON, RTDS on the left, the emulator's on the right, lines aligned
+    where they agree; ``!`` marks the lines that differ or have no counterpart."""
     left = json.dumps(message_to_json(expected), indent=1, default=str).splitlines()
     right = json.dumps(message_to_json(actual), indent=1, default=str).splitlines()
     rows = [f"{'RTDS':<{width}} | emulator"]
-    for i in range(max(len(left), len(right))):
-        a = left[i] if i < len(left) else ""
-        b = right[i] if i < len(right) else ""
-        mark = " " if a == b else "!"
-        rows.append(f"{a[:width]:<{width}}{mark}| {b}")
+    matcher = difflib.SequenceMatcher(a=left, b=right, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        mark = " " if tag == "equal" else "!"
+        ours, theirs = left[i1:i2], right[j1:j2]
+        for k in range(max(len(ours), len(theirs))):
+            a = ours[k] if k < len(ours) else ""
+            b = theirs[k] if k < len(theirs) else ""
+            rows.append(f"{a[:width]:<{width}}{mark}| {b}")
     return "\n".join(rows)
