@@ -180,6 +180,9 @@ __all__ = [
 TOP_UP_CODES = frozenset({0x0097, 0x009B})
 """Top-up use cases whose RTDS UTRN is re-minted for the emulated device's key."""
 ACTIVATE_FIRMWARE = 0x0012
+RTDS_FIRMWARE_VERSION = "0123ABCD"
+"""The firmware version the RTDS site's devices run (what its ECS52 and CS08 reads report): lab configuration."""
+RTDS_FIRMWARE_DEVICES = frozenset({"ESME", "CHF", "PPMID", "HCALCS"})
 
 
 def twin_keys(device: Device) -> dict[str, ec.EllipticCurvePrivateKey]:
@@ -214,6 +217,8 @@ def prepare_state(state: DeviceState, folder: str, *, root_point: bytes | None =
         state.anchors[root_id] = replace(root, public_point=root_point)
     if folder.startswith("6.21_") and state.device_type == "GPF":
         gpf_before_handover(state)
+    if state.device_type in RTDS_FIRMWARE_DEVICES:
+        state.firmware["version"] = RTDS_FIRMWARE_VERSION  # as a fleet file's `firmware` sets it
 
 
 def _prepayment_supplier(state: DeviceState) -> bytes | None:
