@@ -41,11 +41,16 @@ def test_legitimate_fields_are_a_short_documented_list(path: str, kind: str, all
 
 
 def test_a_message_equals_itself_and_a_changed_value_is_named(rtds_root: Path) -> None:
-    _, expected, ours = _pair(rtds_root, "11.2_ECS52")
-    assert strict_differences(expected, expected) == []
-    paths = [d.path for d in strict_differences(expected, ours)]
-    assert "payload.results[0].data.value" in paths  # the firmware version the device reports
-    assert all(not p.startswith("mac") for p in paths)
+    (result,) = replay(rtds_root, only=["11.2_ECS52"])
+    pairs = {name: want for name, want, _ in result.pairs}
+    success = pairs["ECS52_11.2_SUCCESS_RESPONSE_GBCS.HEX"]
+    error = pairs["ECS52_11.2_ERROR_RESPONSE_GBCS.HEX"]
+    assert strict_differences(success, success) == []
+    found = {d.path: d for d in strict_differences(success, error)}
+    assert found["payload.results[0].result"].expected == "success"
+    assert found["payload.results[0].result"].actual == "hardware-fault"
+    assert "payload.results[0].data.type" in found
+    assert not any(p.startswith("mac") for p in found)  # the MACs differ too, legitimately
 
 
 def test_header_date_time_presence_is_compared(rtds_root: Path) -> None:
@@ -58,25 +63,28 @@ def test_header_date_time_presence_is_compared(rtds_root: Path) -> None:
 
 
 def test_cli_strict_json_and_explain(rtds_root: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status = cli.main(["rtds-replay", "--rtds", str(rtds_root), "--folder", "11.2_ECS52", "--folder", "6.17_CS02c",
+    """CCS07 conforms in shape but the CHF's log does not hold the scenario's device: a strict difference."""
+    status = cli.main(["rtds-replay", "--rtds", str(rtds_root), "--folder", "8.9_CCS07", "--folder", "6.17_CS02c",
                        "--strict", "--json", "--explain"])
     out = capsys.readouterr().out
     summary = json.loads(out.strip().splitlines()[-1])
-    assert summary["by_use_case"]["11.2_ECS52"] == "conform"
-    assert summary["by_use_case_strict"]["11.2_ECS52"] == "differ"
-    assert "payload.results[0].data.value" in summary["strict_differences"]["11.2_ECS52"]
+    assert summary["by_use_case"]["8.9_CCS07"] == "conform"
+    assert summary["by_use_case_strict"]["8.9_CCS07"] == "differ"
+    assert "payload.results[0].data.value" in summary["strict_differences"]["8.9_CCS07"]
     assert status == (1 if "differ" in summary["by_use_case_strict"].values() else 0)
     strict = summary["strict_totals"]
     assert strict["conform"] == strict["conform_on_its_own"] + strict["conform_outcome_injected"]
     assert set(summary["injected"]["6.17_CS02c"]) <= set(INJECTED_KINDS)
     assert "outcome:credential-fault" in summary["injected"]["6.17_CS02c"]
-    assert "== 11.2_ECS52 / ECS52_11.2_SUCCESS_RESPONSE_GBCS.HEX" in out
+    assert "== 8.9_CCS07 / CCS07_8.9_SUCCESS_RESPONSE_GBCS.HEX" in out
     assert "differs: payload.results[0].data.value" in out
 
 
 def test_side_by_side_marks_the_lines_that_differ(rtds_root: Path) -> None:
-    _, expected, ours = _pair(rtds_root, "11.2_ECS52")
-    text = side_by_side(expected, ours)
+    (result,) = replay(rtds_root, only=["11.2_ECS52"])
+    pairs = {name: want for name, want, _ in result.pairs}
+    success = pairs["ECS52_11.2_SUCCESS_RESPONSE_GBCS.HEX"]
+    text = side_by_side(success, pairs["ECS52_11.2_ERROR_RESPONSE_GBCS.HEX"])
     marked = [line for line in text.splitlines() if "!|" in line]
-    assert any('"value"' in line for line in marked)
-    assert side_by_side(expected, expected).count("!|") == 0
+    assert any('"hardware-fault"' in line for line in marked)
+    assert side_by_side(success, success).count("!|") == 0
