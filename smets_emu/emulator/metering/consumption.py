@@ -49,6 +49,9 @@ REACH_LIMIT = 2 * 17_532
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
+HORIZON = 100 * 17_532
+"""Half-hours a model counts from its origin (about a century): a meter reads the same after that, so a clock set
+centuries ahead costs one bounded computation, not one per year."""
 DEFAULT_ORIGIN = half_hour_index(dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
 """Where a model starts counting when no origin is configured (the register then holds years of use)."""
 
@@ -112,6 +115,9 @@ class ConsumptionModel:
             values = np.floor(mean * weights * seasonal * week * noise + 0.5).astype(np.int64)
         if first < self.origin:
             values[: min(count, self.origin - first)] = 0
+        last = self.origin + HORIZON
+        if first + count > last:
+            values[max(0, last - first):] = 0
         return values
 
     def intervals(self, first: int, count: int) -> list[int]:
@@ -127,6 +133,7 @@ class ConsumptionModel:
     def _sum(self, first: int, end: int) -> int:
         """Units in half-hours [first, end)."""
         first = max(first, self.origin)
+        end = min(end, self.origin + HORIZON)
         if end <= first:
             return 0
         lo_block, hi_block = -(-first // BLOCK), end // BLOCK
@@ -145,6 +152,8 @@ class ConsumptionModel:
         index = half_hour_index(at)
         if index < self.origin:
             return 0
+        if index >= self.origin + HORIZON:
+            return self._sum(self.origin, self.origin + HORIZON)
         seconds = int((at - half_hour_start(index)).total_seconds())
         return self._sum(self.origin, index) + self.interval(index) * seconds // HALF_HOUR
 
@@ -161,6 +170,8 @@ class ConsumptionModel:
         if amount <= 0:
             return start
         index = max(half_hour_index(start), self.origin)
+        if index >= self.origin + HORIZON:
+            return None
         need = amount + self.cumulative(start) - self._sum(self.origin, index)  # counted from the start of `index`
         searched = 0
         while searched < REACH_LIMIT:

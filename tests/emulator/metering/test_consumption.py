@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from smets_emu.emulator.metering.config import MeteringConfig, model_for
 from smets_emu.emulator.metering.consumption import (
     HALF_HOUR,
+    HORIZON,
     SHAPES,
     BillingCalendar,
     ConsumptionModel,
@@ -175,3 +176,15 @@ def test_billing_calendar() -> None:
     assert calendar.previous_end(before) == dt.datetime(2025, 12, 15, 6, tzinfo=dt.UTC)
     with pytest.raises(InputError):
         BillingCalendar(day_of_month=31)
+
+
+def test_a_model_stops_counting_a_century_after_its_origin() -> None:
+    """A clock set centuries ahead (a hostile ECS70) reads the century's total, computed once, not per year."""
+    model = model_for(ESME, "ESME", MeteringConfig(origin=T0))
+    assert model is not None
+    end = half_hour_start(model.origin + HORIZON)
+    total = model.cumulative(end)
+    assert total > 0
+    assert model.cumulative(dt.datetime(9999, 12, 31, tzinfo=dt.UTC)) == total
+    assert model.intervals(model.origin + HORIZON, 3) == [0, 0, 0]
+    assert model.reaching(end, 1) is None
