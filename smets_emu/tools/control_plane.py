@@ -15,6 +15,9 @@ Routes::
     POST /devices/{eui}/faults   {"kind": "drop"|"delay"|"corrupt"|"power-cycle", "count": 1,
                                   "seconds": 0.0, "direction": "command"|"reply"}
     DELETE /devices/{eui}/faults clear pending faults
+    POST /devices/{eui}/events   {"kind": ..., "at": ISO}: schedule a device event; GET: scheduled, log
+    GET  /devices/{eui}/readings?from=&to=   registers, half-hourly profile, daily reads
+                                 (:mod:`smets_emu.tools.control_metering`)
     GET  /stats                  WAN front counters
     GET  /metrics                Prometheus metrics (text exposition format): :mod:`smets_emu.tools.metrics`
     POST /duis?as=ROLE           a DUIS service request (XML body); answers with the DUIS response XML
@@ -60,6 +63,7 @@ from smets_emu.tools.control_bodies import (
     query_int,
     read_json,
 )
+from smets_emu.tools.control_metering import add_metering_routes
 from smets_emu.tools.control_views import (
     alert_record,
     device_summary,
@@ -271,6 +275,7 @@ def make_app(
     app[POLICY_KEY] = AccessPolicy(token, frozenset(hosts), parties=party_resolver(governance))
     add_governance_routes(app, governance)
     add_campaign_routes(app, lab, runtime, governance)
+    add_metering_routes(app, lab, runtime)
     app[LAB_KEY] = lab
     app[RUNTIME_KEY] = runtime
     app[FAULTS_KEY] = faults if faults is not None else FaultTable()

@@ -21,6 +21,7 @@ from smets_emu.tools.control_access import POLICY_KEY, csrf_token
 from smets_emu.tools.control_views import firmware_json, role_name
 from smets_emu.tools.dashboard_http import dashboard, device_page, request_eui
 from smets_emu.tools.dashboard_index import Query, Row
+from smets_emu.tools.dashboard_profile import profile_section
 from smets_emu.tools.dashboard_script import SCRIPT_PATH
 from smets_emu.tools.dashboard_views import anchors_json, logs_json, own_certificates_json
 from smets_emu.tools.faults import DIRECTIONS, FAULT_KINDS, MAX_COUNT, MAX_SECONDS
@@ -236,6 +237,7 @@ async def device_detail_page(request: web.Request) -> web.Response:
             f'{esc(", ".join(f["kind"] + " x" + str(f["count"]) for f in (x.to_json() for x in faults)) or "none")}</p>'
             f'{_fault_form(eui_hex)}<h2>Recent alerts</h2><ul id="device-alerts">{_alert_items(alerts)}</ul>'
             f'{_feed("/events?" + urlencode({"device": eui_hex}), [])}</section></div>'
+            f"{profile_section(state, board.runtime.clock.now())}"
             f"<h2>Trust anchor cells</h2>{anchors}<h2>Device certificates</h2>{own}"
             "<h2>Recent WAN traffic</h2>" + table(
                 ("wall-clock time", "dir", "kind", "message code", "use case", "counter", "bytes", "connection"),

@@ -27,6 +27,22 @@ Example::
 Device types are the SMETS2 types (ESME, GSME, CHF, GPF); profiles name a shipped device
 profile; firmware is the version string the device reports (hex, GBCS 7).
 
+Meters (ESME, GSME) take a ``metering`` table, per device or under ``[types.ESME]`` for every
+device of the type (a device's keys override the type's): the consumption model behind their
+registers and profiles (:class:`~smets_emu.emulator.metering.config.MeteringConfig`)::
+
+    [types.ESME]
+    metering = { shape = "domestic-electricity", annual = 3100000 }   # Wh a year
+
+    # in a premises' devices list:
+    { type = "GSME", eui = "00DB1234567890A1", metering = { series = "gas.csv", seed = 3 } }
+
+Keys: ``shape`` (domestic-electricity, domestic-gas, small-business, solar, flat), ``annual``
+(Wh or dm3 a year), ``seed``, ``series`` (a CSV of half-hourly data, relative to the fleet
+file; read once here, with the size limits of :mod:`smets_emu.emulator.metering.series`),
+``export_shape`` and ``export_annual`` (ESME export), ``origin`` (ISO 8601) and
+``start_reading``.
+
 Every key is checked: an unknown key, an unknown profile, a count or fleet beyond
 :data:`MAX_DEVICES` or a file over :data:`MAX_FLEET_FILE_BYTES` is refused with the place it
 was found, never silently ignored.
@@ -34,11 +50,14 @@ was found, never silently ignored.
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from smets_emu.emulator.metering.config import MeteringConfig
+from smets_emu.emulator.metering.series import load_series
 from smets_emu.errors import SmetsError
 from smets_emu.inputs import read_file
 
@@ -58,9 +77,10 @@ MAX_FLEET_FILE_BYTES = 1 << 20
 """The largest fleet file read (1 MiB; EUI ranges make large fleets short)."""
 
 TOP_KEYS = frozenset({"pki", "seed", "types", "premises"})
-TYPE_KEYS = frozenset({"profile", "firmware"})
+TYPE_KEYS = frozenset({"profile", "firmware", "metering"})
 PREMISES_KEYS = frozenset({"name", "count", "first_eui", "devices"})
-DEVICE_KEYS = frozenset({"type", "eui", "profile", "firmware"})
+DEVICE_KEYS = frozenset({"type", "eui", "profile", "firmware", "metering", "events"})
+METERING_TYPES = ("ESME", "GSME")
 
 SCALED_FIRST_EUI = 0x00DB123500000000
 """Where EUIs of a scaled default fleet continue after the default premises."""
@@ -78,6 +98,8 @@ class DeviceSpec:
     eui: bytes
     profile: str = "default"
     firmware: str | None = None
+    metering: MeteringConfig | None = None  # the consumption model of a meter (None: the defaults)
+    events: tuple[tuple[str, dt.datetime], ...] = ()  # (kind, lab time) of scheduled device events
 
 
 @dataclass(frozen=True)
@@ -177,6 +199,62 @@ def _profile(value: Any, device_type: str, where: str) -> str:
     return value
 
 
+def _metering(device: dict[str, Any], defaults: dict[str, Any], device_type: str, where: str,
+              source: Path | None) -> MeteringConfig | None:
+    """The device's metering table over its type's, checked; the CSV path made absolute and read once."""
+    own, common = device.get("metering"), defaults.get("metering")
+    if own is None and common is None:
+        return None
+    if device_type not in METERING_TYPES:
+        raise FleetFileError(f"{where}: a {device_type} does not meter (metering is for {', '.join(METERING_TYPES)})")
+    if not isinstance(own or {}, dict) or not isinstance(common or {}, dict):
+        raise FleetFileError(f"{where}: metering is a table")
+    merged = {**(common or {}), **(own or {})}
+    if isinstance(merged.get("origin"), dt.datetime):  # a TOML date-time
+        origin = merged["origin"]
+        merged["origin"] = (origin if origin.tzinfo else origin.replace(tzinfo=dt.UTC)).isoformat()
+    series = merged.get("series")
+    if isinstance(series, str) and series:
+        path = Path(series).expanduser()
+        if not path.is_absolute() and source is not None:
+            path = source.parent / path
+        merged["series"] = str(path)
+    try:
+        config = MeteringConfig.from_json(merged)
+        if config.series is not None:
+            load_series(config.series)
+    except SmetsError as exc:
+        raise FleetFileError(f"{where}: metering: {exc}") from exc
+    return config
+
+
+def _events(device: dict[str, Any], device_type: str, where: str) -> tuple[tuple[str, dt.datetime], ...]:
+    """Scheduled device events: ``events = [{ kind = "tamper", at = 2026-01-02T03:00:00Z }]``
+    (:mod:`smets_emu.emulator.metering.events`: kinds, the device types that have them, time limits)."""
+    from smets_emu.emulator.metering.events import EVENT_KINDS, MAX_SCHEDULED, parse_time
+
+    items = device.get("events")
+    if items is None:
+        return ()
+    if not isinstance(items, list) or len(items) > MAX_SCHEDULED:
+        raise FleetFileError(f"{where}: events is a list of at most {MAX_SCHEDULED} {{kind, at}} tables")
+    out = []
+    for k, item in enumerate(items):
+        if not isinstance(item, dict) or set(item) - {"kind", "at"} or "at" not in item:
+            raise FleetFileError(f"{where}.events[{k}]: a table of kind and at")
+        kind, at = item.get("kind"), item["at"]
+        spec = EVENT_KINDS.get(kind) if isinstance(kind, str) else None
+        if spec is None or device_type not in spec.device_types:
+            raise FleetFileError(f"{where}.events[{k}]: a {device_type} has no event {str(kind)[:40]!r}")
+        if isinstance(at, dt.datetime):  # a TOML date-time
+            at = (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).isoformat()
+        try:
+            out.append((kind, parse_time(at, dt.datetime.min)))
+        except SmetsError as exc:
+            raise FleetFileError(f"{where}.events[{k}]: {exc}") from exc
+    return tuple(out)
+
+
 def parse_fleet(data: dict[str, Any], *, source: Path | None = None) -> FleetSpec:
     """A :class:`FleetSpec` from a parsed TOML document."""
     _known_keys(data, TOP_KEYS, "fleet file")
@@ -190,6 +268,8 @@ def parse_fleet(data: dict[str, Any], *, source: Path | None = None) -> FleetSpe
         if not isinstance(defaults, dict):
             raise FleetFileError(f"types.{type_name}: a table of {', '.join(sorted(TYPE_KEYS))}")
         _known_keys(defaults, TYPE_KEYS, f"types.{type_name}")
+        if "metering" in defaults and type_name not in METERING_TYPES:
+            raise FleetFileError(f"types.{type_name}: a {type_name} does not meter")
     seed = data.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | str)):
         raise FleetFileError("seed is an integer or a string")
@@ -244,6 +324,8 @@ def parse_fleet(data: dict[str, Any], *, source: Path | None = None) -> FleetSpe
                     DeviceSpec(
                         dev["type"], eui, profile,
                         None if firmware is None else str(firmware).upper(),
+                        _metering(dev, defaults, dev["type"], dwhere, source),
+                        _events(dev, dev["type"], dwhere),
                     )
                 )
             name = str(entry.get("name", f"premises-{i}"))

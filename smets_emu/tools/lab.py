@@ -28,6 +28,8 @@ from cryptography.hazmat.primitives.serialization import load_der_private_key
 from cryptography.x509 import load_der_x509_certificate
 
 from smets_emu.emulator.device_log import OtherDeviceType, record_entry
+from smets_emu.emulator.metering.config import CONFIG_KEY, METERING_KEY
+from smets_emu.emulator.metering.events import schedule_event
 from smets_emu.emulator.provision import new_device_state
 from smets_emu.emulator.state import DeviceState
 from smets_emu.hosting.fleet import Fleet
@@ -127,6 +129,10 @@ def provision_state(spec: DeviceSpec, keystore: Keystore, pki: TestPki | None) -
     state = new_device_state(spec.eui, spec.device_type, keystore, pki=pki, profile=spec.profile)
     if spec.firmware is not None:
         state.firmware["version"] = spec.firmware
+    if spec.metering is not None:  # the consumption model the fleet file chose (emulator.metering.config)
+        state.put_object(METERING_KEY, CONFIG_KEY, spec.metering.to_json())
+    for kind, at in spec.events:  # device events the fleet file schedules (emulator.metering.events)
+        schedule_event(state, kind, at)
     return state
 
 

@@ -20,6 +20,8 @@ from smets_emu.emulator.devices.gsme import GasMeter
 from smets_emu.emulator.devices.type1 import Type1Firmware
 from smets_emu.emulator.firmware import FirmwareUseCases
 from smets_emu.emulator.firmware.codes import FIRMWARE_TRANSFER_ALERT
+from smets_emu.emulator.metering.billing import BillingPeriods
+from smets_emu.emulator.metering.config import CONFIG_KEY, METERING_KEY, metering_config
 from smets_emu.errors import SmetsError
 from smets_emu.hosting.han_network import HanNetwork
 from smets_emu.parties.device_replies import alert_code_of
@@ -66,6 +68,7 @@ class AlertTrigger:
     description: str
     command: str | None = None  # an RTDS COMMAND file (from another folder) that triggers it
     event: Event | None = None
+    clock: bool = False  # the scenario's lab clock moves on to the device's next due time (nothing injected)
 
 
 D = TypeVar("D", bound=Device)
@@ -239,6 +242,23 @@ def _han_transfer(device: Device, alert: Message, now: dt.datetime, site: Site) 
                    reason=f"image transferred to {target.eui.hex().upper()}")
 
 
+def clock_passes_next_due(device: Device, now: dt.datetime) -> Outcome:
+    """The scenario's lab clock moves on to the device's next due time and its timers run (a clock trigger).
+
+    A meter that keeps no billing periods yet meters from the scenario's start (its metering origin,
+    the start of its registers): then its next due time is its first billing period end, when it
+    writes the billing data log and pushes it (ECS68 / GCS53).
+    """
+    if device.find(BillingPeriods) is not None and device.component(BillingPeriods).next_due(device.state) is None:
+        work = device.state.clone()
+        work.put_object(METERING_KEY, CONFIG_KEY, metering_config(work).with_origin(now).to_json())
+        device.adopt(Outcome(work, accepted=True, reason="metering from the scenario's start"))
+    when = device.next_due(device.state)
+    if when is None:
+        raise SmetsError(f"the {device.device_type} has nothing due")
+    return device.timers(device.state, max(when, now))
+
+
 COMMAND_TRIGGERS: dict[tuple[str, int], str] = {
     ("GPF", 0x00B2): "GCS59_8.12.2_SUCCESS_COMMAND_GBCS.HEX",  # a device log restore backs the log up (GCS62)
     ("CHF", 0x0018): "CCS01_8.11_SUCCESS_COMMAND_GBCS.HEX",  # a CHF device log change raises CS14
@@ -270,6 +290,13 @@ EVENT_TRIGGERS: dict[tuple[str, int], tuple[str, Event]] = {
 """(device type, alert message code) -> a device event hook raising that alert."""
 
 
+CLOCK_TRIGGERS: dict[tuple[str, int], str] = {
+    ("ESME", 0x0061): "billing period end on the lab clock (ECS68)",
+    ("GSME", 0x008B): "billing period end on the lab clock (GCS53)",
+}
+"""(device type, alert message code) -> alerts the device raises by itself when the lab clock moves on."""
+
+
 def alert_trigger(alert: Message) -> AlertTrigger | None:
     """The trigger for a device-originated alert of an RTDS folder that has no command, or None."""
     kind = DEVICE_TYPES.get(alert.header.originator)
@@ -281,4 +308,7 @@ def alert_trigger(alert: Message) -> AlertTrigger | None:
     event = EVENT_TRIGGERS.get((kind, alert.message_code))
     if event is not None:
         return AlertTrigger(f"triggered by the {event[0]}", event=event[1])
+    clock = CLOCK_TRIGGERS.get((kind, alert.message_code))
+    if clock is not None:
+        return AlertTrigger(f"raised by the {clock}", clock=True)
     return None

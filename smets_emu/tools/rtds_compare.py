@@ -197,6 +197,11 @@ def compare_asn1(ours: Message, theirs: Message) -> list[str]:
 # --- both ----------------------------------------------------------------------------------------
 
 
+def _dlms(payload: object) -> bool:
+    """A DLMS APDU (the classes live in ``payloads.dlms`` and ``payloads.dlms_apdus``)."""
+    return type(payload).__module__.startswith("smets_emu.protocols.payloads.dlms")
+
+
 def compare(expected: Message, actual: Message, *, wire: bytes | None = None,
             headend: HeadEnd | None = None) -> list[str]:
     """Differences between the emulator's message and the RTDS one (empty when they conform)."""
@@ -216,7 +221,7 @@ def compare(expected: Message, actual: Message, *, wire: bytes | None = None,
         out.extend(compare_gbz(actual, expected))
     elif isinstance(tp, Asn1Payload) and isinstance(op, Asn1Payload):
         out.extend(compare_asn1(actual, expected))
-    elif type(op).__module__.endswith("dlms") and type(tp).__module__.endswith("dlms"):
+    elif _dlms(op) and _dlms(tp):
         out.extend(compare_dlms(actual, expected))
     elif type(op) is not type(tp):
         out.append(f"payload {type(op).__name__} != {type(tp).__name__}")

@@ -42,6 +42,7 @@ from smets_emu.protocols.keystore import Keystore
 from smets_emu.protocols.message import Message
 from smets_emu.protocols.rtds import RtdsFile, keystore_folder, list_files
 from smets_emu.tools import rtds_scenarios as scenarios
+from smets_emu.tools.rtds_alert_triggers import clock_passes_next_due
 from smets_emu.tools.rtds_compare import compare, dlms_shape, first_difference, gbz_shape, same_shape
 from smets_emu.tools.rtds_scenarios import DEVICE_TYPES, NOT_EMULATED
 from smets_emu.tools.rtds_strict import strict_differences
@@ -377,9 +378,14 @@ def _trigger_alerts(run: FolderReplay, alert_files: list[RtdsFile], result: Fold
         if trigger is None or originator not in DEVICE_TYPES:
             untriggered.append(alert_file)
             continue
-        device = run.device(originator)
+        name = alert_file.path.name  # a TWIN alert comes from a twin-element meter
+        device = run.device(originator, scenarios.profile_for(name)) if run.preconditions else run.device(originator)
         if trigger.command is not None and trigger.command in run.corpus:
             run.deliver(device, run.corpus[trigger.command].read())
+        elif trigger.clock:  # nothing injected: the device's own timers at its next due time
+            outcome = clock_passes_next_due(device, run.now)
+            device.adopt(outcome)
+            run.keep_alerts(outcome.alerts)
         elif trigger.event is not None:
             run.injected.add("alert-event")
             outcome = trigger.event(device, alert, run.now, scenarios.Site(run.device, run.rtds_headend.keystore))

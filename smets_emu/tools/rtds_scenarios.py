@@ -177,7 +177,7 @@ __all__ = [
     "twin_keys",
 ]
 
-TOP_UP_CODES = frozenset({0x0097, 0x009B})
+TOP_UP_CODES = frozenset({0x0007, 0x0097, 0x009B})
 """Top-up use cases whose RTDS UTRN is re-minted for the emulated device's key."""
 ACTIVATE_FIRMWARE = 0x0012
 RTDS_FIRMWARE_VERSION = "0123ABCD"
@@ -229,10 +229,43 @@ def _prepayment_supplier(state: DeviceState) -> bytes | None:
     return None
 
 
+def _reminted(code: str, supplier: bytes, device: bytes, keystore: Keystore, state: DeviceState) -> str | None:
+    """*code* minted again for the emulated device's KA key (same counter, value and class); None if not possible."""
+    try:
+        token = utrn.parse(code)
+        device_key = load_der_private_key(state.keys["ka"].private_key, None)
+        supplier_key = keystore.private_key(supplier, KeyUsage.KA_PREPAYMENT)
+    except (utrn.UtrnError, SmetsError, KeyError):
+        return None
+    if supplier_key is None:
+        return None
+    z = crypto.ecdh_shared_secret(private_key=supplier_key, public_key=device_key.public_key())  # type: ignore[arg-type]
+    return utrn.build(shared_secret=z, supplier=supplier, device=device, counter=token.counter, value=token.value,
+                      value_class=token.value_class)
+
+
 def remint_top_up(data: bytes, keystore: Keystore, state: DeviceState) -> bytes:
     """Re-mint an RTDS UTRN for the emulated device's own KA key (same counter, value and class)."""
     env = decode_envelope(data)
     payload = decode_message(data).payload
+    supplier = _prepayment_supplier(state) or env.header.originator  # a PPMID relays the supplier's UTRN
+    if isinstance(payload, AccessRequest):  # CS01a: Token gateway enter(octet string of the 20 digits)
+        from smets_emu.protocols.payloads import payload_from_json
+
+        tree = payload.to_json()
+        changed = False
+        for request in tree.get("requests", []):
+            value = (request.get("data") or {}).get("value")
+            if request.get("data", {}).get("type") == "octet-string" and isinstance(value, str):
+                code = _reminted(bytes.fromhex(value).decode("ascii", "replace"), supplier, env.header.recipient,
+                                 keystore, state)
+                if code is not None:
+                    request["data"] = {"type": "octet-string", "value": code.encode("ascii").hex().upper()}
+                    changed = True
+        if not changed:
+            return data
+        return encode_envelope(Envelope(env.header, payload_from_json(tree).encode(), signature=env.signature,
+                                        mac=env.mac, signature_field=env.signature_field))
     if not isinstance(payload, GbzPayload):
         return data
     comps = []
@@ -240,20 +273,10 @@ def remint_top_up(data: bytes, keystore: Keystore, state: DeviceState) -> bytes:
     for comp in payload.components:
         code = (comp.fields or {}).get("top_up_code")
         if (comp.cluster_id, comp.header.command_id) == (0x0705, 0x04) and code:
-            try:
-                token = utrn.parse(code)
-                device_key = load_der_private_key(state.keys["ka"].private_key, None)
-                supplier = _prepayment_supplier(state) or env.header.originator  # a PPMID relays the supplier's UTRN
-                supplier_key = keystore.private_key(supplier, KeyUsage.KA_PREPAYMENT)
-            except (utrn.UtrnError, SmetsError, KeyError):
+            code = _reminted(code, supplier, env.header.recipient, keystore, state)
+            if code is None:
                 comps.append(comp)
                 continue
-            if supplier_key is None:
-                comps.append(comp)
-                continue
-            z = crypto.ecdh_shared_secret(private_key=supplier_key, public_key=device_key.public_key())  # type: ignore[arg-type]
-            code = utrn.build(shared_secret=z, supplier=supplier, device=env.header.recipient,
-                              counter=token.counter, value=token.value, value_class=token.value_class)
             comps.append(GbzComponent(comp.cluster_id, comp.header, fields={**comp.fields, "top_up_code": code},
                                       last=comp.last))
             changed = True

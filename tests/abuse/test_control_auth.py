@@ -26,6 +26,7 @@ ROUTES = [
     ("GET", "/stats"), ("GET", "/metrics"), ("GET", "/campaigns"), ("GET", "/overview"),
     ("POST", "/clock/advance"), ("POST", f"/devices/{ESME}/faults"),
     ("DELETE", f"/devices/{ESME}/faults"), ("POST", "/duis"), ("GET", "/no-such-route"),
+    ("POST", f"/devices/{ESME}/events"), ("GET", f"/devices/{ESME}/events"), ("GET", f"/devices/{ESME}/readings"),
 ]
 
 

@@ -70,11 +70,20 @@ def test_json_contract(rtds_root: Path, capsys: pytest.CaptureFixture[str]) -> N
     summary = json.loads(lines[-1])
     assert set(summary) == {"by_use_case", "totals", "by_use_case_strict", "strict_totals", "injected"}
     assert summary["by_use_case"] == {"8.7.1_CS03A1": "conform", "NA_CS02bAnyByContingency": "unsupported",
-                                      "NA_ECS68": "unsupported"}
+                                      "NA_ECS68": "conform"}
     assert {k: summary["totals"][k] for k in ("use_cases", "conform", "differ", "unsupported")} == {
-        "use_cases": 3, "conform": 1, "differ": 0, "unsupported": 2}
-    assert summary["totals"]["conform_on_its_own"] + summary["totals"]["conform_outcome_injected"] == 1
+        "use_cases": 3, "conform": 2, "differ": 0, "unsupported": 1}
+    assert summary["totals"]["conform_on_its_own"] + summary["totals"]["conform_outcome_injected"] == 2
     assert any(line.startswith("8.7.1_CS03A1") and "conform" in line for line in lines[:-1])
+
+
+@pytest.mark.parametrize("folder", ["NA_ECS68", "NA_GCS53"])
+def test_billing_log_alerts_come_from_the_billing_period_end(results: dict[str, FolderResult], folder: str) -> None:
+    """ECS68 / GCS53: the lab clock passes a billing period end and the meter pushes its billing data log."""
+    result = results[folder]
+    assert result.verdict == "conform", result.reason
+    assert all(f.verdict == "conform" for f in result.files) and len(result.files) == (2 if folder == "NA_ECS68" else 1)
+    assert all("billing period end" in note for note in result.notes), result.notes
 
 
 @pytest.mark.slow

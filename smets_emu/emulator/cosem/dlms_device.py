@@ -65,6 +65,7 @@ class CosemUseCases(Component):
             message_code=ctx.message_code,
             originator_counter=ctx.header.originator_counter,
             protection_factory=lambda: self._protection_context(ctx),  # GBCS 3.6 keys only when a method protects
+            device=self.device,
         )
         response = execute(payload, exec_ctx)
         alerts: list[AlertSpec] = []

@@ -20,6 +20,7 @@ import logging
 from typing import Any
 
 from smets_emu.emulator.component import ALWAYS, earliest_pending
+from smets_emu.emulator.cosem.metering_objects import metered_value
 from smets_emu.emulator.cosem.methods import METHODS, READ_ONLY_METHODS, READERS, ExecContext
 from smets_emu.emulator.cosem.model import CLOCK_OFFSET_KEY, CosemModel, parse_date_time, selection_bounds
 from smets_emu.emulator.state import DeviceState
@@ -76,8 +77,10 @@ def read_attribute(ctx: ExecContext, class_id: int, obis: ObisCode | str, attrib
         return SUCCESS, model.buffer_entries(obj, ctx.now, *bounds)
     if selector:
         return int(DataAccessResult.SCOPE_OF_ACCESS_VIOLATED), None
-    computed = READERS.get((class_id, attribute_id))
-    value = computed(ctx, obj) if computed is not None else None
+    value = metered_value(model, obj, attribute_id, ctx.now)  # ESME registers from the consumption model
+    computed = READERS.get((class_id, attribute_id)) if value is None else None
+    if computed is not None:
+        value = computed(ctx, obj)
     if value is None:
         value = model.stored_value(obj, attribute_id)
     if value is None:

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smets_emu.emulator.cosem.model import CosemModel, decode_obis, now_dlms, parse_date_time
 from smets_emu.errors import SmetsError
@@ -26,6 +26,9 @@ from smets_emu.protocols.payloads.dlms_data import (
     OctetStringData,
     StructureData,
 )
+
+if TYPE_CHECKING:
+    from smets_emu.emulator.device import Device
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,7 @@ class ExecContext:
     protection_factory: Callable[[], ProtectionContext] | None = None  # builds `protection` when a method needs it
     device_log_changed: bool = False
     notes: list[str] = field(default_factory=list)
+    device: Device | None = None  # the device executing (its keys check UTRNs, GBCS 14)
 
     @property
     def state(self) -> Any:
@@ -127,6 +131,8 @@ def _data_value(ctx: ExecContext, obj: dict[str, Any]) -> DlmsData | None:
             return OctetStringData(bytes.fromhex(DEFAULT_FIRMWARE_VERSION))
     if obis == "0-0:96.1.1.255":  # device identity: the EUI-64
         return OctetStringData(ctx.state.eui)
+    if obis == prepayment.REGISTERS_OBIS:
+        return prepayment.registers(ctx)
     return None
 
 
@@ -209,12 +215,14 @@ def _script_execute(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) 
     if script is None:
         return int(ActionResult.TYPE_UNMATCHED), None
     if obj["obis"] == "0-0:10.0.106.255" and script in LOAD_SWITCH_SCRIPTS:
+        prepayment.settle_now(ctx)  # credit used so far is charged with the switch as it was
         control, output = LOAD_SWITCH_SCRIPTS[script]
         switch = ctx.model.get_object(*DISCONNECT_CONTROL, write=True)
         if switch is None:
             switch = ctx.model.add_object(DISCONNECT_CONTROL[0], DISCONNECT_CONTROL[1], {})
         CosemModel.store(switch, 2, BooleanData(0xFF if output else 0x00))
         CosemModel.store(switch, 3, IntegerData(DataTag.ENUM, control))
+        prepayment.settle_now(ctx)  # and the new switch state from now on
     return OK, None
 
 
@@ -280,23 +288,49 @@ def protection_parameters(p: ProtectionContext) -> DlmsData:
 @method(112, 1)
 def _credit_update_amount(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int,
                                                                                                DlmsData | None]:
-    return _adjust(obj, 2, parameter, add=True)
+    return _credit_adjust(ctx, obj, parameter, add=True)
 
 
 @method(112, 2)
 def _credit_set_amount(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int, DlmsData | None]:
-    return _adjust(obj, 2, parameter, add=False)
+    return _credit_adjust(ctx, obj, parameter, add=False)
+
+
+def _credit_adjust(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData, *, add: bool) -> tuple[int,
+                                                                                                  DlmsData | None]:
+    """update_amount / set_amount_to_value; on the meter balance (ECS04a/b) through the prepayment engine."""
+    result = _adjust(obj, 2, parameter, add=add)
+    amount = integer_of(parameter)
+    if result[0] == OK and amount is not None and obj["obis"] == prepayment.METER_BALANCE_OBIS:
+        prepayment.adjust_balance(ctx, amount, add=add)
+    return result
+
+
+@method(113, 2)
+def _charge_activate_passive(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int,
+                                                                                                 DlmsData | None]:
+    """activate_passive_unit_charge (ECS07): the passive unit charge becomes the active one."""
+    passive = CosemModel.stored_value(obj, 6)
+    if passive is not None:
+        prepayment.settle_now(ctx)  # credit used so far is charged at the old rate
+        CosemModel.store(obj, 5, passive)
+    return OK, None
 
 
 @method(113, 4)
 def _charge_update_total(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int,
                                                                                               DlmsData | None]:
-    return _adjust(obj, 3, parameter, add=True)
+    """update_total_amount_remaining: on a debt's Charge (ECS07) the engine's debt grows by the amount."""
+    result = _adjust(obj, 3, parameter, add=True)
+    prepayment.adjust_debt(ctx, obj["obis"], integer_of(parameter), add=True)
+    return result
 
 
 @method(113, 5)
 def _charge_set_total(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int, DlmsData | None]:
-    return _adjust(obj, 3, parameter, add=False)
+    result = _adjust(obj, 3, parameter, add=False)
+    prepayment.adjust_debt(ctx, obj["obis"], integer_of(parameter), add=False)
+    return result
 
 
 def _adjust(obj: dict[str, Any], attribute_id: int, parameter: DlmsData, *, add: bool) -> tuple[int,
@@ -313,23 +347,28 @@ def _adjust(obj: dict[str, Any], attribute_id: int, parameter: DlmsData, *, add:
 
 @method(115, 1)
 def _token_enter(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int, DlmsData | None]:
-    """enter(token): accept a 20-digit UTRN (CS01a) and keep it with its time."""
+    """enter(token): apply a 20-digit UTRN (CS01a, GBCS 14) to the prepayment engine and keep it with its time."""
     if not isinstance(parameter, OctetStringData):
         return int(ActionResult.TYPE_UNMATCHED), None
     token = parameter.value
     if len(token) != 20 or not token.isdigit():
         return int(ActionResult.OTHER_REASON), None
-    used = obj.setdefault("tokens", [])
-    if token.decode() in used:
+    if not prepayment.top_up(ctx, token.decode()):
         return int(ActionResult.OTHER_REASON), None
-    used.append(token.decode())
-    del used[:-50]
     CosemModel.store(obj, 2, OctetStringData(token))
     CosemModel.store(obj, 3, now_dlms(ctx.model.device_time(ctx.now)))
     return OK, None
 
 
-from smets_emu.emulator.cosem import network_control  # noqa: E402  (registers class 104, which uses the above)
+@method(112, 3, changes_object=False)
+def _invoke_credit(ctx: ExecContext, obj: dict[str, Any], parameter: DlmsData) -> tuple[int, DlmsData | None]:
+    """invoke_credit on the emergency credit object (ECS09): other-reason (250) when none is available."""
+    if obj["obis"] != prepayment.EMERGENCY_CREDIT_OBIS or prepayment.invoke_emergency_credit(ctx):
+        return OK, None
+    return int(ActionResult.OTHER_REASON), None
+
+
+from smets_emu.emulator.cosem import network_control, prepayment  # noqa: E402  (class 104 and credit use the above)
 
 __all__ = [
     "METHODS",
@@ -339,6 +378,7 @@ __all__ = [
     "integer_of",
     "method",
     "network_control",
+    "prepayment",
     "protection_parameters",
     "reader",
 ]

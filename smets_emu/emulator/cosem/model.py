@@ -43,7 +43,8 @@ COSEM_KEY = "cosem"
 FAULTS_KEY = "cosem_faults"
 CLOCK_OFFSET_KEY = "cosem_clock_offset"
 DEFAULT_CAPTURE_PERIOD = 1800
-MAX_BUFFER_ENTRIES = 1440
+MAX_BUFFER_ENTRIES = 31 * 48 + 1
+"""Most entries one range read returns: a 31-day month of half-hourly captures and the one closing it."""
 
 
 def object_key(class_id: int, obis: ObisCode | str) -> str:
@@ -250,7 +251,14 @@ class CosemModel:
         The first column is the capture time (UTC seconds since 2000 for a double-long-unsigned,
         a COSEM date-time for an octet string); the other columns come from the entry type.
         Entries before the last ``reset`` of the buffer and after the device time do not exist.
+        The metering profiles and logs of an ESME come from its consumption model
+        (:func:`~smets_emu.emulator.cosem.metering_objects.metered_buffer`).
         """
+        from smets_emu.emulator.cosem.metering_logs import metered_buffer
+
+        metered = metered_buffer(self, obj, now, low, high)
+        if metered is not None:
+            return metered
         spec = obj["buffer"]
         desc = TypeDescription.from_json(spec["description"])
         period = self._capture_period(obj)
@@ -260,6 +268,11 @@ class CosemModel:
         reset = spec.get("reset_at")
         if reset:
             low = max(low, dt.datetime.fromisoformat(reset))
+        from smets_emu.emulator.metering.events import logged_buffer
+
+        logged = logged_buffer(self.state, obj["obis"], desc, low, high)  # ECS35a / ECS35e: the events logged
+        if logged is not None:
+            return logged if spec.get("compact", True) else ArrayData(logged.items)
         entries: list[DlmsData] = []
         if high >= low:
             first = -(-int((low - GBCS_EPOCH).total_seconds()) // period) * period

@@ -11,6 +11,9 @@ from smets_emu.emulator.cosem import ESME_DLMS_CODES, CosemUseCases
 from smets_emu.emulator.device import AlertSpec, CommandContext, Device, HandlerResult, Outcome, handles
 from smets_emu.emulator.device_log import DeviceLogUseCases
 from smets_emu.emulator.firmware.use_cases import FirmwareUseCases
+from smets_emu.emulator.metering.billing_alerts import EsmeBilling
+from smets_emu.emulator.metering.events import DeviceEvents
+from smets_emu.emulator.metering.prepayment_timers import PrepaymentTimers
 from smets_emu.emulator.security_credentials import SecurityCredentials
 from smets_emu.protocols.envelope import GroupingHeader
 from smets_emu.protocols.payloads.dlms import DataNotification, InvokeIdAndPriority
@@ -44,6 +47,7 @@ class ElectricityMeter(Device):
     payload_family: ClassVar[str] = "dlms"
     component_types: ClassVar[tuple[type[Component], ...]] = (
         SecurityCredentials, DeviceLogUseCases, EsmeCosem, FirmwareUseCases,
+        EsmeBilling, PrepaymentTimers, DeviceEvents,
     )
 
     def meter_integrity_warning(self, code: int, now: dt.datetime) -> Outcome:

@@ -9,6 +9,9 @@ from smets_emu.emulator.component import Component
 from smets_emu.emulator.device import CommandContext, CommandRejected, Device, HandlerResult, Outcome, handles
 from smets_emu.emulator.device_log import DeviceLogUseCases
 from smets_emu.emulator.firmware.use_cases import FirmwareUseCases
+from smets_emu.emulator.metering.billing_alerts import GsmeBilling
+from smets_emu.emulator.metering.events import DeviceEvents
+from smets_emu.emulator.metering.prepayment_timers import PrepaymentTimers
 from smets_emu.emulator.security_credentials import SecurityCredentials
 from smets_emu.emulator.zcl import runtime
 from smets_emu.emulator.zcl.device import ZigbeeModel
@@ -61,6 +64,7 @@ class GasMeter(Device):
     payload_family: ClassVar[str] = "gbz"
     component_types: ClassVar[tuple[type[Component], ...]] = (
         SecurityCredentials, DeviceLogUseCases, FirmwareUseCases, GsmeZigbee,
+        GsmeBilling, PrepaymentTimers, DeviceEvents,
     )
 
     def meter_integrity_warning(self, code: int, now: dt.datetime) -> Outcome:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from smets_emu.emulator.zcl.metering_registers import settle
 from smets_emu.emulator.zcl.model import (
     CALENDAR,
     DEVICE_MANAGEMENT,
@@ -59,6 +60,8 @@ def _store_calendar_part(part: str, index: str | None = None) -> Apply:
 
 
 def _apply_calendar(ctx: ExecContext, f: dict[str, Any]) -> None:
+    if int(f["calendar_type"]) == 0:  # a new TOU calendar: registers up to now keep the old one
+        settle(ctx.model.state, ctx.now)
     entry = _calendar_entry(ctx, int(f["issuer_calendar_id"]))
     entry["calendar"] = f
     ctx.model.mapping("active_calendars")[str(int(f["calendar_type"]))] = int(f["issuer_calendar_id"])

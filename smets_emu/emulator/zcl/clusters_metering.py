@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from smets_emu.emulator.zcl.metering_logs import (
+    ANY_CAUSE,
+    CHANGE_OF_TARIFF,
+    find_snapshots,
+    profile_intervals,
+    record_snapshot,
+    sampled_data,
+)
+from smets_emu.emulator.zcl.metering_registers import GasRegisters, settle
 from smets_emu.emulator.zcl.model import (
     MESSAGING,
     METERING,
@@ -32,7 +41,10 @@ from smets_emu.protocols.payloads.zcl import ZclStatus
 
 def _apply_tariff(ctx: ExecContext, f: dict[str, Any]) -> None:
     m = ctx.model
+    settle(m.state, ctx.now)  # the registers up to now keep the tariff they were metered under
     m.mapping("price")["tariff"] = f
+    if GasRegisters.of(m.state) is not None:  # a change of tariff writes the billing data log (GCS15b)
+        record_snapshot(m.table("snapshots"), CHANGE_OF_TARIFF, ctx.now_utc)
     m.set(PRICE, 0x0301, int(f["standing_charge"]), "UINT32")
     m.set(PRICE, 0x0616, int(f["currency"]), "UINT16")
     m.set(PRICE, 0x0617, trailing(f["price_trailing_digit"]), "BITMAP8")
@@ -58,6 +70,7 @@ def _apply_price_matrix(ctx: ExecContext, f: dict[str, Any]) -> None:
 
 def _apply_block_thresholds(ctx: ExecContext, f: dict[str, Any]) -> None:
     m = ctx.model
+    settle(m.state, ctx.now)
     m.mapping("price")["thresholds"] = f
     index = 0
     for tier in f.get("tiers", []):
@@ -134,10 +147,54 @@ def _get_billing_period(ctx: ExecContext, comp: GbzComponent, f: dict[str, Any])
 
 # --- Metering cluster (SE 1.4 D.3) -----------------------------------------------------------
 
+CONSUMPTION_DELIVERED = 0
+"""Sample type of consumption delivered (SE 1.4 D.3.2.3.1.8), the only one a gas meter samples."""
+ROLLING_LOGS = {0: (1800, 18_960), 1: (0xFFFF, 731), 2: (360, 41)}
+"""The GSME's own logs by sample id: (interval, entries): Profile Data Log (about 13 months of
+half-hours, GCS17), daily consumption (731 days, GCS61), Network Data Log (6 minutes, GCS18)."""
+
+
+PROFILE_HALF_HOUR = 2
+"""ProfileIntervalPeriod of 30 minutes (SE 1.4 D.3.2.4.1.1)."""
+
+
+@behaviour(METERING, C2S, 0x00, "Get Profile")
+def _get_profile(ctx: ExecContext, comp: GbzComponent, f: dict[str, Any]) -> list[Reply]:
+    """Half-hourly consumption from the consumption model, most recent first (SE 1.4 D.3.2.3.1.1, D.3.2.4.1).
+
+    Status 0x01 for an undefined channel, 0x02 for consumption received (a gas meter has none),
+    0x05 when no interval is available.
+    """
+    channel, end_time = int(f["interval_channel"]), utc(f.get("end_time"))
+    registers = GasRegisters.of(ctx.model.state)
+    status, last, intervals = 0x00, end_time, []
+    if channel > 1:
+        status = 0x01
+    elif channel == 1 or registers is None:
+        status = 0x02
+    else:
+        last, intervals = profile_intervals(registers, ctx.now, end_time, int(f["number_of_periods"]))
+        status = 0x00 if intervals else 0x05
+    fields = {"end_time": {"utc": last}, "status": status, "profile_interval_period": PROFILE_HALF_HOUR,
+              "number_of_periods_delivered": len(intervals), "intervals": intervals}
+    return [Reply(0x00, fields)]
+
 
 @behaviour(METERING, C2S, 0x06, "Get Snapshot")
 def _get_snapshot(ctx: ExecContext, comp: GbzComponent, f: dict[str, Any]) -> list[Reply]:
-    return snapshots(ctx, comp, f, "0702", 0x06)
+    """Daily read log, billing data log and event snapshots (GCS15b/c, GCS16a; GBCS 10.4.2, SE 1.4 D.3.2.3.1.7).
+
+    A metering device answers from its consumption model (:mod:`.metering_logs`); a GPF from its stored copy.
+    """
+    registers = GasRegisters.of(ctx.model.state)
+    if registers is None:
+        return snapshots(ctx, comp, f, "0702", 0x06)
+    found = find_snapshots(ctx.model.state, registers, ctx.now, utc(f.get("earliest_start_time")),
+                           utc(f.get("latest_end_time")), int(f.get("snapshot_cause", ANY_CAUSE)))
+    offset = int(f.get("snapshot_offset", 0))
+    if not 0 <= offset < len(found):
+        return not_found(comp)
+    return [Reply(0x06, found[offset].fields(registers, len(found), ctx.now), disable_default_response=True)]
 
 
 def _start_sampling_fault(comp: GbzComponent, status: ZclStatus) -> list[Reply]:
@@ -150,10 +207,13 @@ def _start_sampling(ctx: ExecContext, comp: GbzComponent, f: dict[str, Any]) -> 
     used = {int(s["sample_id"]) for s in samples}
     sample_id = next(i for i in range(NO_SAMPLE) if i not in used)
     start = utc(f.get("start_sampling_time")) or ctx.now_utc
-    samples.append({
+    session = {
         "sample_id": sample_id, "sample_type": int(f["sample_type"]), "start": start,
-        "interval": int(f["sample_request_interval"]), "max": int(f["max_number_of_samples"]), "values": [],
-    })
+        "interval": int(f["sample_request_interval"]), "max": int(f["max_number_of_samples"]),
+    }
+    if GasRegisters.of(ctx.model.state) is None:
+        session["values"] = []  # a device without a consumption model fills nothing
+    samples.append(session)
     return [Reply(0x0D, {"sample_id": sample_id})]
 
 
@@ -164,6 +224,13 @@ def _get_sampled_data(ctx: ExecContext, comp: GbzComponent, f: dict[str, Any]) -
     for sampling in ctx.model.table("samples"):
         if int(sampling["sample_id"]) != wanted_id or int(sampling["sample_type"]) != wanted_type:
             continue
+        if "values" not in sampling:
+            return _computed_samples(ctx, comp, f, sampling)
+        if wanted_id in ROLLING_LOGS and GasRegisters.of(ctx.model.state) is not None:
+            # a state saved before logs were computed: the device's own log, from its model
+            interval, capacity = ROLLING_LOGS[wanted_id]
+            return _computed_samples(ctx, comp, f, {"sample_id": wanted_id, "sample_type": wanted_type,
+                                                    "interval": interval, "max": capacity, "rolling": True})
         values = list(sampling.get("values", []))
         start, interval = int(sampling["start"]), int(sampling["interval"])
         step = interval if 0 < interval < 0xFFFF else 86400
@@ -177,6 +244,25 @@ def _get_sampled_data(ctx: ExecContext, comp: GbzComponent, f: dict[str, Any]) -
         }
         return [Reply(0x07, fields)]
     return not_found(comp)
+
+
+def _computed_samples(ctx: ExecContext, comp: GbzComponent, f: dict[str, Any],
+                      sampling: dict[str, Any]) -> list[Reply]:
+    """Get Sampled Data from the consumption model (GCS17 profile data log, GCS18 network data log; GBCS 10.4.2)."""
+    registers = GasRegisters.of(ctx.model.state)
+    if registers is None or int(sampling["sample_type"]) != CONSUMPTION_DELIVERED:
+        return not_found(comp)
+    result = sampled_data(registers, sampling, ctx.now, utc(f.get("earliest_sample_time")),
+                          int(f["number_of_samples"]))
+    if result is None:
+        return not_found(comp)
+    start, values = result
+    fields = {
+        "sample_id": int(sampling["sample_id"]), "sample_start_time": {"utc": start},
+        "sample_type": CONSUMPTION_DELIVERED, "sample_request_interval": int(sampling["interval"]),
+        "number_of_samples": len(values), "samples": values,
+    }
+    return [Reply(0x07, fields)]
 
 
 @behaviour(METERING, C2S, 0x0B, "Change Supply")

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from smets_emu.emulator.metering import prepayment_ports as ports
+from smets_emu.emulator.metering.prepayment_commands import activate_emergency, apply_top_up
+from smets_emu.emulator.metering.prepayment_timers import queue_alerts
+from smets_emu.emulator.metering.utrn import DUPLICATE_UTRN, UTRN_NOT_AUTHENTIC
 from smets_emu.emulator.zcl.model import (
     PREPAYMENT,
 )
@@ -14,24 +19,44 @@ from smets_emu.emulator.zcl.registry import (
     TopUpCheck,
     ack,
     behaviour,
+    default_response,
     field_start,
     header_start,
     not_found,
     snapshots,
     utc,
 )
+from smets_emu.protocols import utrn as utrn_codec
 from smets_emu.protocols.payloads.gbz import GbzComponent
 from smets_emu.protocols.payloads.zcl import ZclStatus
 
 # --- Prepayment cluster (SE 1.4 D.7) ---------------------------------------------------------
 
 
-def _apply_emergency_credit(ctx: ExecContext, f: dict[str, Any]) -> None:
+PPMID_TOP_UP = 0x009B
+"""PCS01: a top-up entered on the PPMID, reported as credit added locally (0x810E)."""
+
+
+def _select_emergency_credit(ctx: ExecContext, comp: GbzComponent, f: dict[str, Any]) -> list[Reply]:
+    """GCS06 / PCS02: emergency credit in use afterwards, else FAILURE (GBCS GCS06); a meter in credit mode
+    has none to use and succeeds."""
+    state = ctx.model.state
+    if ports.prepayment_mode(state):
+        credit = ports.sync(state, ctx.now)
+        activated = activate_emergency(credit, ports.tariff_of(state))
+        if activated is None:
+            return [default_response(comp, ZclStatus.FAILURE)]
+        credit, alerts, supply = activated
+        queue_alerts(credit, alerts, ctx.now)
+        if supply is not None:
+            ports.set_supply(state, supply)
+        ports.store(state, credit)
     status = int(ctx.model.get(PREPAYMENT, 0x0003, 0) or 0)
-    ctx.model.set(PREPAYMENT, 0x0003, status | 0x04, "BITMAP8")  # emergency credit selected
+    ctx.model.set(PREPAYMENT, 0x0003, status | 0x10, "BITMAP8")  # emergency credit selected
+    return [default_response(comp, ZclStatus.SUCCESS)]
 
 
-behaviour(PREPAYMENT, C2S, 0x00, "Select Available Emergency Credit", apply=_apply_emergency_credit)(ack)
+behaviour(PREPAYMENT, C2S, 0x00, "Select Available Emergency Credit")(_select_emergency_credit)
 
 
 def _apply_change_debt(ctx: ExecContext, f: dict[str, Any]) -> None:
@@ -46,6 +71,13 @@ def _apply_change_debt(ctx: ExecContext, f: dict[str, Any]) -> None:
     m.set(PREPAYMENT, base + 6, int(f["debt_recovery_frequency"]), "ENUM8")
     m.set(PREPAYMENT, base + 7, int(f["debt_recovery_amount"]), "UINT32")
     m.set(PREPAYMENT, base + 9, int(f["debt_recovery_balance_percentage"]), "UINT16")
+    state = m.state
+    if (state.objects_view().get(ports.METERING_KEY) or {}).get(ports.PREPAYMENT_KEY):  # the engine owns the debts
+        credit = ports.sync(state, ctx.now)
+        debts = [int(m.get(PREPAYMENT, 0x0211, 0) or 0), int(m.get(PREPAYMENT, 0x0221, 0) or 0)]
+        alerted = [a for a in credit.alerted if not a.startswith("debt")]
+        ports.store(state, replace(credit, time_debts=debts, payment_debt=int(m.get(PREPAYMENT, 0x0231, 0) or 0),
+                                   alerted=alerted))
 
 
 behaviour(PREPAYMENT, C2S, 0x02, "Change Debt", apply=_apply_change_debt)(ack)
@@ -62,30 +94,51 @@ behaviour(PREPAYMENT, C2S, 0x03, "Emergency Credit Setup", apply=_apply_emergenc
 
 @behaviour(PREPAYMENT, C2S, 0x04, "Consumer Top Up")
 def _consumer_top_up(ctx: ExecContext, comp: GbzComponent, f: dict[str, Any]) -> list[Reply]:
+    """CS01b / PCS01: check the UTRN (GBCS 14) and credit it through the prepayment engine."""
     source = int(f["originating_device"])
     code = str(f["top_up_code"])
     check = ctx.verify_top_up(code) if ctx.verify_top_up else TopUpCheck(3)
-    if check.result_type != 0:
-        fields = {"result_type": check.result_type, "top_up_value": -1, "source_of_top_up": source,
+    state = ctx.model.state
+    credit = ports.sync(state, ctx.now)
+    refused = {1: UTRN_NOT_AUTHENTIC, 2: DUPLICATE_UTRN}.get(check.result_type)
+    result = None
+    if check.result_type == 0:
+        result = apply_top_up(credit, ports.tariff_of(state), check.amount, ctx.now, utrn_codec.parse(code).counter)
+        refused = result.refused_alert
+    if result is None or refused is not None:
+        if refused is not None:
+            queue_alerts(credit, [refused], ctx.now)
+            ports.store(state, credit)
+        fields = {"result_type": check.result_type or 3, "top_up_value": -1, "source_of_top_up": source,
                   "credit_remaining": -1}
         return [Reply(0x03, fields, status=ZclStatus.SUCCESS)]
+    credit = result.credit
+    local = (0x810E,) if ctx.message_code == PPMID_TOP_UP else ()
+    queue_alerts(credit, (*local, *result.alerts), ctx.now)
+    if result.supply is not None:
+        ports.set_supply(state, result.supply)
+    ports.store(state, credit)
     m = ctx.model
-    credit = int(m.get(PREPAYMENT, 0x0001, 0) or 0) + check.amount
-    m.set(PREPAYMENT, 0x0001, credit, "INT32")
     m.set(PREPAYMENT, 0x0020, int(m.get(PREPAYMENT, 0x0020, 0) or 0) + check.amount, "UINT32")
     log = m.table("top_up_log")
     log.append({"code": code, "amount": check.amount, "time": ctx.now_utc})
     del log[:-10]
-    fields = {"result_type": 0, "top_up_value": check.amount, "source_of_top_up": source, "credit_remaining": credit}
+    fields = {"result_type": 0, "top_up_value": check.amount, "source_of_top_up": source,
+              "credit_remaining": max(-(2**31), min(2**31 - 1, credit.balance))}
     return [Reply(0x03, fields)]
 
 
 def _apply_credit_adjustment(ctx: ExecContext, f: dict[str, Any]) -> None:
+    """GCS40a/b (credit balance, types 0 incremental / 1 absolute) through the engine; GCS40c/d the debt."""
     m = ctx.model
     kind, value = int(f["credit_adjustment_type"]), int(f["credit_adjustment_value"])
-    attribute = 0x0001 if kind in (0, 1) else 0x0005  # credit balance / accumulated debt (credit mode)
-    current = int(m.get(PREPAYMENT, attribute, 0) or 0)
-    m.set(PREPAYMENT, attribute, current + value if kind in (0, 3) else value, "INT32")
+    if kind in (0, 1):
+        credit = ports.sync(m.state, ctx.now)
+        balance = credit.balance + value if kind == 0 else value
+        ports.store(m.state, replace(credit, balance=max(-(2**31), min(2**31 - 1, balance))))
+        return
+    current = int(m.get(PREPAYMENT, 0x0005, 0) or 0)
+    m.set(PREPAYMENT, 0x0005, current + value if kind == 3 else value, "INT32")
 
 
 behaviour(PREPAYMENT, C2S, 0x05, "Credit Adjustment", apply=_apply_credit_adjustment,
@@ -93,8 +146,15 @@ behaviour(PREPAYMENT, C2S, 0x05, "Credit Adjustment", apply=_apply_credit_adjust
 
 
 def _apply_payment_mode(ctx: ExecContext, f: dict[str, Any]) -> None:
+    """GCS02/GCS03: the engine charges up to now in the old mode, then in the new one."""
+    state = ctx.model.state
+    tracked = (state.objects_view().get(ports.METERING_KEY) or {}).get(ports.PREPAYMENT_KEY)
+    if tracked:
+        ports.store(state, ports.sync(state, ctx.now))
     ctx.model.set(PREPAYMENT, 0x0000, int(f["proposed_payment_control_configuration"]), "BITMAP16")
     ctx.model.set(PREPAYMENT, 0x0040, int(f["cut_off_value"]), "INT32")
+    if tracked or ports.prepayment_mode(state):
+        ports.store(state, ports.sync(state, ctx.now))
 
 
 @behaviour(PREPAYMENT, C2S, 0x06, "Change Payment Mode", apply=_apply_payment_mode,

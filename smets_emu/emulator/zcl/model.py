@@ -7,6 +7,9 @@ Everything lives in ``DeviceState.objects`` as JSON (GBCS 7.5 payloads read and 
      "faults":   {"attributes": {"0702/0302": "HARDWARE_FAILURE"}, "commands": {"0705/05": "HARDWARE_FAILURE"}},
      "clock":    {"status": "reliable"}}
 
+A device with a consumption model (GSME) computes its consumption registers, block and TOU
+registers and historical consumption attributes on read at the model's ``now``
+(:mod:`.metering_registers`); the stored entry then only declares the attribute and its type.
 Attribute keys are 4-digit upper-case hex; ``type`` is a :class:`ZclDataType` name and ``access``
 is ``"r"`` (read only) or ``"rw"``. Tables hold the logs and pushed configuration the cluster
 commands answer from (SE 1.4 Annex D). Faults let a lab make the device fail a read or a command
@@ -15,10 +18,12 @@ with a ZCL status, as a real meter reports a hardware failure (ZCL 2.5.3).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from smets_emu.emulator.state import DeviceState
+from smets_emu.emulator.zcl.metering_registers import computed_attribute
 from smets_emu.protocols.payloads.zcl import ZclDataType, ZclStatus
 
 METERING, PRICE, MESSAGING, PREPAYMENT, CALENDAR, DEVICE_MANAGEMENT, EVENTS, BASIC = (
@@ -66,9 +71,10 @@ class AttributeRead:
 class ZclModel:
     """View of ``state.objects`` as clusters, attributes, tables and injected faults."""
 
-    def __init__(self, state: DeviceState) -> None:
+    def __init__(self, state: DeviceState, now: dt.datetime | None = None) -> None:
         self.state = state
         self.objects = state.objects
+        self.now = now  # reads of metering registers are computed at this time (None: the stored values)
 
     # -- attributes -------------------------------------------------------------------------
 
@@ -91,6 +97,10 @@ class ZclModel:
         entry = self.attribute(cluster_id, attribute_id)
         if entry is None:
             return AttributeRead(attribute_id, ZclStatus.UNSUPPORTED_ATTRIBUTE)
+        if self.now is not None:
+            value = computed_attribute(self.state, cluster_id, attribute_id, entry["type"], self.now)
+            if value is not None:
+                return AttributeRead(attribute_id, ZclStatus.SUCCESS, entry["type"], value)
         return AttributeRead(attribute_id, ZclStatus.SUCCESS, entry["type"], entry["value"])
 
     def write(self, cluster_id: int, attribute_id: int, value: Any, type_name: str | None = None) -> ZclStatus:

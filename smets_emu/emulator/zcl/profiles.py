@@ -51,11 +51,16 @@ def load_profile(device_type: str, name: str = "default") -> dict[str, Any]:
 
 
 def apply_profile(state: DeviceState, name: str | None = None) -> DeviceState:
-    """Fill an empty object model from the state's profile (or *name*); a populated state is left as is."""
-    if state.objects:
+    """Fill an empty object model from the state's profile (or *name*); a populated state is left as is.
+
+    Other groups of ``state.objects`` (the metering configuration a fleet file gives, scheduled
+    events) do not make the ZigBee model populated: only its clusters do.
+    """
+    if "clusters" in state.objects_view():
         return state
     doc = load_profile(state.device_type, name or state.profile or "default")
-    state.objects.update(copy.deepcopy(doc["objects"]))
+    for key, value in doc["objects"].items():
+        state.objects.setdefault(key, copy.deepcopy(value))
     for item, value in doc.get("firmware", {}).items():
         state.firmware.setdefault(item, value)
     return state

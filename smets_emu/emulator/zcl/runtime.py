@@ -14,11 +14,11 @@ from collections.abc import Callable
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from smets_emu.emulator.anchors import CellKeyUsage, Role
 from smets_emu.emulator.component import earliest_pending
 from smets_emu.emulator.device import AlertSpec, CommandContext, CommandRejected, Device, HandlerResult
+from smets_emu.emulator.metering import prepayment_ports
+from smets_emu.emulator.metering.utrn import check_utrn
 from smets_emu.emulator.state import DeviceState
-from smets_emu.emulator.zcl import utrn
 from smets_emu.emulator.zcl.commands import ExecContext, TopUpCheck
 from smets_emu.emulator.zcl.engine import execute, run_due
 from smets_emu.emulator.zcl.model import ZclModel
@@ -35,9 +35,6 @@ ALERT_INTEGRITY_FAILURE = 0x8F1E
 
 RESPONSE_DATE_TIME_CODES = frozenset(c for c in usecases.codes(family="gbz") if usecases.response_date_time(c))
 """Use cases whose response header carries the device's date-time (future-datable and reading use cases)."""
-
-UTRN_HISTORY = 50
-"""How many accepted UTRN counters a GSME remembers for duplicate detection."""
 
 
 def payload_encryptor(device: Device, state: DeviceState, header: GroupingHeader) -> Callable[[bytes], bytes]:
@@ -72,24 +69,12 @@ def requester_key(party: bytes, certificate: bytes | None) -> ec.EllipticCurvePu
 
 
 def top_up_verifier(device: Device, state: DeviceState) -> Callable[[str], TopUpCheck]:
-    """Check a UTRN against the supplier's prepayment key agreement anchor and the counters already used."""
+    """Check a UTRN as both meters do (:mod:`smets_emu.emulator.metering.utrn`, GBCS 14): the supplier's
+    prepayment key agreement anchor and the counters the prepayment engine already accepted."""
 
     def verify(code: str) -> TopUpCheck:
-        cell = device.find_cell(state, Role.SUPPLIER, CellKeyUsage.KEY_AGREEMENT, prepayment=True)
-        if cell is None or cell.subject_id is None:
-            return TopUpCheck(3)
-        try:
-            token = utrn.parse(code)
-            utrn.verify(token, shared_secret=device.shared_secret(state, cell), supplier=cell.subject_id,
-                        device=device.eui)
-        except utrn.UtrnError:
-            return TopUpCheck(1)
-        used = ZclModel(state).table("utrn_counters")
-        if token.counter in used:
-            return TopUpCheck(2)
-        used.append(token.counter)
-        del used[:-UTRN_HISTORY]
-        return TopUpCheck(0, token.amount)
+        check = check_utrn(device, state, code, prepayment_ports.used_utrns(state))
+        return TopUpCheck(int(check.result), check.amount)
 
     return verify
 
@@ -99,7 +84,7 @@ def context(device: Device, state: DeviceState, now: dt.datetime, *, message_cod
     """An execution context over *state* (its object model filled from the profile when empty)."""
     apply_profile(state)
     return ExecContext(
-        model=ZclModel(state), now=now, now_utc=datetime_to_gbz_seconds(now), message_code=message_code,
+        model=ZclModel(state, now), now=now, now_utc=datetime_to_gbz_seconds(now), message_code=message_code,
         originator_counter=originator_counter, requester=requester,
         verify_top_up=top_up_verifier(device, state),
     )

@@ -2,9 +2,11 @@
 
 The constructs of :mod:`.dlms_data` and :mod:`.dlms` are the definition of the A-XDR encoding.
 These writers produce the same bytes from well-typed fields without construct's per-field stream
-and context machinery. Anything off that plain path (a compact array, an out-of-range or oddly
-typed field, nesting past the limit) raises :class:`OffPath`, and the caller builds through the
-construct instead, which also words the errors. The test suite holds both paths to each other.
+and context machinery (compact arrays too, when their type description is made of integers,
+arrays and structures, as profile buffers are). Anything off that plain path (another compact
+array, an out-of-range or oddly typed field, nesting past the limit) raises :class:`OffPath`, and
+the caller builds through the construct instead, which also words the errors. The test suite
+holds both paths to each other.
 """
 
 from __future__ import annotations
@@ -15,7 +17,13 @@ from typing import Any
 from smets_emu.protocols.lengths import encode_length
 from smets_emu.protocols.payloads import dlms_values
 from smets_emu.protocols.payloads.dlms_data import MAX_DEPTH
-from smets_emu.protocols.payloads.dlms_data_types import FIXED_OCTETS, FLOAT_FORMATS, INTEGER_CODECS, STRING_TAGS
+from smets_emu.protocols.payloads.dlms_data_types import (
+    FIXED_OCTETS,
+    FLOAT_FORMATS,
+    INTEGER_CODECS,
+    STRING_TAGS,
+    DataTag,
+)
 
 
 class OffPath(Exception):
@@ -92,12 +100,68 @@ def write_data(value: dlms_values.DlmsData, out: list[bytes], depth: int = 0) ->
         if type(count) is not int or count < 0 or type(data) is not bytes or len(data) != (count + 7) // 8:
             raise OffPath
         out += (b"\x04", _length(count), data)
+    elif cls is dlms_values.CompactArrayData:
+        assert isinstance(value, dlms_values.CompactArrayData)
+        desc = value.description
+        head = [b"\x13"]
+        _describe(desc, head, depth)
+        body: list[bytes] = []
+        for item in value.items:
+            _write_described(desc, item, body, depth + 1)
+        data = b"".join(body)
+        out += (*head, _length(len(data)), data)
     elif cls is dlms_values.FloatData or cls is dlms_values.DateTimeData:
         assert isinstance(value, (dlms_values.FloatData, dlms_values.DateTimeData))
         size = (_FLOAT_SIZES if cls is dlms_values.FloatData else FIXED_OCTETS).get(value.tag)
         if size is None or type(value.raw) is not bytes or len(value.raw) != size:
             raise OffPath
         out += (_TAG_BYTES[value.tag], value.raw)
+    else:
+        raise OffPath
+
+
+def _describe(desc: Any, out: list[bytes], depth: int) -> None:
+    """A compact array's type description (integers, arrays and structures of them; OffPath otherwise)."""
+    if depth > MAX_DEPTH:
+        raise OffPath
+    tag = desc.tag
+    if tag in _PACKERS:
+        out.append(_TAG_BYTES[tag])
+    elif tag == DataTag.ARRAY and len(desc.elements) == 1 and 0 < desc.count <= 0xFFFF:
+        out += (b"\x01", desc.count.to_bytes(2, "big"))
+        _describe(desc.elements[0], out, depth + 1)
+    elif tag == DataTag.STRUCTURE and desc.elements:
+        out += (b"\x02", _length(len(desc.elements)))
+        for element in desc.elements:
+            _describe(element, out, depth + 1)
+    else:
+        raise OffPath
+
+
+def _write_described(desc: Any, value: Any, out: list[bytes], depth: int) -> None:
+    """One untagged compact-array element matching *desc* exactly (OffPath otherwise: the construct words it)."""
+    if depth > MAX_DEPTH:
+        raise OffPath
+    cls = type(value)
+    if cls is dlms_values.IntegerData:
+        packer = _PACKERS.get(desc.tag)
+        if packer is None or value.tag != desc.tag or type(value.value) is not int:
+            raise OffPath
+        try:
+            out.append(packer.pack(value.value))
+        except struct.error as exc:
+            raise OffPath from exc
+    elif cls is dlms_values.StructureData and desc.tag == DataTag.STRUCTURE:
+        if len(value.items) != len(desc.elements):
+            raise OffPath
+        for item, element in zip(value.items, desc.elements, strict=True):
+            _write_described(element, item, out, depth + 1)
+    elif cls is dlms_values.ArrayData and desc.tag == DataTag.ARRAY:
+        if len(value.items) != desc.count:
+            raise OffPath
+        element = desc.elements[0]
+        for item in value.items:
+            _write_described(element, item, out, depth + 1)
     else:
         raise OffPath
 

@@ -102,6 +102,10 @@ def replay_folder(root: Path, case: FolderCase) -> list[str]:
             headend.register_device(state)
         reply_file = case.responses.get(name.replace("_COMMAND_", "_RESPONSE_"))
         raw = command.read()
+        if decode_envelope(raw).header.message_code == 0x0007:  # CS01a: the UTRN minted for this device's key
+            from smets_emu.tools.rtds_scenarios import remint_top_up
+
+            raw = remint_top_up(raw, keystore, device.state)
         request = decode_message(raw).payload
         expected = None
         if reply_file is not None:

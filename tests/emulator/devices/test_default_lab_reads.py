@@ -102,8 +102,8 @@ def test_protected_read_samples_get_data_from_the_default_esme(lab: Lab, code: s
     protected = result["data"]["value"][1]
     values = protected["decrypted"]["value"]  # decrypted with the supplier's key agreement key
     assert len(values) == 1
-    if buffer:
-        assert values[0]["type"] == "compact-array" and len(values[0]["value"]) > 0
+    if buffer:  # ECS20b's log fills only on a change of tariff or payment mode (metering_logs.record_change)
+        assert values[0]["type"] == "compact-array" and (len(values[0]["value"]) > 0 or code == "ECS20b")
     else:
         assert values[0]["type"] == "structure" and len(values[0]["value"]) == 4
 
