@@ -31,7 +31,7 @@ LEGITIMATE: tuple[tuple[str, str], ...] = (
     (r".*\.(certificate|public_key|publicKey|subjectPublicKey)",
      "the emulated device has its own keys and certificates"),
     (r"payload\.value\.deviceTime", "a device time is its clock's"),
-    (r"payload\.timestamp", "a GBZ message's timestamp is the device clock's (GBCS 7.2.4)"),
+    (r"payload\.timestamp(_iso)?", "a GBZ message's timestamp is the device clock's (GBCS 7.2.4)"),
     (r".*(DateTime|dateTime)", "an ASN.1 GeneralizedTime the device stamps (execution, backup) is its clock's"),
     (r".*certificationRequest.*", "a certification request holds the device's freshly generated public key"),
 )
