@@ -19,6 +19,8 @@ Usage: ``python benchmarks/metering.py [--json] [--devices 1000,10000] [--idle-d
 3. ``idle_days``: the same fleets up to 100,000 devices ticked daily through the 26 days between two
    billing period ends: no timer runs and nothing is committed, and the wall time stays flat with
    the number of devices (consumption accrues without any work; it is computed when read).
+3. ``year_unbilled``: fleets whose meters keep no billing periods (no metering origin, as a default
+   lab's) advanced a whole year in daily ticks: no timer runs and nothing is committed.
 """
 
 from __future__ import annotations
@@ -229,24 +231,50 @@ def idle_days(tmp: Path, templates: list[DeviceState], size: int) -> dict[str, A
     return result
 
 
+def year_unbilled(tmp: Path, templates: list[DeviceState], size: int) -> dict[str, Any]:
+    """A fleet whose meters keep no billing periods (no metering origin, as a default lab's) advanced a year in
+    daily ticks: consumption accrues, credit-mode meters have nothing due, so no timer runs at all."""
+    store = StateStore(tmp / f"unbilled{size}.sqlite")
+    started = time.perf_counter()
+    fleet = build(store, templates, size)
+    built = time.perf_counter() - started
+    commits = store.stats.commits
+    with Counting() as counted:
+        started = time.perf_counter()
+        for day in range(1, 366):
+            fleet.tick(ORIGIN + dt.timedelta(days=day))
+        wall = time.perf_counter() - started
+    result = {"devices": size, "build_s": round(built, 2), "virtual_days": 365, "ticks": 365,
+              "wall_ms": round(wall * 1e3, 3), "timers_run": sum(counted.runs.values()),
+              "commits": store.stats.commits - commits}
+    store.close()
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--devices", default="1000,10000", help="fleet sizes advanced a year (every billing period "
                         "end runs a timer per meter: about 3 ms each)")
     parser.add_argument("--idle-devices", default="1000,10000,100000",
                         help="fleet sizes ticked through days with nothing due")
+    parser.add_argument("--unbilled-devices", default="1000,100000",
+                        help="fleet sizes (meters without billing periods) advanced a year")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--json", action="store_true", help="print one JSON document (the default output too)")
     args = parser.parse_args()
     result: dict[str, Any] = {"benchmark": "metering", "profile_read": profile_read(args.repeat)}
     pki = generate_test_pki(seed=3)
     templates = []
+    unbilled = []
     for n, kind in enumerate(KINDS):
+        unbilled.append(new_device_state(bytes([0, 0xDB, 0xFE, 0, 0, 0, 0, n]), kind, pki.keystore, pki=pki))
         state = new_device_state(bytes([0, 0xDB, 0xFF, 0, 0, 0, 0, n]), kind, pki.keystore, pki=pki)
         if kind in ("ESME", "GSME"):
             state.put_object(METERING_KEY, CONFIG_KEY, {"origin": ORIGIN.isoformat()})
         templates.append(state)
     with tempfile.TemporaryDirectory() as tmp:
+        result["year_unbilled"] = [year_unbilled(Path(tmp), unbilled, int(size))
+                                   for size in args.unbilled_devices.split(",")]
         result["idle_days"] = [idle_days(Path(tmp), templates, int(size)) for size in args.idle_devices.split(",")]
         result["year_advance"] = [year_advance(Path(tmp), templates, int(size)) for size in args.devices.split(",")]
     print(json.dumps(result, indent=None if args.json else 1))
