@@ -116,8 +116,11 @@ def _zcl(state: DeviceState, cluster: str, attribute: int, default: int = 0) -> 
 def prepayment_mode(state: DeviceState) -> bool:
     """True when the meter is in prepayment mode (cheap: no object model is built)."""
     if state.device_type == "ESME":
-        mode = _cosem_value(state, ACCOUNT, PAYMENT_MODE)
-        return (isinstance(mode, StructureData) and len(mode.items) == 2 and _int(mode.items[1]) == 2)
+        obj = _cosem(state, ACCOUNT)  # the stored JSON read as it is: this runs for every command the meter takes
+        mode = None if obj is None else (obj.get("attributes", {}).get(str(PAYMENT_MODE)) or {}).get("value")
+        items = mode.get("value") if isinstance(mode, dict) and mode.get("type") == "structure" else None
+        return (isinstance(items, list) and len(items) == 2 and isinstance(items[1], dict)
+                and items[1].get("type") == "enum" and items[1].get("value") == 2)
     if state.device_type == "GSME":
         return bool(_zcl(state, PREPAYMENT, 0x0000) & 0x02)
     return False
