@@ -1,7 +1,7 @@
 """Device-originated alerts an RTDS folder shows without a command, and how the device model raises them.
 
-A command from another RTDS folder that raises the alert (GCS62 after a GPF device log restore,
-CS14 after a CHF device log change), or a device event hook (GSME meter integrity issue,
+A command from another RTDS folder that raises the alert (CS14 after a CHF device log change), or a
+device event hook (GCS62 after the listed devices join the GPF, GSME meter integrity issue,
 generic alerts, receipt of a supplier-signed firmware image for the FDRA, a CHF HAN firmware
 transfer for CCS08).
 """
@@ -41,9 +41,11 @@ from smets_emu.protocols.payloads.dlms_data import (
     OctetStringData,
     StructureData,
 )
+from smets_emu.protocols.payloads.gbz import GbzPayload
 from smets_emu.tools.rtds_firmware import (
     supplier_signed_image,
 )
+from smets_emu.tools.rtds_joins import SETUP_COUNTER, join_command, logged_joins, run_join
 from smets_emu.tools.rtds_names import (
     DEVICE_TYPES,
     SUPPLIER,
@@ -119,7 +121,28 @@ def _unsigned(items: tuple[DlmsData, ...], index: int, default: int) -> int:
 
 
 def _gsme_integrity(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
-    return _model(device, GasMeter).meter_integrity_warning(_alert_code(alert) or 0x81A0, now)
+    """The meter integrity issue the scenario describes (the event, as for the ESME), not the alert code."""
+    payload = alert.payload
+    body = payload.alert if isinstance(payload, GbzPayload) else None
+    code = body.integrity_code if body is not None and body.integrity_code is not None else 0
+    return _model(device, GasMeter).meter_integrity_warning(code, now)
+
+
+def _gpf_log_change(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
+    """GCS62: the GPF backs its device log up whenever the log changes (GBCS 13.3.6, digest 5.8). The site's
+    devices the backup lists join the GPF through supplier CS03 joins; the last join is the change that
+    raises the alert (the earlier joins' backups are site setup)."""
+    value = alert.payload.value if isinstance(alert.payload, Asn1Payload) else None
+    entries = value.get("deviceLogEntries", []) if isinstance(value, dict) else []
+    joins = logged_joins(device.eui, entries)
+    if not joins:
+        raise SmetsError("the backup lists no device the GPF can join")
+    headend = HeadEnd(site.keystore)
+    headend.register_device(device.state)
+    for counter, join in enumerate(joins[:-1], start=SETUP_COUNTER):
+        run_join(device, headend, join, counter, now)
+    data = join_command(headend, device, joins[-1], SETUP_COUNTER + len(joins) - 1, now)
+    return device.process(device.state, data, now)
 
 
 def _gsme_generic(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
@@ -260,13 +283,13 @@ def clock_passes_next_due(device: Device, now: dt.datetime) -> Outcome:
 
 
 COMMAND_TRIGGERS: dict[tuple[str, int], str] = {
-    ("GPF", 0x00B2): "GCS59_8.12.2_SUCCESS_COMMAND_GBCS.HEX",  # a device log restore backs the log up (GCS62)
     ("CHF", 0x0018): "CCS01_8.11_SUCCESS_COMMAND_GBCS.HEX",  # a CHF device log change raises CS14
 }
 """(device type, alert message code) -> an RTDS command whose handling raises that alert."""
 
 EVENT_TRIGGERS: dict[tuple[str, int], tuple[str, Event]] = {
     ("GSME", 0x00F2): ("GSME meter integrity issue event", _gsme_integrity),
+    ("GPF", 0x00B2): ("GPF device log change: the listed devices join it", _gpf_log_change),
     ("GSME", 0x1000): ("GSME generic critical alert event", _gsme_generic),
     ("GSME", 0x1001): ("GSME generic non-critical alert event", _gsme_generic),
     ("ESME", 0x00CE): ("receipt of a supplier-signed firmware image", _image_receipt),

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from smets_emu.emulator.device import Device, Outcome
+from smets_emu.emulator.device_log import JOIN_MESSAGE_METHOD, JOIN_PARTNERS
 from smets_emu.parties.headend import HeadEnd
 from smets_emu.protocols.keystore import KeyUsage
 from smets_emu.protocols.message import Message
@@ -86,15 +87,38 @@ def site_joins(commands: list[tuple[RtdsFile, Message]], responses: dict[str, Me
 
 def run_join(device: Device, headend: HeadEnd, join: Join, counter: int, now: dt.datetime,
              pki: TestPki | None = None) -> Outcome:
-    """Send one site-setup join from the supplier (Method C carries a KA certificate of a test PKI)."""
+    """Send one site-setup join from the supplier (:func:`join_command`) and adopt the device's outcome."""
+    return device.handle(join_command(headend, device, join, counter, now, pki), now)
+
+
+def join_command(headend: HeadEnd, device: Device, join: Join, counter: int, now: dt.datetime,
+                 pki: TestPki | None = None) -> bytes:
+    """A supplier CS03 join command for *join*; Method C carries a KA certificate of a test PKI valid at
+    *now* (GBCS 13.3.4: CS03C needs a certificate the device can use)."""
     value: dict[str, Any] = {"joinMethodAndRole": join.method, "otherDeviceEntityId": join.eui.hex(),
                              "otherDeviceType": join.device_type}
     if join.message_code == 0x00AF:
         pki = pki or generate_test_pki(seed="rtds-site")
         key = ec.generate_private_key(ec.SECP256R1())
-        cert = pki.issue_device_certificate(join.eui, KeyUsage.KA, key.public_key())
+        # valid from the start of the scenario's day: the joining device checks the validity at "now"
+        start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        cert = pki.issue_device_certificate(join.eui, KeyUsage.KA, key.public_key(), not_before=start)
         value["otherDeviceKACertificate"] = {"der": cert.public_bytes(Encoding.DER).hex()}
     payload = Asn1Payload("CS03Command", value, join.message_code, 1)
-    data = headend.command(originator=SUPPLIER, recipient=device.eui, message_code=join.message_code,
+    return headend.command(originator=SUPPLIER, recipient=device.eui, message_code=join.message_code,
                            payload=payload, counter=counter)
-    return device.handle(data, now)
+
+
+def logged_joins(recipient: bytes, entries: list[dict[str, Any]]) -> list[Join]:
+    """The joins that leave *recipient*'s log holding *entries* (ASN.1 DeviceLogEntry trees, in order), each by
+    the join method the device model takes that device type with (``device_log.JOIN_PARTNERS``, GBCS 13.3.4)."""
+    partners = JOIN_PARTNERS.get(DEVICE_TYPES.get(recipient, ""), {})
+    codes = {method: code for code, method in JOIN_MESSAGE_METHOD.items()}
+    joins = []
+    for entry in entries:
+        other = _type_number(entry["deviceType"])
+        method = next((m for m, types in partners.items() if other in {int(t) for t in types}), None)
+        if method is None:
+            continue
+        joins.append(Join(recipient, codes[method], int(method), bytes.fromhex(entry["deviceId"]), other))
+    return joins

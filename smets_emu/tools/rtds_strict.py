@@ -30,6 +30,9 @@ LEGITIMATE: tuple[tuple[str, str], ...] = (
     (r".*[Ee]phemeral.*", "an ephemeral key is fresh for each message"),
     (r".*\.(certificate|public_key|publicKey|subjectPublicKey)",
      "the emulated device has its own keys and certificates"),
+    (r"payload\.value\.currentSeqNumber",
+     "CS02a/CS02f currentSeqNumber is the device's anti-replay counter for the role (GBCS 13.3.5): it counts "
+     "the commands that party sent before the scenario"),
     (r"payload\.value\.deviceTime", "a device time is its clock's"),
     (r"payload\.timestamp(_iso)?", "a GBZ message's timestamp is the device clock's (GBCS 7.2.4)"),
     (r".*(DateTime|dateTime)", "an ASN.1 GeneralizedTime the device stamps (execution, backup) is its clock's"),

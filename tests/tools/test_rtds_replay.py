@@ -136,9 +136,9 @@ def test_acceptance_family_conforms(results: dict[str, FolderResult], folder: st
     assert result.verdict == "conform", result.reason
 
 
-def test_gcs62_is_triggered_by_a_restore(results: dict[str, FolderResult]) -> None:
+def test_gcs62_is_triggered_by_a_device_log_change(results: dict[str, FolderResult]) -> None:
     assert results["NA_GCS62"].verdict == "conform"
-    assert any("GCS59" in note for note in results["NA_GCS62"].notes)
+    assert any("GPF device log change" in note for note in results["NA_GCS62"].notes)
 
 
 def test_preconditions_are_what_lifts_error_scenarios(rtds_root: Path) -> None:

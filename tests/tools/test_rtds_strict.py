@@ -34,6 +34,8 @@ def _pair(rtds_root: Path, folder: str) -> tuple[str, Message, Message]:
         ("payload.results.data.value", "response", False),
         ("payload.value.ephemeralPublicKey", "response", True),
         ("header.other_information.message_code", "response", False),
+        ("payload.value.currentSeqNumber", "response", True),
+        ("payload.value.remotePartyRole", "response", False),
     ],
 )
 def test_legitimate_fields_are_a_short_documented_list(path: str, kind: str, allowed: bool) -> None:

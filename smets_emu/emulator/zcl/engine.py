@@ -5,7 +5,8 @@ transaction sequence number. A component that fails (a status other than success
 or unsupported attribute) stops the execution: every later component is answered with a
 Default Response naming command 0xFF with status FAILURE, as GBCS devices do (RTDS error
 scenarios). Responses that GBCS protects (digest 3.6) carry the ZCL payload of the listed
-response commands encrypted with the payload key of the requester (KDF mode 04).
+response commands encrypted with the payload key of the requester (KDF mode 04); their Additional
+Header Frame Counters number the encrypted components of the message 0, 1, 2 ... (RTDS GCS15b/c, GCS16a/b).
 
 Future-dated components (a start time after ``now``) are kept in ``state.pending`` and applied
 by :func:`run_due`, which reports each with the 0x00CD alert body (alert 0x8F66 or 0x8F67).
@@ -89,6 +90,7 @@ def execute(command: GbzPayload, ctx: ExecContext, *, encrypt: Callable[[bytes],
     out: list[GbzComponent] = []
     aborted = False
     added: list[dict[str, Any]] = []
+    frames = 0
     for comp in command.components:
         if aborted:
             replies = [default_response(comp, ZclStatus.FAILURE, NOT_EXECUTED_COMMAND)]
@@ -96,21 +98,24 @@ def execute(command: GbzPayload, ctx: ExecContext, *, encrypt: Callable[[bytes],
             replies = _run(comp, ctx, added)
             aborted = any(r.status not in NON_ABORTING for r in replies)
         for reply in replies:
-            out.append(_component(comp, reply, encrypt if (comp.cluster_id, reply.frame_type, reply.command_id)
-                                  in encrypted else None))
+            protect = (comp.cluster_id, reply.frame_type, reply.command_id) in encrypted
+            out.append(_component(comp, reply, encrypt if protect else None, frame=frames))
+            frames += protect
     if out:
-        last = out[-1]
-        out[-1] = GbzComponent(last.cluster_id, last.header, last.fields, last.payload, last.ciphered_information,
-                               last.from_date_time, last=True)
+        out[-1] = replace(out[-1], last=True)
     return Execution(GbzPayload(components=tuple(out), form="response"), aborted, added)
 
 
-def _component(comp: GbzComponent, reply: Reply, encrypt: Callable[[bytes], bytes] | None) -> GbzComponent:
+def _component(comp: GbzComponent, reply: Reply, encrypt: Callable[[bytes], bytes] | None, *,
+               frame: int = 0) -> GbzComponent:
+    """One response component; an encrypted one carries *frame*, its place among the message's encrypted
+    components, as its Additional Header Frame Counter (GBCS 7.3: 0, 1, 2 ... per message; one byte)."""
     header = ZclHeader(reply.frame_type, reply.direction, comp.header.sequence_number, reply.command_id,
                        disable_default_response=reply.disable_default_response or encrypt is not None)
     plaintext = clusters.encode_command(comp.cluster_id, header, reply.fields)
     if encrypt is not None:
-        return GbzComponent(comp.cluster_id, header, ciphered_information=encrypt(plaintext))
+        return GbzComponent(comp.cluster_id, header, ciphered_information=encrypt(plaintext),
+                            additional_frame_counter=frame & 0xFF)
     fields = clusters.decode_command(comp.cluster_id, header, plaintext)
     if fields is None:
         return GbzComponent(comp.cluster_id, header, payload=plaintext)

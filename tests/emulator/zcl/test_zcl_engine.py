@@ -11,7 +11,9 @@ from smets_emu.emulator.zcl.commands import BEHAVIOURS, ExecContext
 from smets_emu.emulator.zcl.engine import execute, run_due
 from smets_emu.emulator.zcl.model import ZclModel
 from smets_emu.emulator.zcl.profiles import apply_profile
+from smets_emu.protocols.payloads.base import PayloadContext
 from smets_emu.protocols.payloads.gbz import GbzComponent, GbzPayload
+from smets_emu.protocols.payloads.gbz_payload import decode_gbz
 from smets_emu.protocols.payloads.zcl import ZclDirection, ZclFrameType, ZclHeader, ZclStatus
 from smets_emu.protocols.timestamps import datetime_to_gbz_seconds
 
@@ -87,6 +89,24 @@ def test_encrypted_responses_use_the_encryptor(ctx: ExecContext) -> None:
     comp = result.payload.components[0]
     assert comp.encrypted and seen and comp.header.disable_default_response
     assert GbzPayload.from_json(result.payload.to_json()).encode() == result.payload.encode()
+
+
+def test_encrypted_components_number_their_frame_counters(ctx: ExecContext) -> None:
+    """The Additional Header Frame Counter numbers a message's encrypted components 0, 1, 2 (GBCS 7.3)."""
+    ctx.message_code = 0x0074
+
+    def encrypt(plaintext: bytes) -> bytes:
+        return b"\x31\x00\x00\x00\x00" + plaintext + bytes(12)
+
+    read = (0x0702, PW, C2S, 0x00, {"attribute_ids": [0x0000]})
+    result = execute(command(read, (0x0000, PW, C2S, 0x00, {"attribute_ids": [0x0004]}), read, read), ctx,
+                     encrypt=encrypt)
+    comps = result.payload.components
+    assert [c.encrypted for c in comps] == [True, False, True, True]
+    assert [c.additional_frame_counter for c in comps if c.encrypted] == [0, 1, 2]
+    assert comps[-1].last and not any(c.last for c in comps[:-1])
+    again = decode_gbz(result.payload.encode(), PayloadContext(message_code=0x0074, cra_flag=2))
+    assert [c.additional_frame_counter for c in again.components if c.encrypted] == [0, 1, 2]
 
 
 def test_get_snapshots_and_day_profiles(ctx: ExecContext) -> None:
