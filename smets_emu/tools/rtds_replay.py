@@ -28,9 +28,7 @@ import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from smets_emu.emulator.device import Device, Outbound, Outcome
 from smets_emu.emulator.devices import device_for
@@ -44,6 +42,7 @@ from smets_emu.protocols.rtds import RtdsFile, keystore_folder, list_files
 from smets_emu.tools import rtds_scenarios as scenarios
 from smets_emu.tools.rtds_alert_triggers import clock_passes_next_due
 from smets_emu.tools.rtds_compare import compare, dlms_shape, first_difference, gbz_shape, same_shape
+from smets_emu.tools.rtds_results import FileResult, FolderResult
 from smets_emu.tools.rtds_scenarios import DEVICE_TYPES, NOT_EMULATED
 from smets_emu.tools.rtds_strict import strict_differences
 
@@ -58,59 +57,6 @@ RTDS_DEVICES = DEVICE_TYPES
 START = dt.datetime(2020, 1, 1, 12, 0, tzinfo=dt.UTC)
 DUE_TIMES = tuple(dt.datetime(year, 1, 1, tzinfo=dt.UTC) for year in (2031, 2041, 2061, 2099))
 """Virtual clock steps after the commands, so that every future-dated command comes due."""
-
-@dataclass
-class FileResult:
-    """Comparison of one RTDS RESPONSE or ALERT with what the emulator sent."""
-
-    name: str
-    verdict: str  # conform, differ, unsupported
-    detail: str = ""
-    strict: list[str] = field(default_factory=list)  # fields that differ under the strict comparison
-
-
-@dataclass
-class FolderResult:
-    """Comparison of one use-case folder."""
-
-    folder: str
-    verdict: str
-    files: list[FileResult] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    injected: set[str] = field(default_factory=set)  # preconditions used (INJECTED_KINDS)
-    pairs: list[tuple[str, Message, Message]] = field(default_factory=list)  # (file, RTDS, emulator) compared
-
-    @property
-    def strict_verdict(self) -> str:
-        """The verdict of the strict comparison: a conforming folder whose files differ in a field is ``differ``."""
-        if self.verdict != "conform":
-            return self.verdict
-        return "differ" if any(f.strict for f in self.files) else "conform"
-
-    @property
-    def strict_reason(self) -> str:
-        """The first strict difference (or the non-strict reason)."""
-        if self.verdict != "conform":
-            return self.reason
-        return next((f"{f.name}: {f.strict[0]}" for f in self.files if f.strict), "")
-
-    @property
-    def outcome_injected(self) -> bool:
-        """True when an ERROR outcome was injected (a device fault), not produced by the device on its own."""
-        return any(kind.startswith("outcome:") for kind in self.injected)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"folder": self.folder, "verdict": self.verdict, "strict_verdict": self.strict_verdict,
-                "injected": sorted(self.injected), "notes": self.notes,
-                "files": [{"name": f.name, "verdict": f.verdict, "detail": f.detail, "strict": f.strict}
-                          for f in self.files]}
-
-    @property
-    def reason(self) -> str:
-        """The first difference (or why the folder is unsupported)."""
-        wanted = "differ" if self.verdict == "differ" else "unsupported"
-        return next((f"{f.name}: {f.detail}" for f in self.files if f.verdict == wanted), "")
-
 
 # --- replay --------------------------------------------------------------------------------------
 
