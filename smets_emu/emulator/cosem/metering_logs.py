@@ -19,8 +19,8 @@ these objects gets entries computed at the device time, never stored:
 Entries follow the object's type description: after the capture time (GBCS UTC seconds, or a
 COSEM date-time for an octet-string column) the unsigned columns take the register values in
 order (primary, then secondary element), an array of 48 the TOU Register Matrix, an array of 4
-the secondary element's TOU registers, arrays of 8 the TOU-with-blocks matrix (zero: block
-tariffs are not modelled) and double-long columns the prepayment values. So the half-hour
+the secondary element's TOU registers, the arrays of 8 the Tariff TOU Block Register Matrix (block
+1..4, each by block rate, :mod:`.metering_blocks`) and double-long columns the prepayment values. So the half-hour
 captures after midnight *D* up to midnight *D'* sum to the Daily Read Log's register at *D'*
 less that at *D*, and a log entry equals the register read at its capture time.
 """
@@ -33,7 +33,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from smets_emu.emulator.cosem.metering_blocks import block_registers, block_split
 from smets_emu.emulator.cosem.metering_tariff import (
+    BLOCK_RATES,
     SECONDARY_CALENDAR,
     SECONDARY_RATES,
     TOU_RATES,
@@ -89,7 +91,7 @@ class Row:
 
     __slots__ = ("arrays", "signed", "stamp", "unsigned")
 
-    def __init__(self, stamp: dt.datetime, unsigned: Sequence[int] = (), arrays: dict[int, Sequence[int]] | None = None,
+    def __init__(self, stamp: dt.datetime, unsigned: Sequence[int] = (), arrays: dict[int, Sequence[Any]] | None = None,
                  signed: Sequence[int] = ()) -> None:
         self.stamp, self.unsigned, self.arrays, self.signed = stamp, unsigned, arrays or {}, signed
 
@@ -114,9 +116,14 @@ def entry(desc: TypeDescription, row: Row) -> StructureData:
     """One buffer entry of type *desc* (a structure whose first element is the capture time)."""
     unsigned, signed = iter(row.unsigned), iter(row.signed)
     cells: list[DlmsData] = [_scalar(desc.elements[0], row.stamp)]
+    seen: dict[int, int] = {}
     for element in desc.elements[1:]:
         if element.tag == DataTag.ARRAY:
-            values = list(row.arrays.get(element.count, ()))[: element.count]
+            given: Any = row.arrays.get(element.count, ())
+            if len(given) and isinstance(given[0], list | tuple):  # repeated arrays of a size: one list each
+                occurrence = seen[element.count] = seen.get(element.count, -1) + 1
+                given = given[occurrence] if occurrence < len(given) else ()
+            values = list(given)[: element.count]
             values += [0] * (element.count - len(values))
             cells.append(ArrayData(tuple(_scalar(element.elements[0], v) for v in values)))
         elif element.tag in _SIGNED:
@@ -215,8 +222,14 @@ def _register_rows(meter: Meter, model: CosemModel, desc: TypeDescription, times
             registers.append([source.reading(t) for t in times])
             matrices.append(np.array([tou_registers(source, table, t, size) for t in times],
                                      dtype=np.int64).reshape(len(times), size))
-    return [Row(t, [r[k] for r in registers], {m.shape[1]: m[k].tolist() for m in matrices})
+    split = block_split(model)
+    blocks = [block_registers(meter.active, split, t) if split is not None else None for t in times]
+    rows = [Row(t, [r[k] for r in registers], {m.shape[1]: m[k].tolist() for m in matrices})
             for k, t in enumerate(times)]
+    for row, block in zip(rows, blocks, strict=True):
+        if block is not None:
+            row.arrays[BLOCK_RATES] = block
+    return rows
 
 
 def _daily_rows(meter: Meter, model: CosemModel, obis: str, desc: TypeDescription,

@@ -13,6 +13,8 @@ costs nothing and answers at once:
                            [, secondary element import on a twin element ESME])
 ``0-0:94.44.34.1`` (1)     ECS17d: the TOU Register Matrix (48 rates, by the tariff switching
                            table; a twin element ESME adds its secondary element's 4)
+``0-0:94.44.34.2`` (1)     ECS17e: the Tariff TOU Block Register Matrix and Tariff Block Counter
+                           Matrix (8 block rates x 4 blocks each, :mod:`.metering_blocks`)
 ``1-0:1.6.0.255`` (4)      ECS18b: Maximum Demand import (W) in the billing period, with its time
 ``1-0:2.6.0.255`` (4)      ECS18a: Maximum Demand export
 ========================  ==================================================================
@@ -27,6 +29,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from smets_emu.emulator.cosem.metering_blocks import BLOCK_REGISTERS_OBIS, block_value
 from smets_emu.emulator.cosem.metering_logs import (
     PREPAYMENT_SNAPSHOTS,
     entry,
@@ -105,7 +108,7 @@ REGISTERS: dict[str, Callable[[Meter], ConsumptionModel | None]] = {
     "1-0:4.8.0.255": lambda m: m.reactive_export,
 }
 DEMAND = {"1-0:1.6.0.255": False, "1-0:2.6.0.255": True}
-DATA = frozenset({"0-0:94.44.34.10", "0-0:94.44.34.1"})
+DATA = frozenset({"0-0:94.44.34.10", "0-0:94.44.34.1", BLOCK_REGISTERS_OBIS})
 METERED_VALUES = frozenset(REGISTERS) | frozenset(DEMAND) | DATA
 
 
@@ -148,6 +151,8 @@ def metered_value(model: CosemModel, obj: dict[str, Any], attribute_id: int, now
         if size >= 5:  # twin element: the secondary element's register
             items.append(_u32(reading(meter.secondary, at)))
         return StructureData(tuple(items))
+    if obis == BLOCK_REGISTERS_OBIS:
+        return StructureData((block_value(model, meter.active, at),))
     matrices = [ArrayData(tuple(_u32(v) for v in tou_registers(meter.active, tariff_table(model), at)))]
     if size >= 2:
         table = tariff_table(model, SECONDARY_CALENDAR)

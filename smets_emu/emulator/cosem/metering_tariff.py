@@ -4,10 +4,12 @@ The Activity calendar ``0-0:13.0.0.255`` (Blue Book class 20, set by ECS01a/b an
 holds the Tariff Switching Table: season profiles (attribute 3), week profiles (4) and day
 profiles (5) whose actions name a tariff script (the Tariffication script table
 ``0-0:10.0.100.255``) by its script selector: selector *n* makes TOU rate *n* current (SMETS2
-5.6.4.17 "Tariff Switching Table"; selector 0 is taken as rate 1). :func:`tariff_table` turns
-the active attributes into a :class:`TariffTable` that says which TOU rate (0-based, at most 48,
-the size of the TOU Register Matrix) each UTC half-hour falls in. A calendar that cannot be
-read (or the profile's placeholder) gives a single rate.
+5.6.4.17 "Tariff Switching Table"; selector 0 is taken as rate 1) and selectors 101..108 block
+rate 1..8 (a TOU-with-blocks tariff: that half-hour counts in the Tariff TOU Block Register
+Matrix instead, see :mod:`.metering_blocks`; RTDS ECS01a "TOU_BLOCK"). :func:`tariff_table`
+turns the active attributes into a :class:`TariffTable` that says which rate code each UTC
+half-hour falls in: 0..47 a TOU rate (the 48 of the TOU Register Matrix), 48..55 a block rate.
+A calendar that cannot be read (or the profile's placeholder) gives a single rate.
 
 The Billing single action schedule ``0-0:15.0.0.255`` (class 22, attribute 4 execution time,
 set by ECS30/ECS30a) gives the Billing Calendar: a monthly entry (month "not specified", a day
@@ -39,6 +41,11 @@ SECONDARY_RATES = 4
 BILLING_SCHEDULE = (22, "0-0:15.0.0.255")
 TOU_RATES = 48
 """Size of the TOU Register Matrix (SMETS2 5.6.4.17)."""
+BLOCK_RATES = 8
+"""Block rates of a TOU-with-blocks tariff (script selectors 101..108; the Tariff Threshold Matrix has 8 rows)."""
+BLOCK_SELECTOR = 101
+RATE_CODES = TOU_RATES + BLOCK_RATES
+"""Rate codes of a half-hour: 0..47 TOU rates, 48..55 block rates."""
 SLOTS = 48
 """Half-hours in a day."""
 _EPOCH_DAY = dt.date(1970, 1, 1)
@@ -60,6 +67,11 @@ class TariffTable:
     def single_rate(self) -> bool:
         """True when every half-hour is rate 1 (the registers then need no split)."""
         return all(row == _SINGLE for week in self.weeks for row in week)
+
+    @property
+    def block_rates_used(self) -> bool:
+        """True when some half-hour is in a block rate (the block registers then need computing)."""
+        return any(code >= TOU_RATES for week in self.weeks for row in week for code in row)
 
     def day_row(self, day: int) -> tuple[int, ...]:
         """The 48 rates of UTC day *day* (days since 1970-01-01)."""
@@ -121,7 +133,12 @@ def _day_row(schedule: tuple[DlmsData, ...]) -> tuple[int, ...]:
         minute = raw[1] if len(raw) > 1 and raw[1] != 0xFF else 0
         if hour == 0xFF or hour > 23 or minute > 59:
             continue
-        actions.append((hour * 60 + minute, min(max(_int(selector), 1), TOU_RATES) - 1))
+        script = _int(selector)
+        if BLOCK_SELECTOR <= script < BLOCK_SELECTOR + BLOCK_RATES:
+            code = TOU_RATES + script - BLOCK_SELECTOR
+        else:
+            code = min(max(script, 1), TOU_RATES) - 1
+        actions.append((hour * 60 + minute, code))
     if not actions:
         return _SINGLE
     actions.sort()

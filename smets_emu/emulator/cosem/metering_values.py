@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from smets_emu.emulator.cosem.metering_tariff import TOU_RATES, TariffTable
+from smets_emu.emulator.cosem.metering_tariff import RATE_CODES, TOU_RATES, TariffTable
 from smets_emu.emulator.metering.config import device_model
 from smets_emu.emulator.metering.consumption import (
     HALF_HOUR,
@@ -94,7 +94,7 @@ def intervals(model: ConsumptionModel | None, first: int, count: int) -> np.ndar
 
 
 def _bins(model: ConsumptionModel, table: TariffTable, first: int, count: int) -> np.ndarray:
-    out = np.zeros(TOU_RATES, dtype=np.int64)
+    out = np.zeros(RATE_CODES, dtype=np.int64)
     if count > 0:
         np.add.at(out, table.rates(first, count), intervals(model, first, count))
     return out
@@ -106,10 +106,10 @@ def _block(model: ConsumptionModel, table: TariffTable, block: int) -> tuple[int
 
 
 def per_rate(model: ConsumptionModel, table: TariffTable, first: int, end: int) -> np.ndarray:
-    """Units per TOU rate in half-hours [first, end)."""
+    """Units per rate code (48 TOU rates, then 8 block rates) in half-hours [first, end)."""
     first = max(first, model.origin)
     if end <= first:
-        return np.zeros(TOU_RATES, dtype=np.int64)
+        return np.zeros(RATE_CODES, dtype=np.int64)
     lo, hi = -(-first // BLOCK), end // BLOCK
     if lo >= hi:
         return _bins(model, table, first, end - first)
@@ -120,7 +120,8 @@ def per_rate(model: ConsumptionModel, table: TariffTable, first: int, end: int) 
 
 
 def _fold(totals: np.ndarray, size: int) -> np.ndarray:
-    """Rates past a matrix of *size* registers count in its last one."""
+    """Rates past a matrix of *size* registers count in its last one (block rates, past the 48, count in none)."""
+    totals = totals[..., :TOU_RATES]
     if size >= totals.shape[-1]:
         return totals
     folded = totals[..., :size].copy()
@@ -131,8 +132,9 @@ def _fold(totals: np.ndarray, size: int) -> np.ndarray:
 def tou_registers(model: ConsumptionModel, table: TariffTable, at: dt.datetime, size: int = TOU_RATES) -> list[int]:
     """The TOU Register Matrix at *at*: units since the model's origin, by the rate each half-hour was in.
 
-    The rates add up to the register less its start reading. The table in force now is applied
-    to the whole history (the device keeps no record of earlier tables).
+    The rates add up to the register less its start reading and the half-hours in a block rate
+    (those count in the block registers, :mod:`.metering_blocks`). The table in force now is
+    applied to the whole history (the device keeps no record of earlier tables).
     """
     if table.single_rate:
         return [model.cumulative(at) % REGISTER_MODULUS] + [0] * (size - 1)
@@ -156,10 +158,10 @@ def tou_series(model: ConsumptionModel, table: TariffTable, first_day: int, days
     count = (days - 1) * 48
     values = intervals(model, first_day * 48, count)
     rates = table.rates(first_day * 48, count)
-    daily = np.zeros((days - 1, TOU_RATES), dtype=np.int64)
+    daily = np.zeros((days - 1, RATE_CODES), dtype=np.int64)
     np.add.at(daily, (np.arange(count) // 48, rates), values)
     out[0] = base
-    out[1:] = base + np.cumsum(daily, axis=0)
+    out[1:] = base + np.cumsum(daily, axis=0)[:, :TOU_RATES]
     return _fold(out, size) % REGISTER_MODULUS
 
 

@@ -13,7 +13,9 @@ one pound). The rules (SMETS2 prepayment, simplified where noted):
 
 - Only while the payment mode is prepayment and the supply is enabled does consumption cost
   credit: ``floor(cumulative(t) * price / per)`` differences, so any split of an interval into
-  settlements costs exactly the same.
+  settlements costs exactly the same. A tariff whose prices differ by TOU rate or block (a
+  :class:`~smets_emu.emulator.metering.prepayment_pricing.Pricing`) prices each half-hour's units
+  at its rate and block instead: ``floor(sum(units x price) / per)`` differences, just as exact.
 - At each UTC midnight the standing charge and the two time-based debt recoveries (a daily rate
   each, never more than the debt outstanding) are taken from the balance; while the supply is
   not enabled the standing charge goes to the accumulated debt instead and debts wait.
@@ -37,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from smets_emu.emulator.metering.prepayment_pricing import Priced, Pricing, pricing_from_json, pricing_to_json
 from smets_emu.emulator.metering.series import half_hour_index
 from smets_emu.errors import InputError
 
@@ -89,6 +92,7 @@ class Tariff:
     max_balance: int = 0  # 0: no limit
     time_debt_rates: tuple[int, int] = (0, 0)  # money per day
     payment_debt_share: int = 0  # of each top-up, in 1/100 % (10000 = all of it)
+    pricing: Pricing | None = None  # prices by TOU rate and block; None: *price* for every unit
 
     def __post_init__(self) -> None:
         if self.per <= 0 or self.price < 0 or self.standing_charge < 0 or min(self.time_debt_rates) < 0:
@@ -99,12 +103,24 @@ class Tariff:
         """What credit costs: price, per, standing charge, the two time debt rates (kept with a settled point)."""
         return [self.price, self.per, self.standing_charge, *self.time_debt_rates]
 
-    def charging_as(self, charges: list[int]) -> Tariff:
-        """This tariff with the *charges* that were in force (a settled point's); itself when there are none."""
-        if len(charges) != 5 or charges == self.charges:
+    @property
+    def pricing_json(self) -> dict[str, Any] | None:
+        """The rate and block prices as kept with a settled point (None for one price)."""
+        return pricing_to_json(self.pricing)
+
+    def charging_as(self, charges: list[int], pricing: dict[str, Any] | None = None) -> Tariff:
+        """This tariff with the *charges* and *pricing* that were in force (a settled point's); itself when none are."""
+        if len(charges) != 5:
+            return self
+        try:
+            old = pricing_from_json(pricing)
+        except ValueError:
+            old = self.pricing
+        if charges == self.charges and old == self.pricing:
             return self
         price, per, standing, first, second = (max(0, int(v)) for v in charges)
-        return replace(self, price=price, per=max(1, per), standing_charge=standing, time_debt_rates=(first, second))
+        return replace(self, price=price, per=max(1, per), standing_charge=standing, time_debt_rates=(first, second),
+                       pricing=old)
 
 
 @dataclass
@@ -123,6 +139,7 @@ class Credit:
     supply_seen: str = Supply.ENABLED.value
     queued: list[tuple[str, int]] = field(default_factory=list)  # alerts for the timer: (ISO time, code)
     charges: list[int] = field(default_factory=list)  # Tariff.charges in force since the settled point
+    pricing: dict[str, Any] | None = None  # Tariff.pricing_json in force since the settled point
 
     def combined(self, tariff: Tariff) -> int:
         """Meter balance plus the emergency credit limit while emergency credit is in use."""
@@ -138,7 +155,7 @@ class Credit:
             "accumulated_debt": self.accumulated_debt, "time_debts": list(self.time_debts),
             "payment_debt": self.payment_debt, "used_utrns": list(self.used_utrns), "alerted": list(self.alerted),
             "mode_seen": self.mode_seen, "supply_seen": self.supply_seen,
-            "queued": [list(q) for q in self.queued], "charges": list(self.charges),
+            "queued": [list(q) for q in self.queued], "charges": list(self.charges), "pricing": self.pricing,
         }
 
     @classmethod
@@ -152,6 +169,7 @@ class Credit:
             supply_seen=str(data.get("supply_seen", Supply.ENABLED.value)),
             queued=[(_aware(str(t)).isoformat(), int(c)) for t, c in data.get("queued", [])],
             charges=[int(v) for v in data.get("charges", [])][:5],
+            pricing=data.get("pricing") if isinstance(data.get("pricing"), dict) else None,
         )
 
 
@@ -198,9 +216,8 @@ def _next_midnight(t: dt.datetime) -> dt.datetime:
 
 def _cost_to(model: ConsumptionModel | None, tariff: Tariff, at: dt.datetime) -> int:
     """Price of the consumption from the model's origin to *at* (rounded down; differences telescope)."""
-    if model is None or tariff.price == 0:
-        return 0
-    return model.cumulative(at) * tariff.price // tariff.per
+    priced = Priced.of(model, tariff)
+    return 0 if priced is None else priced.cost(priced.quantity(at))
 
 
 def charging(credit: Credit, tariff: Tariff) -> bool:
@@ -213,7 +230,7 @@ def settle(credit: Credit, tariff: Tariff, model: ConsumptionModel | None, to: d
     start = credit.settled_at
     if to <= start:
         return credit
-    tariff = tariff.charging_as(credit.charges)
+    tariff = tariff.charging_as(credit.charges, credit.pricing)
     if not credit.mode_seen:
         return replace(credit, settled_at=to)
     days = _midnights(start, to)
@@ -235,29 +252,30 @@ def first_crossing(credit: Credit, tariff: Tariff, model: ConsumptionModel | Non
     if combined <= level:
         return t
     debts = list(credit.time_debts)
+    priced = Priced.of(model, tariff)
     daily_charges = tariff.standing_charge or any(r and d for r, d in zip(tariff.time_debt_rates, debts, strict=True))
     if not daily_charges:  # consumption alone: one search
-        if model is None or tariff.price == 0:
+        if priced is None:
             return None
-        target = -(-(combined - level + _cost_to(model, tariff, t)) * tariff.per // tariff.price)
-        at = model.reaching(t, target - model.cumulative(t))
+        held = priced.quantity(t)
+        at = priced.reach(t, priced.needed(combined - level + priced.cost(held)) - held)
         return at if at is not None and at < horizon else None
-    charged = model is not None and tariff.price > 0
-    end_cost = _cost_to(model, tariff, t)
+    end_cost = 0 if priced is None else priced.cost(priced.quantity(t))
     midnight = _next_midnight(t)
-    units_at_midnight = model.cumulative(midnight) if charged and model is not None and midnight < LAST else 0
-    days: list[int] = []  # units used on each following day, fetched a chunk at a time
+    at_midnight = priced.quantity(midnight) if priced is not None and midnight < LAST else 0
+    days: list[int] = []  # quantity of each following day, fetched a chunk at a time
     while t < horizon:
         end = min(midnight, horizon)
         if end <= t:
             return None
         base = end_cost
-        end_cost = units_at_midnight * tariff.price // tariff.per if end == midnight else _cost_to(model, tariff, end)
+        if priced is not None:
+            end_cost = priced.cost(at_midnight if end == midnight else priced.quantity(end))
         used = end_cost - base
         need = combined - level
-        if used >= need and model is not None:
-            target = -(-(need + base) * tariff.per // tariff.price)  # cumulative units where the cost reaches it
-            at = model.reaching(t, target - model.cumulative(t))
+        if used >= need and priced is not None:
+            held = priced.quantity(t)
+            at = priced.reach(t, priced.needed(need + base) - held)
             return t if at is None or at < t else min(at, end)
         combined -= used
         if end == horizon:
@@ -272,11 +290,10 @@ def first_crossing(credit: Credit, tariff: Tariff, model: ConsumptionModel | Non
         if combined <= level:
             return t
         midnight = _next_midnight(t)
-        if charged and model is not None:
+        if priced is not None:
             if not days:
-                units = model.intervals(half_hour_index(t), 48 * DAY_CHUNK)
-                days = [sum(units[k:k + 48]) for k in range(0, len(units), 48)][::-1]
-            units_at_midnight += days.pop()
+                days = priced.days(half_hour_index(t), DAY_CHUNK)[::-1]
+            at_midnight += days.pop()
     return None
 
 

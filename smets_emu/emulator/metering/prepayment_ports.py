@@ -8,8 +8,9 @@ meter's reads find them.
 ESME (GBCS 5.11 objects, values in 1/100000 of the currency unit):
 
 - payment mode: Account ``0-1:19.0.0.255`` attribute 2 (payment mode 2 = prepayment; ECS02/ECS03);
-- price: Charge ``0-0:19.20.0.255`` unit charge active, first charge table entry, scaled by its
-  commodity and price scale (ECS01a); standing charge: Charge ``0-0:19.20.4.255`` (per day);
+- price: Charge ``0-0:19.20.0.255`` unit charge active, the price matrix by TOU rate and block
+  (:mod:`.prepayment_prices`), scaled by its commodity and price scale (ECS01a); standing charge:
+  Charge ``0-0:19.20.4.255`` (per day);
   without a price set, :data:`DEFAULT_ESME_PRICE`;
 - thresholds: GBCS extended data (class 9000) active values: emergency credit limit
   ``0-0:94.44.128.2``, threshold ``128.3``, low credit ``128.9``, maximum credit ``0-0:94.44.2.10``,
@@ -23,8 +24,9 @@ ESME (GBCS 5.11 objects, values in 1/100000 of the currency unit):
   ``0-0:19.10.1.255`` attribute 2.
 
 GSME (SE 1.4 Price and Prepayment clusters, GBCS 7.5): payment mode Prepayment 0x0000 bit 1;
-price Price 0x0400 (block 1 price) and standing charge 0x0301, both with the trailing digits of
-0x0617 (per m3 of gas: the model's dm3 / 1000); emergency credit limit 0x0010, threshold 0x0011,
+price by tier and block (Price 0x0410.. / 0x0400.., :mod:`.prepayment_prices`) and standing charge
+0x0301, both with the trailing digits of 0x0617 (per m3 of gas: the model's dm3 / 1000); emergency
+credit limit 0x0010, threshold 0x0011,
 low credit 0x0031, disablement (cut off value) 0x0040, maximum credit level 0x0021 and per top-up
 0x0022; debts 1 and 2 time-based (daily recovery 0x0217 / 0x0227), debt 3 payment-based
 (0x0239, 1/100 %); supply Metering 0x0014 (0 off, 1 armed, 2 on); registers mirrored to
@@ -41,6 +43,8 @@ from typing import Any
 
 from smets_emu.emulator.metering.config import device_model
 from smets_emu.emulator.metering.prepayment import Credit, Supply, Tariff, settle
+from smets_emu.emulator.metering.prepayment_prices import esme_price, gsme_price
+from smets_emu.emulator.metering.prepayment_pricing import Pricing
 from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import SmetsError
 from smets_emu.protocols.payloads.dlms_data import (
@@ -155,20 +159,24 @@ def _daily_rate(state: DeviceState, key: str) -> int:
 def tariff_of(state: DeviceState) -> Tariff:
     """The device's tariff and thresholds for the engine (see the module doc for where each comes from)."""
     if state.device_type == "ESME":
-        price = _charge(state, PRICE_MATRIX) or (DEFAULT_ESME_PRICE, 1000)
+        priced = esme_price(state, _cosem_value(state, PRICE_MATRIX, 5))
+        pricing = priced if isinstance(priced, Pricing) else None
+        price = (DEFAULT_ESME_PRICE, 1000) if priced is None else (0, priced.per) if pricing is not None else priced
         standing = _charge(state, STANDING_CHARGE)
         limits = {name: max(0, _int(_cosem_value(state, key, 2))) for name, key in ESME_LIMITS.items()}
         share = _int(_cosem_value(state, PAYMENT_DEBT, 13))
-        return Tariff(prepayment=prepayment_mode(state), price=price[0], per=price[1],
+        return Tariff(prepayment=prepayment_mode(state), price=price[0], per=price[1], pricing=pricing,
                       standing_charge=0 if standing is None else standing[0] // standing[1],
                       time_debt_rates=(_daily_rate(state, TIME_DEBTS[0]), _daily_rate(state, TIME_DEBTS[1])),
                       payment_debt_share=max(0, min(10_000, share)), **limits)
     if state.device_type == "GSME":
         digits = (_zcl(state, PRICE, 0x0617) >> 4) & 0x0F
         scale = (10 ** max(5 - digits, 0), 10 ** max(digits - 5, 0))
-        price = max(0, _zcl(state, PRICE, 0x0400)) * scale[0] // scale[1] or DEFAULT_GSME_PRICE
+        gas = gsme_price(state, lambda attribute: _zcl(state, PRICE, attribute), scale)
+        gas_pricing = gas if isinstance(gas, Pricing) else None
+        price = DEFAULT_GSME_PRICE if gas is None else 0 if gas_pricing is not None else gas[0]
         return Tariff(
-            prepayment=prepayment_mode(state), price=price, per=1000,
+            prepayment=prepayment_mode(state), price=price, per=1000, pricing=gas_pricing,
             standing_charge=max(0, _zcl(state, PRICE, 0x0301)) * scale[0] // scale[1],
             low_credit=_zcl(state, PREPAYMENT, 0x0031), ec_limit=_zcl(state, PREPAYMENT, 0x0010),
             ec_threshold=_zcl(state, PREPAYMENT, 0x0011), disablement=_zcl(state, PREPAYMENT, 0x0040),
@@ -259,7 +267,8 @@ def load(state: DeviceState, now: dt.datetime) -> Credit:
     else:
         credit = Credit(settled_at=now, balance=_int(_cosem_value(state, METER_BALANCE, 2)))
     credit.mode_seen, credit.supply_seen = prepayment_mode(state), supply_of(state).value
-    credit.charges = tariff_of(state).charges
+    tariff = tariff_of(state)
+    credit.charges, credit.pricing = tariff.charges, tariff.pricing_json
     return credit
 
 
@@ -303,13 +312,15 @@ def sync(state: DeviceState, now: dt.datetime) -> Credit:
     tariff = tariff_of(state)
     credit = settle(load(state, now), tariff, device_model(state), now)
     credit.mode_seen, credit.supply_seen, credit.charges = tariff.prepayment, supply_of(state).value, tariff.charges
+    credit.pricing = tariff.pricing_json
     return credit
 
 
 def changed(credit: Credit, state: DeviceState, tariff: Tariff) -> bool:
     """True when a command changed the payment mode, the switch or the charges since the settled point."""
     return credit.mode_seen != tariff.prepayment or (tariff.prepayment and (
-        credit.supply_seen != supply_of(state).value or credit.charges != tariff.charges))
+        credit.supply_seen != supply_of(state).value or credit.charges != tariff.charges
+        or credit.pricing != tariff.pricing_json))
 
 
 def enable_by_consumer(state: DeviceState, now: dt.datetime) -> bool:

@@ -1,10 +1,11 @@
 """GSME prepayment over GBCS (CS01b, GCS03, GCS06, GCS14, GCS32): UTRN credit, replay refusal, credit used at the
-block price with the standing charge and time-based debt recovery, emergency credit, valve closed at zero with its
+TOU tier prices with the standing charge and time-based debt recovery, emergency credit, valve closed at zero with its
 alerts at the right virtual time, re-armed by a top-up and enabled again, and a restart."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,16 @@ from prepayment_lab import GSME, PrepaymentLab
 from smets_emu.emulator.metering import prepayment as engine
 from smets_emu.emulator.metering import prepayment_ports as ports
 from smets_emu.emulator.metering.config import device_model
+from smets_emu.emulator.metering.consumption import ConsumptionModel, half_hour_index, half_hour_start
 from smets_emu.emulator.metering.utrn import DUPLICATE_UTRN
 from smets_emu.emulator.state import DeviceState
+from smets_emu.emulator.zcl.metering_tiers import TouCalendar, tou_calendar
 from smets_emu.emulator.zcl.profiles import apply_profile
 
-PRICE, STANDING, DEBT, RATE = 9_600, 22_465, 20_000, 5_000
-"""Block 1 price per m3 and standing charge per day (profile, 5 trailing digits); each time debt and its daily rate."""
+STANDING, DEBT, RATE = 22_465, 20_000, 5_000
+"""Standing charge per day (profile, 5 trailing digits); each time debt and its daily rate."""
+TIER_PRICES = (10_100, 10_700, 11_250, 11_500)
+"""Tier 1..4 (block 1) prices per m3 of the profile (Price 0x0410, 0x0420, ..): its TOU calendar is active."""
 SCALE = engine.MONEY_SCALE
 
 
@@ -52,13 +57,38 @@ def _fields(reply: Any, index: int = 0) -> dict[str, Any]:
     return component["decrypted"]["fields"] if "decrypted" in component else component["fields"]
 
 
+@functools.lru_cache(maxsize=8)
+def _prefix(model: ConsumptionModel, calendar: TouCalendar, end: int) -> list[int]:
+    """Running units x tier price of half-hours [origin, end): entry k is the weight before half-hour origin + k."""
+    values = model.intervals(model.origin, end - model.origin)
+    out, total, days = [0], 0, {}
+    for k, v in enumerate(values):
+        index = model.origin + k
+        if index // 48 not in days:
+            days[index // 48] = calendar.day_tiers(half_hour_start(index).date())
+        total += v * TIER_PRICES[days[index // 48][index % 48]]
+        out.append(total)
+    return out
+
+
+def _weight(lab: PrepaymentLab, at: dt.datetime) -> int:
+    """Units x tier price from the model's origin to *at*: each half-hour of ConsumptionModel.intervals at the price
+    of the tier the profile's TOU calendar gives it (the current half-hour pro rata, as the register counts it)."""
+    state = lab.state(GSME)
+    model = device_model(state)
+    calendar = tou_calendar(state.objects_view().get("tables") or {})
+    assert model is not None and calendar is not None
+    index = half_hour_index(at)
+    prefix = _prefix(model, calendar, -(-(index + 1) // 4096) * 4096)
+    tier = calendar.day_tiers(half_hour_start(index).date())[index % 48]
+    seconds = int((at - half_hour_start(index)).total_seconds())
+    return prefix[index - model.origin] + model.interval(index) * seconds // 1800 * TIER_PRICES[tier]
+
+
 def _balance(lab: PrepaymentLab, start: dt.datetime, balance: int, at: dt.datetime, debts: int = DEBT) -> int:
-    """The meter balance at *at*: from ConsumptionModel.between at the block price, less the standing charge and
+    """The meter balance at *at*: the half-hours' units at their TOU tier's price, less the standing charge and
     the time debt recovered at each UTC midnight (what SMETS2 prepayment charges)."""
-    model = device_model(lab.state(GSME))
-    assert model is not None
-    base = model.cumulative(start)
-    cost = (base + model.between(start, at)) * PRICE // 1000 - base * PRICE // 1000
+    cost = _weight(lab, at) // 1000 - _weight(lab, start) // 1000
     days = (at.date() - start.date()).days
     return balance - cost - days * STANDING - 2 * min(debts, days * RATE)
 
