@@ -295,12 +295,7 @@ def metered_buffer(model: CosemModel, obj: dict[str, Any], now: dt.datetime, low
         return None
     spec = obj["buffer"]
     desc = TypeDescription.from_json(spec["description"])
-    end = model.device_time(now)
-    high = min(high, end) if high is not None else end
-    low = low if low is not None else high - dt.timedelta(days=1)
-    reset = spec.get("reset_at")
-    if reset:
-        low = max(low, dt.datetime.fromisoformat(reset))
+    low, high = model.read_window(spec, now, low, high)
     rows: list[Row] = []
     compact = spec.get("compact", True)
     if high >= low:

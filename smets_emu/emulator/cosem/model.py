@@ -244,6 +244,18 @@ class CosemModel:
 
     # -- profile buffers ---------------------------------------------------------------------
 
+    def read_window(self, spec: dict[str, Any], now: dt.datetime, low: dt.datetime | None,
+                    high: dt.datetime | None) -> tuple[dt.datetime, dt.datetime]:
+        """The [low, high] of a buffer read in device time: never past the device's clock nor before the buffer's
+        last reset; the last day when no range is given (range selective access, GBCS 5.11)."""
+        end = self.device_time(now)
+        high = min(high, end) if high is not None else end
+        low = low if low is not None else high - dt.timedelta(days=1)
+        reset = spec.get("reset_at")
+        if reset:
+            low = max(low, dt.datetime.fromisoformat(reset))
+        return low, high
+
     def buffer_entries(self, obj: dict[str, Any], now: dt.datetime, low: dt.datetime | None = None,
                        high: dt.datetime | None = None) -> DlmsData:
         """Buffer entries captured in ``[low, high]`` (default: the last day), as a compact array.
@@ -262,12 +274,7 @@ class CosemModel:
         spec = obj["buffer"]
         desc = TypeDescription.from_json(spec["description"])
         period = self._capture_period(obj)
-        end = self.device_time(now)
-        high = min(high, end) if high is not None else end
-        low = low if low is not None else high - dt.timedelta(days=1)
-        reset = spec.get("reset_at")
-        if reset:
-            low = max(low, dt.datetime.fromisoformat(reset))
+        low, high = self.read_window(spec, now, low, high)
         from smets_emu.emulator.metering.events import logged_buffer
 
         logged = logged_buffer(self.state, obj["obis"], desc, low, high)  # ECS35a / ECS35e: the events logged
