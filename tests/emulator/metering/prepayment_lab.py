@@ -26,6 +26,18 @@ SUPPLIER = bytes.fromhex("90B3D51F30010000")
 START = dt.datetime(2026, 1, 12, 9, 0, tzinfo=dt.UTC)
 
 
+def first_second(predicate: Callable[[dt.datetime], bool], since: dt.datetime) -> dt.datetime:
+    """The first whole second after *since* at which *predicate* holds (it holds from then on): found by bisection,
+    independently of the engine's own search."""
+    low, high = 0, 1
+    while not predicate(since + dt.timedelta(seconds=high)):
+        low, high = high, high * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if predicate(since + dt.timedelta(seconds=middle)) else (middle, high)
+    return since + dt.timedelta(seconds=high)
+
+
 @dataclass(frozen=True)
 class Alert:
     """A generic alert a device raised: its event code and the instant it carries."""

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prepayment_lab import GSME, PrepaymentLab
+from prepayment_lab import GSME, PrepaymentLab, first_second
 
 from smets_emu.emulator.metering import prepayment as engine
 from smets_emu.emulator.metering import prepayment_ports as ports
@@ -93,15 +93,6 @@ def _balance(lab: PrepaymentLab, start: dt.datetime, balance: int, at: dt.dateti
     return balance - cost - days * STANDING - 2 * min(debts, days * RATE)
 
 
-def _first(predicate: Callable[[dt.datetime], bool], since: dt.datetime) -> dt.datetime:
-    """The first whole second after *since* at which *predicate* holds (it holds from then on)."""
-    low, high = 0, 1
-    while not predicate(since + dt.timedelta(seconds=high)):
-        low, high = high, high * 2
-    while high - low > 1:
-        middle = (low + high) // 2
-        low, high = (low, middle) if predicate(since + dt.timedelta(seconds=middle)) else (middle, high)
-    return since + dt.timedelta(seconds=high)
 
 
 def _in_prepayment(lab: PrepaymentLab, balance: int) -> dt.datetime:
@@ -144,7 +135,7 @@ def test_emergency_credit_then_zero_closes_the_valve_with_alerts_and_a_top_up_re
     limit, threshold, low = 2 * SCALE, SCALE, 3 * SCALE
 
     def below(level: int) -> dt.datetime:
-        return _first(lambda t: _balance(lab, start, balance, t) <= level, start)
+        return first_second(lambda t: _balance(lab, start, balance, t) <= level, start)
 
     low_at, ec_at = below(low), below(threshold)
     alerts = lab.tick(ec_at + dt.timedelta(minutes=1))

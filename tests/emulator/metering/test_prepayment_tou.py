@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from prepayment_lab import ESME, PrepaymentLab
+from prepayment_lab import ESME, PrepaymentLab, first_second
 
 from smets_emu.emulator.cosem.model import CosemModel
 from smets_emu.emulator.metering import prepayment as engine
@@ -140,14 +140,6 @@ def _in_prepayment(lab: PrepaymentLab, edit: Callable[[DeviceState], None], poun
     return lab.now
 
 
-def _first(predicate: Callable[[dt.datetime], bool], since: dt.datetime) -> dt.datetime:
-    low, high = 0, 1
-    while not predicate(since + dt.timedelta(seconds=high)):
-        low, high = high, high * 2
-    while high - low > 1:
-        middle = (low + high) // 2
-        low, high = (low, middle) if predicate(since + dt.timedelta(seconds=middle)) else (middle, high)
-    return since + dt.timedelta(seconds=high)
 
 
 # --------------------------------------------------------------------------- tests
@@ -170,7 +162,7 @@ def test_a_two_rate_tariff_runs_credit_down_at_each_rates_price(lab: PrepaymentL
 
 def test_credit_exhaustion_alert_comes_at_the_exact_second(lab: PrepaymentLab) -> None:
     start = _in_prepayment(lab, _tariff(1, 2), pounds=4)
-    exhausted_at = _first(lambda t: _cost(lab, start, t) >= 4 * SCALE, start)
+    exhausted_at = first_second(lambda t: _cost(lab, start, t) >= 4 * SCALE, start)
     alerts = lab.tick(exhausted_at + dt.timedelta(hours=7))
     assert [(a.code, a.at) for a in alerts if a.code == engine.CREDIT_BELOW_DISABLEMENT] == [
         (engine.CREDIT_BELOW_DISABLEMENT, exhausted_at)]
@@ -184,7 +176,7 @@ def test_block_prices_follow_the_billing_periods_block_counter(lab: PrepaymentLa
     expected = 60 * SCALE - _cost(lab, start, later, blocks=True)
     assert lab.credit(ESME, later).balance == expected  # across a billing period end: block 1 again after it
     assert expected != 60 * SCALE - _cost(lab, start, later)
-    exhausted_at = _first(lambda t: _cost(lab, start, t, blocks=True) >= 60 * SCALE, start)
+    exhausted_at = first_second(lambda t: _cost(lab, start, t, blocks=True) >= 60 * SCALE, start)
     alerts = lab.tick(exhausted_at + dt.timedelta(days=1))
     assert [(a.code, a.at) for a in alerts if a.code == engine.CREDIT_BELOW_DISABLEMENT] == [
         (engine.CREDIT_BELOW_DISABLEMENT, exhausted_at)]
