@@ -10,15 +10,13 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from emulator.metering.esme_reader import Reader
 
 from smets_emu.emulator.metering.events import MAX_SCHEDULED
 from smets_emu.hosting.runtime import Runtime, VirtualClock
-from smets_emu.protocols.timestamps import GBCS_EPOCH, DlmsDateTime
-from smets_emu.tools.command_choice import sample_payload
 from smets_emu.tools.control_plane import make_app
 from smets_emu.tools.fleet_file import FleetSpec, parse_fleet
-from smets_emu.tools.lab import Lab, open_lab, read_inventory
-from smets_emu.tools.wan_client import Exchange, RemoteParty
+from smets_emu.tools.lab import Lab, open_lab
 
 ESME, GSME = "00DB1234567890A0", "00DB1234567890A1"
 ORIGIN = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -153,34 +151,9 @@ async def test_metering_routes_need_the_token_and_a_meter(served: Served) -> Non
     assert (await served.client.get("/devices/00DB000000000000/readings")).status == 404
 
 
-class Reader:
-    """A supplier reading the lab's ESME over GBCS (the commands go straight into the fleet)."""
-
-    def __init__(self, lab: Lab) -> None:
-        self.lab = lab
-        self.party = RemoteParty(lab.keystore, self._never, device_type_of=read_inventory(lab.key_folder).get)
-
-    @staticmethod
-    async def _never(data: bytes) -> Exchange:  # pragma: no cover - delivered in-process
-        raise AssertionError("not used")
-
-    def read(self, code: int, now: dt.datetime, window: tuple[dt.datetime, dt.datetime] | None = None) -> list[Any]:
-        tree = sample_payload(code).to_json()
-        if window is not None:
-            for spec in tree["requests"][0]["data"]["value"][0]["value"]:
-                spec["value"][4]["value"][1]["value"] = [
-                    {"type": "octet-string", "value": DlmsDateTime.from_datetime(t).to_bytes().hex()} for t in window]
-        data = self.party.build(code, tree, to=bytes.fromhex(ESME))
-        sent = self.lab.fleet.deliver(data, now)
-        reply = self.party.read(data, Exchange(1, next(o.message for o in sent if o.kind == "response"), []))
-        (result,) = reply.payload.to_json()["results"]  # type: ignore[union-attr]
-        assert result["result"] == "success", result
-        return list(result["data"]["value"][1]["decrypted"]["value"])
-
-    def rows(self, code: int, now: dt.datetime, start: dt.datetime, end: dt.datetime) -> list[tuple[str, int]]:
-        array = self.read(code, now, (start, end))[0]
-        return [((GBCS_EPOCH + dt.timedelta(seconds=e["value"][0]["value"])).isoformat(), e["value"][1]["value"])
-                for e in array["value"]]
+def _rows(reader: Reader, code: int, now: dt.datetime, start: dt.datetime, end: dt.datetime) -> list[tuple[str, int]]:
+    """(capture time, first value) of each entry of the first buffer a read returns."""
+    return [(stamp.isoformat(), values[0]) for stamp, *values in reader.buffer(code, now, start, end)[0]]
 
 
 async def test_readings_are_the_numbers_gbcs_reads_return(served: Served) -> None:
@@ -188,9 +161,9 @@ async def test_readings_are_the_numbers_gbcs_reads_return(served: Served) -> Non
     body = await _json(await served.client.get(f"/devices/{ESME}/readings",
                                                params={"from": start.isoformat(), "to": end.isoformat()}))
     reader = Reader(served.lab)
-    profile = reader.rows(ECS22B, START, start, end)
+    profile = _rows(reader, ECS22B, START, start, end)
     assert [(i["end"], i["value"]) for i in body["intervals"]] == profile and len(profile) == 2.5 * 48 + 1
-    daily = reader.rows(ECS21A, START, start, end)
+    daily = _rows(reader, ECS21A, START, start, end)
     assert [(d["at"], d["register"]) for d in body["daily"]] == daily and len(daily) == 3
     (register,) = reader.read(ECS17B, end)
     assert body["registers"]["import"] == register["value"][0]["value"] > 0
