@@ -12,7 +12,6 @@ from construct import (
 
 from smets_emu.errors import FrameError
 from smets_emu.protocols.envelope_types import (
-    DATE_TIME_LAYOUT,
     MAC_HEADER_PREFIX,
     MAC_LENGTH,
     SECURITY_HEADER,
@@ -24,7 +23,7 @@ from smets_emu.protocols.envelope_types import (
     WireSpans,
 )
 from smets_emu.protocols.lengths import read_length
-from smets_emu.protocols.timestamps import DlmsDateTime
+from smets_emu.protocols.timestamps import DATE_TIME_LAYOUT, DlmsDateTime
 
 
 def _read_ber_length(data: bytes, pos: int) -> tuple[int, int]:

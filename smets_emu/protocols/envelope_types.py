@@ -8,7 +8,6 @@ signature field), the constructs of the General-Signing and MAC'd message forms,
 from __future__ import annotations
 
 import enum
-import struct
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -299,8 +298,6 @@ class WireSpans:
 
 
 
-
-DATE_TIME_LAYOUT = struct.Struct(">HBBBBBBBHB")
 
 
 SECURITY_HEADER = bytes([SECURITY_CONTROL, 0, 0, 0, 0])

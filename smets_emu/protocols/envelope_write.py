@@ -14,7 +14,6 @@ from construct import (
 
 from smets_emu.errors import EncodeError
 from smets_emu.protocols.envelope_types import (
-    DATE_TIME_LAYOUT,
     EUI_LENGTH,
     MAC_HEADER_PREFIX,
     MAC_LENGTH,
@@ -28,6 +27,7 @@ from smets_emu.protocols.envelope_types import (
     OtherInfo,
 )
 from smets_emu.protocols.lengths import MAX_LENGTH, encode_length, read_length
+from smets_emu.protocols.timestamps import DATE_TIME_LAYOUT
 
 
 def _header_to_dict(h: GroupingHeader, content: bytes) -> dict[str, Any]:

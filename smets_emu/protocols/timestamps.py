@@ -32,8 +32,8 @@ DlmsDateTimeStruct = Struct(
 )
 """COSEM date-time, 12 bytes (DLMS Blue Book 4.1.6.1; GBCS grouping-header date-time)."""
 
-_PACKED = struct.Struct(">HBBBBBBBHB")
-"""The same 12-byte layout as :data:`DlmsDateTimeStruct`, packed in one call."""
+DATE_TIME_LAYOUT = struct.Struct(">HBBBBBBBHB")
+"""The same 12-byte layout as :data:`DlmsDateTimeStruct`, packed or read in one call."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class DlmsDateTime:
     def to_bytes(self) -> bytes:
         """Encode to 12 bytes (the layout of :data:`DlmsDateTimeStruct`)."""
         try:
-            return _PACKED.pack(self.year, self.month, self.day, self.day_of_week, self.hour, self.minute,
+            return DATE_TIME_LAYOUT.pack(self.year, self.month, self.day, self.day_of_week, self.hour, self.minute,
                                 self.second, self.hundredths, self.deviation, self.clock_status)
         except (struct.error, TypeError) as exc:  # a field out of range or not an integer
             raise EncodeError(f"invalid DLMS date-time {self}: {exc}") from exc
