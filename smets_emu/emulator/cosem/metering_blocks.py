@@ -84,19 +84,15 @@ def block_registers(source: ConsumptionModel, split: BlockSplit | None, at: dt.d
     return _block_major(matrix_at(source, split, at))
 
 
-def block_counters(source: ConsumptionModel, split: BlockSplit | None, at: dt.datetime) -> list[list[int]]:
-    """The Tariff Block Counter Matrix at *at*: the block registers' growth since the billing period began."""
-    if split is None:
-        return [[0] * BLOCK_RATES for _ in range(BLOCKS)]
-    start = max(split.billing.previous_end(at), half_hour_start(source.origin))
-    if start >= at:
-        return [[0] * BLOCK_RATES for _ in range(BLOCKS)]
-    return _block_major(matrix_at(source, split, at) - matrix_at(source, split, start))
-
-
 def block_value(model: CosemModel, source: ConsumptionModel, at: dt.datetime) -> ArrayData:
-    """``0-0:94.44.34.2`` attribute 2's array: the register matrix then the counter matrix (64 values)."""
+    """``0-0:94.44.34.2`` attribute 2's array: the Tariff TOU Block Register Matrix, then the Tariff Block Counter
+    Matrix (the registers' growth since the billing period began): 64 values."""
     split = block_split(model)
-    values = [v for row in block_registers(source, split, at) for v in row]
-    values += [v for row in block_counters(source, split, at) for v in row]
+    if split is None:
+        values = [0] * (2 * BLOCKS * BLOCK_RATES)
+    else:
+        now = matrix_at(source, split, at)
+        start = max(split.billing.previous_end(at), half_hour_start(source.origin))
+        counters = now - matrix_at(source, split, start) if start < at else np.zeros_like(now)
+        values = [v for matrix in (now, counters) for row in _block_major(matrix) for v in row]
     return ArrayData(tuple(IntegerData(DataTag.DOUBLE_LONG_UNSIGNED, v) for v in values))

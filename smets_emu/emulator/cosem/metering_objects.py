@@ -46,7 +46,7 @@ from smets_emu.emulator.cosem.metering_tariff import (
     tariff_table,
 )
 from smets_emu.emulator.cosem.metering_values import Meter, maximum_demand, meter_of, reading, tou_registers
-from smets_emu.emulator.cosem.model import CLOCK_OFFSET_KEY, CosemModel, now_dlms, parse_date_time
+from smets_emu.emulator.cosem.model import COSEM_KEY, CosemModel, clock_offset, now_dlms, object_key, parse_date_time
 from smets_emu.emulator.metering.consumption import HALF_HOUR, BillingCalendar, ConsumptionModel
 from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import InputError
@@ -71,12 +71,12 @@ UNIT_WH, UNIT_VARH = 30, 32  # Blue Book unit enums
 
 def device_time(state: DeviceState, now: dt.datetime) -> dt.datetime:
     """The COSEM clock of the device at lab time *now* (the clock offset applied)."""
-    return now + dt.timedelta(seconds=float(state.objects_view().get(CLOCK_OFFSET_KEY, 0)))
+    return now + clock_offset(state)
 
 
 def lab_time(state: DeviceState, when: dt.datetime) -> dt.datetime:
     """The lab time at which the device clock shows *when*."""
-    return when - dt.timedelta(seconds=float(state.objects_view().get(CLOCK_OFFSET_KEY, 0)))
+    return when - clock_offset(state)
 
 
 def billing_calendar(state: DeviceState) -> BillingCalendar:
@@ -115,8 +115,8 @@ METERED_VALUES = frozenset(REGISTERS) | frozenset(DEMAND) | DATA
 def demand_window(model: CosemModel, obj: dict[str, Any], at: dt.datetime) -> dt.datetime:
     """Where the maximum demand period starts: the billing period's start, or a later reset (ECS57)."""
     start = billing_calendar_of(model).previous_end(at)
-    key = f"{obj['class_id']}/{obj['obis']}"
-    own = model.state.objects_view().get("cosem") or {}
+    key = object_key(obj["class_id"], obj["obis"])
+    own = model.state.objects_view().get(COSEM_KEY) or {}
     if key in own:  # reset by ECS57: the capture time the reset stored
         stored = model.stored_value(own[key], 5)
         when = parse_date_time(stored.value) if isinstance(stored, OctetStringData) else None

@@ -57,6 +57,11 @@ def fault_key(kind: str, class_id: int, obis: ObisCode | str, member: int) -> st
     return f"{kind}:{class_id}/{obis}/{member}"
 
 
+def clock_offset(state: DeviceState) -> dt.timedelta:
+    """How far the device clock is set from the lab clock (ECS70 and the Clock object; GBCS 5.11)."""
+    return dt.timedelta(seconds=float(state.objects_view().get(CLOCK_OFFSET_KEY, 0)))
+
+
 def now_dlms(value: dt.datetime) -> DlmsData:
     """A date-time as the 12-byte octet string COSEM uses."""
     return OctetStringData(DlmsDateTime.from_datetime(value).to_bytes())
@@ -236,7 +241,7 @@ class CosemModel:
 
     def device_time(self, now: dt.datetime) -> dt.datetime:
         """The device clock: the lab time plus the offset set through the Clock object."""
-        return now + dt.timedelta(seconds=float(self.state.objects_view().get(CLOCK_OFFSET_KEY, 0)))
+        return now + clock_offset(self.state)
 
     def set_device_time(self, now: dt.datetime, value: dt.datetime) -> None:
         """Move the device clock to *value* at lab time *now*."""

@@ -87,7 +87,7 @@ def adjust_balance(ctx: ExecContext, amount: int, *, add: bool) -> None:
     """ECS04a/ECS04b: add *amount* to the meter balance, or set it."""
     credit = ports.sync(ctx.state, ctx.now)
     balance = credit.balance + amount if add else amount
-    ports.store(ctx.state, replace(credit, balance=max(-(2**31), min(2**31 - 1, balance))))
+    ports.store(ctx.state, replace(credit, balance=ports.clamp32(balance)))
 
 
 DEBT_OBIS = {"0-0:19.20.1.255": 0, "0-0:19.20.2.255": 1, "0-0:19.20.3.255": 2}
@@ -113,7 +113,7 @@ def registers(ctx: ExecContext) -> DlmsData:
     tariff = ports.tariff_of(state)
     values = (credit.balance, credit.emergency_balance(tariff), credit.accumulated_debt, credit.payment_debt,
               *credit.time_debts)
-    return StructureData(tuple(IntegerData(DataTag.DOUBLE_LONG, max(-(2**31), min(2**31 - 1, v))) for v in values))
+    return StructureData(tuple(IntegerData(DataTag.DOUBLE_LONG, ports.clamp32(v)) for v in values))
 
 
 @reader(112, 2)
@@ -124,4 +124,4 @@ def _current_credit(ctx: ExecContext, obj: dict[str, Any]) -> DlmsData | None:
     credit = ports.credit_now(ctx.state, ctx.now)
     value = credit.balance if obj["obis"] == METER_BALANCE_OBIS else credit.emergency_balance(
         ports.tariff_of(ctx.state))
-    return IntegerData(DataTag.DOUBLE_LONG, max(-(2**31), min(2**31 - 1, value)))
+    return IntegerData(DataTag.DOUBLE_LONG, ports.clamp32(value))

@@ -30,6 +30,7 @@ from typing import Any
 
 from smets_emu.emulator.anchors import CellKeyUsage, Role
 from smets_emu.emulator.component import ALWAYS, Component
+from smets_emu.emulator.cosem.model import now_dlms
 from smets_emu.emulator.device import AlertSpec, Outcome
 from smets_emu.emulator.kernel.messages import GENERIC_CRITICAL_ALERT, GENERIC_NON_CRITICAL_ALERT
 from smets_emu.emulator.kernel.outbound import event_alert_spec, generic_alert_payload
@@ -45,7 +46,7 @@ from smets_emu.protocols.payloads.dlms_data import (
     StructureData,
     TypeDescription,
 )
-from smets_emu.protocols.timestamps import DlmsDateTime, datetime_to_gbz_seconds
+from smets_emu.protocols.timestamps import datetime_to_gbz_seconds
 
 log = logging.getLogger(__name__)
 
@@ -238,8 +239,7 @@ class DeviceEvents(Component):
         if at - start < OUTAGE_ALERT_MINIMUM:
             return None, f"outage of {int((at - start).total_seconds())} s: no alert"
         operator = self.device.find_cell(state, Role.NETWORK_OPERATOR, CellKeyUsage.KEY_AGREEMENT)
-        items = (OctetStringData(DlmsDateTime.from_datetime(start).to_bytes()),
-                 OctetStringData(DlmsDateTime.from_datetime(at).to_bytes()))
+        items = (now_dlms(start), now_dlms(at))
         recipient = operator.subject_id if operator is not None else None
         spec = event_alert_spec(SUPPLY_RESTORED_ALERT, SUPPLY_RESTORED, items, at, critical=True, recipient=recipient)
         return spec, f"outage from {start.isoformat()}"

@@ -237,7 +237,8 @@ def set_supply(state: DeviceState, supply: Supply) -> None:
         _write_zcl(state, METERING, {0x0014: (value, "ENUM8")})
 
 
-def _clamp32(value: int) -> int:
+def clamp32(value: int) -> int:
+    """*value* held to a double-long (the registers and attributes that show money are 32-bit signed)."""
     return max(-(2**31), min(2**31 - 1, value))
 
 
@@ -285,9 +286,9 @@ def store(state: DeviceState, credit: Credit) -> None:
     state.put_object(METERING_KEY, PREPAYMENT_KEY, credit.to_json())
     tariff = tariff_of(state)
     if state.device_type == "ESME":
-        _write_cosem(state, METER_BALANCE, {2: IntegerData(DataTag.DOUBLE_LONG, _clamp32(credit.balance))})
+        _write_cosem(state, METER_BALANCE, {2: IntegerData(DataTag.DOUBLE_LONG, clamp32(credit.balance))})
         _write_cosem(state, EMERGENCY_BALANCE,
-                     {2: IntegerData(DataTag.DOUBLE_LONG, _clamp32(credit.emergency_balance(tariff)))})
+                     {2: IntegerData(DataTag.DOUBLE_LONG, clamp32(credit.emergency_balance(tariff)))})
     elif state.device_type == "GSME":
         combined = credit.combined(tariff)
         available = tariff.ec_limit > 0 and not credit.ec_in_use and credit.balance <= tariff.ec_threshold
@@ -295,10 +296,10 @@ def store(state: DeviceState, credit: Credit) -> None:
                   | available << 3 | credit.ec_in_use << 4 | credit.ec_in_use << 5
                   | (credit.supply_seen == Supply.DISABLED.value) << 6)
         _write_zcl(state, PREPAYMENT, {
-            0x0001: (_clamp32(credit.balance), "INT32"), 0x0002: (_clamp32(credit.emergency_balance(tariff)), "INT32"),
-            0x0003: (status, "BITMAP8"), 0x0005: (_clamp32(credit.accumulated_debt), "INT32"),
-            0x0211: (_clamp32(credit.time_debts[0]), "UINT32"), 0x0221: (_clamp32(credit.time_debts[1]), "UINT32"),
-            0x0231: (_clamp32(credit.payment_debt), "UINT32"),
+            0x0001: (clamp32(credit.balance), "INT32"), 0x0002: (clamp32(credit.emergency_balance(tariff)), "INT32"),
+            0x0003: (status, "BITMAP8"), 0x0005: (clamp32(credit.accumulated_debt), "INT32"),
+            0x0211: (clamp32(credit.time_debts[0]), "UINT32"), 0x0221: (clamp32(credit.time_debts[1]), "UINT32"),
+            0x0231: (clamp32(credit.payment_debt), "UINT32"),
         })
 
 
@@ -353,4 +354,4 @@ def zcl_attribute(state: DeviceState, attribute_id: int, now: dt.datetime) -> in
     credit = credit_now(state, now)
     value = {0x0001: credit.balance, 0x0002: credit.emergency_balance(tariff_of(state)),
              0x0005: credit.accumulated_debt}[attribute_id]
-    return _clamp32(value)
+    return clamp32(value)

@@ -124,7 +124,7 @@ def _consumer_top_up(ctx: ExecContext, comp: GbzComponent, f: dict[str, Any]) ->
     log.append({"code": code, "amount": check.amount, "time": ctx.now_utc})
     del log[:-10]
     fields = {"result_type": 0, "top_up_value": check.amount, "source_of_top_up": source,
-              "credit_remaining": max(-(2**31), min(2**31 - 1, credit.balance))}
+              "credit_remaining": ports.clamp32(credit.balance)}
     return [Reply(0x03, fields)]
 
 
@@ -135,7 +135,7 @@ def _apply_credit_adjustment(ctx: ExecContext, f: dict[str, Any]) -> None:
     if kind in (0, 1):
         credit = ports.sync(m.state, ctx.now)
         balance = credit.balance + value if kind == 0 else value
-        ports.store(m.state, replace(credit, balance=max(-(2**31), min(2**31 - 1, balance))))
+        ports.store(m.state, replace(credit, balance=ports.clamp32(balance)))
         return
     current = int(m.get(PREPAYMENT, 0x0005, 0) or 0)
     m.set(PREPAYMENT, 0x0005, current + value if kind == 3 else value, "INT32")
