@@ -145,11 +145,7 @@ def _gpf_log_change(device: Device, alert: Message, now: dt.datetime, site: Site
     return device.process(device.state, data, now)
 
 
-def _gsme_generic(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
-    return device.generic_alert(_alert_code(alert), now)
-
-
-def _esme_generic(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
+def _generic(device: Device, alert: Message, now: dt.datetime, site: Site) -> Outcome:
     return device.generic_alert(_alert_code(alert), now)
 
 
@@ -290,14 +286,14 @@ COMMAND_TRIGGERS: dict[tuple[str, int], str] = {
 EVENT_TRIGGERS: dict[tuple[str, int], tuple[str, Event]] = {
     ("GSME", 0x00F2): ("GSME meter integrity issue event", _gsme_integrity),
     ("GPF", 0x00B2): ("GPF device log change: the listed devices join it", _gpf_log_change),
-    ("GSME", 0x1000): ("GSME generic critical alert event", _gsme_generic),
-    ("GSME", 0x1001): ("GSME generic non-critical alert event", _gsme_generic),
+    ("GSME", 0x1000): ("GSME generic critical alert event", _generic),
+    ("GSME", 0x1001): ("GSME generic non-critical alert event", _generic),
     ("ESME", 0x00CE): ("receipt of a supplier-signed firmware image", _image_receipt),
     ("GSME", 0x00CF): ("receipt of a supplier-signed firmware image", _image_receipt),
     ("CHF", 0x0128): ("CHF firmware transfer over the HAN", _han_transfer),
     ("ESME", 0x00F0): ("ESME meter integrity issue event", _esme_integrity),
-    ("ESME", 0x1000): ("ESME generic critical alert event", _esme_generic),
-    ("ESME", 0x1001): ("ESME generic non-critical alert event", _esme_generic),
+    ("ESME", 0x1000): ("ESME generic critical alert event", _generic),
+    ("ESME", 0x1001): ("ESME generic non-critical alert event", _generic),
     ("PPMID", 0x012B): ("PPMID firmware activation", _type1_activation),
     ("CHF", 0x0110): ("CHF duty cycle limitation", _chf_device_event(CommsHubFunction.duty_cycle_limited)),
     ("CHF", 0x0111): ("CHF sub-GHz channel change", _chf_channel_change),

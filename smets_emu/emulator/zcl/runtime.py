@@ -24,7 +24,7 @@ from smets_emu.emulator.zcl.engine import execute, run_due
 from smets_emu.emulator.zcl.model import ZclModel
 from smets_emu.emulator.zcl.profiles import apply_profile
 from smets_emu.errors import KeyMaterialError, SmetsError
-from smets_emu.protocols import certificates, crypto, usecases
+from smets_emu.protocols import certificates, crypto
 from smets_emu.protocols.envelope import GroupingHeader
 from smets_emu.protocols.payloads.gbz import AlertBody, GbzAlert, GbzAlertCode, GbzPayload
 from smets_emu.protocols.timestamps import datetime_to_gbz_seconds, gbz_seconds_to_datetime
@@ -32,10 +32,6 @@ from smets_emu.protocols.timestamps import datetime_to_gbz_seconds, gbz_seconds_
 FUTURE_DATED_ALERT = 0x00CD
 METER_INTEGRITY_ALERT = 0x00F2
 ALERT_INTEGRITY_FAILURE = 0x8F1E
-
-RESPONSE_DATE_TIME_CODES = frozenset(c for c in usecases.codes(family="gbz") if usecases.response_date_time(c))
-"""Use cases whose response header carries the device's date-time (future-datable and reading use cases)."""
-
 
 def payload_encryptor(device: Device, state: DeviceState, header: GroupingHeader) -> Callable[[bytes], bytes]:
     """Encrypt response parts for the requester: supplementary remote party if present, else the originator."""
@@ -100,7 +96,7 @@ def handle_gbz(device: Device, ctx: CommandContext) -> HandlerResult:
                    originator_counter=header.originator_counter, requester=ctx.requester)
     result = execute(payload, ectx, encrypt=payload_encryptor(device, ctx.state, header))
     ctx.state.pending.extend(result.pending)
-    return HandlerResult(result.payload, date_time=header.message_code in RESPONSE_DATE_TIME_CODES)
+    return HandlerResult(result.payload)  # the response date-time follows the use-case table (kernel.outbound)
 
 
 def due_alerts(device: Device, state: DeviceState, now: dt.datetime) -> list[AlertSpec]:
