@@ -101,7 +101,8 @@ def _esme(state: DeviceState, now: dt.datetime, start: dt.datetime, end: dt.date
         upper = min(high, cursor + window)
         out.intervals += esme.half_hour_import(state, cursor, upper)
         cursor = upper + dt.timedelta(seconds=1)
-    out.daily = [(t, esme.import_reading(state, t)) for t in _boundaries(low, high, DAY)]
+    midnights = _boundaries(low, high, DAY)
+    out.daily = list(zip(midnights, esme.daily_imports(state, midnights), strict=True))
     return out
 
 
@@ -115,7 +116,8 @@ def _gsme(state: DeviceState, now: dt.datetime, start: dt.datetime, end: dt.date
     if ends:
         values = _summations(registers, [ends[0] - STEP, *ends])
         out.intervals = [(t, b - a) for t, a, b in zip(ends, values, values[1:], strict=False)]
-    out.daily = [(t, registers.summation(t)) for t in _boundaries(start, end, DAY)]
+        at_end = dict(zip(ends, values[1:], strict=True))  # every midnight in the range ends a half-hour
+        out.daily = [(t, at_end[t]) for t in _boundaries(start, end, DAY)]
     return out
 
 

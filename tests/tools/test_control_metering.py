@@ -107,6 +107,16 @@ async def test_an_event_due_now_runs_at_once(served: Served) -> None:
     assert body["alerts"] == 1 and body["scheduled"] == [] and body["log"][0]["kind"] == "over-current"
 
 
+async def test_an_event_run_at_once_counts_only_its_own_devices_alerts(served: Served) -> None:
+    """The tick that runs it also sends what other devices had due; the answer counts this device's alerts."""
+    at = (START + dt.timedelta(minutes=30)).isoformat()
+    await _json(await served.client.post(f"/devices/{GSME}/events", json={"kind": "low-battery", "at": at}), 201)
+    served.runtime.clock.advance(dt.timedelta(hours=1))  # the clock moves on, no tick yet: the GSME's event is due
+    body = await _json(await served.client.post(f"/devices/{ESME}/events", json={"kind": "over-current"}), 201)
+    assert body["alerts"] == 1 and body["log"][0]["kind"] == "over-current"
+    assert (await _json(await served.client.get(f"/devices/{GSME}/events")))["log"][0]["kind"] == "low-battery"
+
+
 @pytest.mark.parametrize(("path", "body", "reason"), [
     (f"/devices/{ESME}/events", {"kind": "meteor"}, "unknown event kind"),
     (f"/devices/{GSME}/events", {"kind": "over-current"}, "has no over-current event"),

@@ -197,7 +197,7 @@ def half_hour_rows(meter: Meter, obis: str, times: list[dt.datetime], columns: i
     return [Row(t, [v[k] for v in values]) for k, t in enumerate(times)]
 
 
-def _readings(model: ConsumptionModel | None, times: list[dt.datetime]) -> np.ndarray:
+def midnight_readings(model: ConsumptionModel | None, times: list[dt.datetime]) -> np.ndarray:
     """The register at each of the consecutive midnights *times* (unwrapped), by one sum over the span."""
     if model is None:
         return np.zeros(len(times), dtype=np.int64)
@@ -216,7 +216,7 @@ def _register_rows(meter: Meter, model: CosemModel, desc: TypeDescription, times
     matrices: list[np.ndarray] = []
     for source, size, table in elements:
         if daily:
-            registers.append(_readings(source, times).tolist())
+            registers.append(midnight_readings(source, times).tolist())
             matrices.append(tou_series(source, table, half_hour_index(times[0]) // 48, len(times), size))
         else:
             registers.append([source.reading(t) for t in times])
@@ -237,9 +237,9 @@ def _daily_rows(meter: Meter, model: CosemModel, obis: str, desc: TypeDescriptio
     if not times:
         return []
     if obis == "0-0:98.1.10.255":
-        return [Row(t, [int(v)]) for t, v in zip(times, _readings(meter.export, times), strict=True)]
+        return [Row(t, [int(v)]) for t, v in zip(times, midnight_readings(meter.export, times), strict=True)]
     if obis == "0-0:99.1.3.255":  # the day's consumption: this midnight's register less the one before
-        readings = _readings(meter.active, times)
+        readings = midnight_readings(meter.active, times)
         before = readings[0] - meter.active.between(times[0] - dt.timedelta(days=1), times[0])
         used = np.diff(np.concatenate(([before], readings)))
         return [Row(t, [int(v)]) for t, v in zip(times, used, strict=True)]

@@ -36,6 +36,7 @@ from smets_emu.emulator.cosem.metering_logs import (
     half_hour_rows,
     log_rows,
     metered_buffer,
+    midnight_readings,
     record_change,
     stamps,
 )
@@ -45,7 +46,14 @@ from smets_emu.emulator.cosem.metering_tariff import (
     billing_calendar_of,
     tariff_table,
 )
-from smets_emu.emulator.cosem.metering_values import Meter, maximum_demand, meter_of, reading, tou_registers
+from smets_emu.emulator.cosem.metering_values import (
+    REGISTER_MODULUS,
+    Meter,
+    maximum_demand,
+    meter_of,
+    reading,
+    tou_registers,
+)
 from smets_emu.emulator.cosem.model import COSEM_KEY, CosemModel, clock_offset, now_dlms, object_key, parse_date_time
 from smets_emu.emulator.metering.consumption import HALF_HOUR, BillingCalendar, ConsumptionModel
 from smets_emu.emulator.state import DeviceState
@@ -62,8 +70,8 @@ from smets_emu.protocols.payloads.dlms_data import (
 
 __all__ = [
     "PREPAYMENT_SNAPSHOTS", "billing_calendar", "billing_log_entries", "billing_snapshot", "device_time",
-    "export_reading", "half_hour_import", "import_reading", "lab_time", "metered_buffer", "metered_value",
-    "record_change",
+    "daily_imports", "export_reading", "half_hour_import", "import_reading", "lab_time", "metered_buffer",
+    "metered_value", "record_change",
 ]
 
 UNIT_WH, UNIT_VARH = 30, 32  # Blue Book unit enums
@@ -189,6 +197,15 @@ def import_reading(state: DeviceState, at: dt.datetime) -> int:
     """The Active Import Register (Wh) at device time *at* (0 for a device that does not meter)."""
     meter = meter_of(state)
     return 0 if meter is None else reading(meter.active, _aware(at))
+
+
+def daily_imports(state: DeviceState, midnights: list[dt.datetime]) -> list[int]:
+    """The Active Import Register (Wh) at each of the consecutive device-time midnights *midnights*, from one sum
+    over the span (what the daily read log, ECS21a, holds)."""
+    meter = meter_of(state)
+    if meter is None or not midnights:
+        return [0] * len(midnights)
+    return [int(v) % REGISTER_MODULUS for v in midnight_readings(meter.active, [_aware(t) for t in midnights])]
 
 
 def export_reading(state: DeviceState, at: dt.datetime) -> int:
