@@ -8,7 +8,6 @@ from typing import Any
 from smets_emu.emulator.metering import prepayment_ports as ports
 from smets_emu.emulator.metering.prepayment_commands import activate_emergency, apply_top_up
 from smets_emu.emulator.metering.prepayment_timers import queue_alerts
-from smets_emu.emulator.metering.utrn import DUPLICATE_UTRN, UTRN_NOT_AUTHENTIC
 from smets_emu.emulator.zcl.model import (
     PREPAYMENT,
 )
@@ -26,7 +25,6 @@ from smets_emu.emulator.zcl.registry import (
     snapshots,
     utc,
 )
-from smets_emu.protocols import utrn as utrn_codec
 from smets_emu.protocols.payloads.gbz import GbzComponent
 from smets_emu.protocols.payloads.zcl import ZclStatus
 
@@ -100,10 +98,10 @@ def _consumer_top_up(ctx: ExecContext, comp: GbzComponent, f: dict[str, Any]) ->
     check = ctx.verify_top_up(code) if ctx.verify_top_up else TopUpCheck(3)
     state = ctx.model.state
     credit = ports.sync(state, ctx.now)
-    refused = {1: UTRN_NOT_AUTHENTIC, 2: DUPLICATE_UTRN}.get(check.result_type)
+    refused = check.alert_code
     result = None
     if check.result_type == 0:
-        result = apply_top_up(credit, ports.tariff_of(state), check.amount, ctx.now, utrn_codec.parse(code).counter)
+        result = apply_top_up(credit, ports.tariff_of(state), check.amount, ctx.now, check.counter)
         refused = result.refused_alert
     if result is None or refused is not None:
         if refused is not None:

@@ -52,6 +52,8 @@ class TopUpCheck:
 
     result_type: int  # 0 accepted, 1 rejected-invalid, 2 rejected-duplicate, 3 rejected-error
     amount: int = 0  # credit in 1/100000 of the currency unit
+    counter: int = 0  # the UTRN's counter (accepted tokens)
+    alert_code: int | None = None  # the GBCS alert a refusal raises
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def top_up_verifier(device: Device, state: DeviceState) -> Callable[[str], TopUp
 
     def verify(code: str) -> TopUpCheck:
         check = check_utrn(device, state, code, prepayment_ports.used_utrns(state))
-        return TopUpCheck(int(check.result), check.amount)
+        return TopUpCheck(int(check.result), check.amount, check.counter, check.alert_code)
 
     return verify
 
