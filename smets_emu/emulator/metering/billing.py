@@ -33,7 +33,7 @@ from typing import Any
 
 from smets_emu.emulator.component import Component
 from smets_emu.emulator.device import AlertSpec, Device, Outcome
-from smets_emu.emulator.metering.config import METERING_KEY, device_model, metering_config
+from smets_emu.emulator.metering.config import METERING_KEY, billing_calendar_of, device_model, metering_config
 from smets_emu.emulator.metering.consumption import BillingCalendar
 from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import InputError, SmetsError
@@ -69,14 +69,8 @@ class BillingEntry:
                    None if data.get("export") is None else int(data["export"]))
 
 
-def calendar_of(state: DeviceState) -> BillingCalendar:
-    """The device's billing calendar (``billing.calendar``: day_of_month, hour); monthly on the 1st at 00:00."""
-    group = (state.objects_view().get(METERING_KEY) or {}).get(BILLING_KEY) or {}
-    data = group.get("calendar") or {}
-    try:
-        return BillingCalendar(int(data.get("day_of_month", 1)), int(data.get("hour", 0)))
-    except (InputError, TypeError, ValueError):
-        return BillingCalendar()
+calendar_of = billing_calendar_of
+"""The device's billing calendar (``billing.calendar``: day_of_month, hour); monthly on the 1st at 00:00."""
 
 
 def last_handled(state: DeviceState) -> dt.datetime | None:

@@ -33,7 +33,6 @@ from smets_emu.emulator.metering.billing import (
 from smets_emu.emulator.metering.consumption import BillingCalendar
 from smets_emu.emulator.state import DeviceState
 from smets_emu.emulator.zcl import metering_logs as gsme_logs
-from smets_emu.emulator.zcl import metering_registers as gsme_registers
 from smets_emu.errors import SmetsError
 from smets_emu.protocols.payloads import zcl_clusters
 from smets_emu.protocols.payloads.dlms_data import CompactArrayData, OctetStringData, StructureData, TypeDescription
@@ -79,9 +78,6 @@ class EsmeBilling(BillingPeriods):
 
 class GsmeBilling(BillingPeriods):
     """GSME billing period ends: the billing snapshot pushed as GCS53 (digest 5.12)."""
-
-    def calendar(self, state: DeviceState) -> BillingCalendar:
-        return gsme_registers.billing_calendar(state)
 
     def alert(self, state: DeviceState, entry: BillingEntry, counter: int) -> AlertSpec:
         fields = gsme_logs.billing_snapshot(state, entry.end)

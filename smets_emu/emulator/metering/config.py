@@ -10,6 +10,7 @@ the same EUI always meters the same way. The configuration is stored in
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -17,6 +18,7 @@ from typing import Any
 
 from smets_emu.emulator.metering.consumption import (
     DEFAULT_ORIGIN,
+    BillingCalendar,
     ConsumptionModel,
     half_hour_index,
     half_hour_start,
@@ -26,6 +28,8 @@ from smets_emu.emulator.metering.consumption import (
 )
 from smets_emu.emulator.state import DeviceState
 from smets_emu.errors import InputError
+
+log = logging.getLogger(__name__)
 
 METERING_KEY = "metering"
 """The group of ``state.objects`` holding metering data (config, prepayment, events, ...)."""
@@ -157,3 +161,16 @@ def device_model(state: DeviceState) -> ConsumptionModel | None:
     if state.device_type not in TYPICAL_ANNUAL:
         return None
     return model_for(state.eui, state.device_type, metering_config(state))
+
+
+def billing_calendar_of(state: DeviceState) -> BillingCalendar:
+    """The billing calendar kept in ``objects["metering"]["billing"]["calendar"]`` (day_of_month, hour); monthly on
+    the 1st at 00:00 UTC when none is kept or it is malformed (GSME; an ESME's comes from its ECS30 schedule)."""
+    group = state.objects_view().get(METERING_KEY) or {}
+    billing = ((group.get("billing") if isinstance(group, dict) else None) or {}).get("calendar")
+    if isinstance(billing, dict):
+        try:
+            return BillingCalendar(int(billing.get("day_of_month", 1)), int(billing.get("hour", 0)))
+        except (InputError, TypeError, ValueError):
+            log.warning("ignoring a malformed billing calendar %r", billing)
+    return BillingCalendar()

@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from smets_emu.emulator.metering.config import device_model
+from smets_emu.emulator.metering.config import billing_calendar_of, device_model
 from smets_emu.emulator.metering.consumption import BillingCalendar, ConsumptionModel, half_hour_index, half_hour_start
 from smets_emu.emulator.state import DeviceState
 from smets_emu.emulator.zcl.metering_tiers import BLOCKS, TIERS, TouCalendar, ledger, tou_calendar
-from smets_emu.errors import InputError
 from smets_emu.protocols.timestamps import datetime_to_gbz_seconds
 
 log = logging.getLogger(__name__)
@@ -49,19 +48,8 @@ def _attr(clusters: Mapping[str, Any], cluster: str, attribute: int, default: in
         return default
 
 
-def billing_calendar(state: DeviceState) -> BillingCalendar:
-    """When the GSME's billing periods end: ``objects["metering"]["billing"]["calendar"]`` (default day 1, 00:00 UTC).
-
-    The same calendar the billing period component (GCS53 alerts) runs on.
-    """
-    group = state.objects_view().get("metering") or {}
-    billing = ((group.get("billing") if isinstance(group, dict) else None) or {}).get("calendar")
-    if isinstance(billing, dict):
-        try:
-            return BillingCalendar(int(billing.get("day_of_month", 1)), int(billing.get("hour", 0)))
-        except (InputError, TypeError, ValueError):
-            log.warning("ignoring a malformed billing calendar %r", billing)
-    return BillingCalendar()
+billing_calendar = billing_calendar_of
+"""When the GSME's billing periods end: the calendar its billing period component (GCS53 alerts) runs on."""
 
 
 @dataclass(frozen=True)
