@@ -26,6 +26,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from fleet_tick import timed
+
 from smets_emu.emulator.devices import device_for
 from smets_emu.emulator.provision import new_device_state
 from smets_emu.emulator.state import DeviceState
@@ -86,17 +88,9 @@ def _stored_peer(samples: int) -> DeviceState:
 
 
 def _timed(fn: Callable[[], None], repeat: int) -> dict[str, float]:
-    start = time.perf_counter()
-    fn()
-    cold = (time.perf_counter() - start) * 1000
-    best = min(_once(fn) for _ in range(repeat))
-    return {"cold_ms": round(cold, 3), "warm_ms": round(best, 3)}
-
-
-def _once(fn: Callable[[], None]) -> float:
-    start = time.perf_counter()
-    fn()
-    return (time.perf_counter() - start) * 1000
+    """The first call (cold) and the best of *repeat* more (warm), in ms."""
+    cold = timed(fn, 1) * 1000
+    return {"cold_ms": round(cold, 3), "warm_ms": round(timed(fn, repeat) * 1000, 3)}
 
 
 def _gbcs(repeat: int) -> float:

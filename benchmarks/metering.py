@@ -31,19 +31,18 @@ import json
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from fleet_tick import build, timed
 
 from smets_emu.emulator.cosem.engine import read_attribute
 from smets_emu.emulator.cosem.methods import ExecContext
 from smets_emu.emulator.cosem.model import CosemModel
 from smets_emu.emulator.device import Device, Outcome
-from smets_emu.emulator.devices import device_for
 from smets_emu.emulator.metering.config import CONFIG_KEY, METERING_KEY
 from smets_emu.emulator.provision import new_device_state
 from smets_emu.emulator.state import DeviceState
-from smets_emu.hosting.fleet import Fleet
 from smets_emu.hosting.store import StateStore
 from smets_emu.protocols.payloads.dlms_data import CompactArrayData, DataTag, IntegerData, StructureData
 from smets_emu.protocols.pki import generate_test_pki
@@ -53,16 +52,6 @@ ORIGIN = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 YEAR = dt.timedelta(days=365)
 KINDS = ("CHF", "ESME", "GSME", "GPF")
 PROFILE = "0-0:99.1.0.255"
-
-
-def best(fn: Callable[[], object], repeat: int) -> float:
-    """Seconds of the fastest of *repeat* calls."""
-    fastest = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        fastest = min(fastest, time.perf_counter() - start)
-    return fastest
 
 
 def window(start: dt.datetime, end: dt.datetime) -> StructureData:
@@ -108,8 +97,8 @@ def profile_read(repeat: int) -> dict[str, Any]:
     state.put_object("cosem", "7/0-0:99.1.9.255", made_up)
     for days, name in ((1, "day"), (30, "month")):
         entries = read_profile(state, now, days)
-        ours = best(lambda d=days: read_profile(state, now, d), repeat)
-        peer = best(lambda d=days: read_profile(state, now, d, "0-0:99.1.9.255"), repeat)
+        ours = timed(lambda d=days: read_profile(state, now, d), repeat)
+        peer = timed(lambda d=days: read_profile(state, now, d, "0-0:99.1.9.255"), repeat)
         out[name] = {"entries": entries, "read_ms": round(ours * 1e3, 3), "peer_made_up_ms": round(peer * 1e3, 3),
                      "under_5_ms": ours < 0.005}
     out["gbcs_ms"] = round(gbcs_read(now) * 1e3, 2)
@@ -174,18 +163,6 @@ class Counting:
         Device.timers = self._timers  # type: ignore[method-assign]
 
 
-def build(store: StateStore, templates: list[DeviceState], size: int) -> Fleet:
-    """A fleet of *size* devices sharing the templates' states until changed (as fleet_tick.py builds it)."""
-    fleet = Fleet(store)
-    for n in range(size):
-        state = templates[n % len(templates)].clone()
-        state.eui = (0x00DB_0000_0000_0000 + n).to_bytes(8, "big")
-        device = device_for(state)
-        device.state.saved(store.home)
-        fleet._put(device)  # noqa: SLF001 - devices built in memory, not loaded
-    return fleet
-
-
 def year_advance(tmp: Path, templates: list[DeviceState], size: int) -> dict[str, Any]:
     store = StateStore(tmp / f"year{size}.sqlite")
     fleet = build(store, templates, size)
@@ -199,7 +176,7 @@ def year_advance(tmp: Path, templates: list[DeviceState], size: int) -> dict[str
             ticks += 1
             day += dt.timedelta(days=1)
     wall = time.perf_counter() - started
-    between = best(lambda: fleet.tick(ORIGIN + YEAR + dt.timedelta(days=3)), 20)
+    between = timed(lambda: fleet.tick(ORIGIN + YEAR + dt.timedelta(days=3)), 20)
     commits = store.stats.commits - commits
     store.close()
     per_kind = {kind: size // 4 + (1 if KINDS.index(kind) < size % 4 else 0) for kind in KINDS}

@@ -19,9 +19,10 @@ import argparse
 import datetime as dt
 import json
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
+
+from fleet_tick import timed
 
 from smets_emu.emulator.metering import prepayment as engine
 from smets_emu.emulator.metering.config import model_for
@@ -33,22 +34,12 @@ START = dt.datetime(2026, 1, 1, 6, 30, tzinfo=dt.UTC)
 ESME = bytes.fromhex("00DB1234567890A0")
 
 
-def best(fn: Callable[[], object], repeat: int) -> float:
-    """Best wall time of *repeat* runs, in seconds."""
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
 def run(repeat: int) -> dict[str, Any]:
     timers = PrepaymentTimers(None)  # type: ignore[arg-type]  # next_due reads the state only
     idle = {}
     for kind in ("ESME", "GSME"):
         state = DeviceState(bytes.fromhex("00DB000000000001"), kind)
-        idle[kind] = best(lambda s=state: [timers.next_due(s) for _ in range(1000)], repeat) * 1000  # type: ignore[misc]
+        idle[kind] = timed(lambda s=state: [timers.next_due(s) for _ in range(1000)], repeat) * 1000  # type: ignore[misc]
     model = model_for(ESME, "ESME")
     assert model is not None
     year = START + dt.timedelta(days=365)
@@ -56,10 +47,10 @@ def run(repeat: int) -> dict[str, Any]:
                    time_debt_rates=(5_000, 0))
     flat = Tariff(prepayment=True, price=24_500, low_credit=500_000)
     credit = Credit(settled_at=START, balance=1500 * engine.MONEY_SCALE, mode_seen=True, time_debts=[2_000_000, 0])
-    read = best(lambda: engine.settle(credit, daily, model, year), repeat) * 1000
-    peer = best(lambda: model.between(START, year), repeat) * 1000
-    next_daily = best(lambda: engine.next_event(credit, daily, model), repeat) * 1000
-    next_flat = best(lambda: engine.next_event(credit, flat, model), repeat) * 1000
+    read = timed(lambda: engine.settle(credit, daily, model, year), repeat) * 1000
+    peer = timed(lambda: model.between(START, year), repeat) * 1000
+    next_daily = timed(lambda: engine.next_event(credit, daily, model), repeat) * 1000
+    next_flat = timed(lambda: engine.next_event(credit, flat, model), repeat) * 1000
 
     def through_the_year() -> tuple[int, list[str]]:
         """Daily ticks; like the host's next-due index, the engine is asked again only after it ran."""
