@@ -17,9 +17,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from smets_emu.errors import LinkClosed, SmetsError
+from smets_emu.errors import KeyMaterialError, LinkClosed, SmetsError
 from smets_emu.hw import Frame, FrameLink
 from smets_emu.parties.headend import HeadEnd
+from smets_emu.parties.utrn import mint, top_up_payload
 from smets_emu.protocols.envelope import CraFlag, decode_envelope
 from smets_emu.protocols.keystore import Keystore
 from smets_emu.protocols.message import Message, message_to_json
@@ -270,24 +271,12 @@ class RemoteParty:
     def top_up_sample(self, code: int, device: bytes, supplier: bytes) -> Payload:
         """A top-up (CS01a/CS01b) of 1.00 whose UTRN *supplier* mints for *device* with its prepayment key
         agreement key (GBCS 14, digest 3.7); the codec's sample when the keystore lacks either key."""
-        from smets_emu.emulator.zcl import utrn
-        from smets_emu.protocols import crypto
-        from smets_emu.protocols.keystore import KeyUsage
-
-        keystore = self.headend.keystore
-        private = keystore.private_key(supplier, KeyUsage.KA_PREPAYMENT)
-        public = keystore.public_key(device, KeyUsage.KA)
-        if private is None or public is None:
+        number = time.time_ns() // 1_000_000_000 % 1023 + 1  # the counter's bits 32-41: a new one each second
+        try:
+            utrn = mint(self.headend.keystore, supplier=supplier, device=device, number=number, pennies=100)
+        except KeyMaterialError:  # the keystore lacks the supplier's prepayment key or the device's KA key
             return sample_payload(code)
-        counter = (time.time_ns() // 1_000_000_000 % 1023 + 1) << 32  # bits 32-41, a new one each second
-        token = utrn.build(shared_secret=crypto.ecdh_shared_secret(private_key=private, public_key=public),
-                           supplier=supplier, device=device, counter=counter, value=100)
-        tree = sample_payload(code).to_json()
-        if code == CS01A_TOP_UP:
-            tree["requests"][0]["data"] = {"type": "octet-string", "value": token.encode("ascii").hex().upper()}
-        else:
-            tree["components"][0]["zcl"]["fields"]["top_up_code"] = token
-        return payload_from_json(tree)
+        return top_up_payload(code, utrn)
 
     def read(self, command: bytes, exchange: Exchange) -> Reply:
         """Decode and check a reply."""
