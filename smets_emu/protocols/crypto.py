@@ -95,9 +95,14 @@ def _iv(originator: bytes) -> bytes:
     return originator + b"\x00\x00\x00\x00"
 
 
+def gmac_tag(*, key: bytes, originator: bytes, data: bytes) -> bytes:
+    """The full 16-byte GCM tag over ``MAC_AAD_PREFIX`` || *data* with no plaintext (the GBCS GMAC, GBCS 6.2.4)."""
+    return AESGCM(key).encrypt(_iv(originator), b"", MAC_AAD_PREFIX + data)
+
+
 def compute_mac(*, key: bytes, originator: bytes, signing_apdu: bytes) -> bytes:
     """The 12-byte GBCS MAC over a General-Signing APDU (GBCS 6.2.4, 7.2.7)."""
-    return AESGCM(key).encrypt(_iv(originator), b"", MAC_AAD_PREFIX + signing_apdu)[:TAG_LENGTH]
+    return gmac_tag(key=key, originator=originator, data=signing_apdu)[:TAG_LENGTH]
 
 
 def verify_mac(*, key: bytes, originator: bytes, signing_apdu: bytes, mac: bytes) -> None:

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
 from smets_emu.errors import SmetsError
 from smets_emu.protocols import crypto
 
@@ -102,12 +100,8 @@ def tag(*, shared_secret: bytes, supplier: bytes, device: bytes, counter: int, h
     """The low 32 bits of the PTUT: the last four bytes of the GCM tag over the token (GBCS 14, digest 3.7)."""
     key = crypto.derive_key(shared_secret=shared_secret, mode=crypto.KdfMode.COMMAND, originator=supplier,
                             counter=counter, recipient=device)
-    aad = bytes(6) + supplier + device + b"\x01" + counter.to_bytes(8, "big") + high.to_bytes(4, "big")
-    aad = b"\x11" + aad[1:]
-    encryptor = Cipher(algorithms.AES(key), modes.GCM(supplier + bytes(4))).encryptor()
-    encryptor.authenticate_additional_data(aad)
-    encryptor.finalize()
-    return int.from_bytes(encryptor.tag[-4:], "big")
+    data = supplier + device + b"\x01" + counter.to_bytes(8, "big") + high.to_bytes(4, "big")
+    return int.from_bytes(crypto.gmac_tag(key=key, originator=supplier, data=data)[-4:], "big")
 
 
 def verify(utrn: Utrn, *, shared_secret: bytes, supplier: bytes, device: bytes) -> None:
