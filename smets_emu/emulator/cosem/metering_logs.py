@@ -43,7 +43,7 @@ from smets_emu.emulator.cosem.metering_tariff import (
     tariff_table,
 )
 from smets_emu.emulator.cosem.metering_values import Meter, intervals, meter_of, tou_registers, tou_series
-from smets_emu.emulator.cosem.model import MAX_BUFFER_ENTRIES, now_dlms
+from smets_emu.emulator.cosem.model import MAX_BUFFER_ENTRIES, capture_span, now_dlms
 from smets_emu.emulator.metering.config import METERING_KEY
 from smets_emu.emulator.metering.consumption import HALF_HOUR, ConsumptionModel, half_hour_index
 from smets_emu.emulator.state import DeviceState
@@ -163,17 +163,9 @@ def _unsigned_columns(desc: TypeDescription) -> int:
 # --------------------------------------------------------------------------- what each buffer holds
 
 
-def span(low: dt.datetime, high: dt.datetime, period: int) -> tuple[int, int]:
-    """The first capture time (GBCS UTC seconds, a multiple of *period*) in [low, high] and how many there are
-    (at most MAX_BUFFER_ENTRIES)."""
-    first = -(-int((low - GBCS_EPOCH).total_seconds()) // period) * period
-    last = int((high - GBCS_EPOCH).total_seconds())
-    return first, max(0, min((last - first) // period + 1, MAX_BUFFER_ENTRIES))
-
-
 def stamps(low: dt.datetime, high: dt.datetime, period: int) -> list[dt.datetime]:
     """Capture times, multiples of *period* seconds (UTC), in [low, high]; at most MAX_BUFFER_ENTRIES."""
-    first, count = span(low, high, period)
+    first, count = capture_span(low, high, period)
     return [GBCS_EPOCH + dt.timedelta(seconds=first + k * period) for k in range(count)]
 
 
@@ -300,7 +292,7 @@ def metered_buffer(model: CosemModel, obj: dict[str, Any], now: dt.datetime, low
     compact = spec.get("compact", True)
     if high >= low:
         if obis in HALF_HOURLY:
-            first, count = span(low, high, HALF_HOUR)
+            first, count = capture_span(low, high, HALF_HOUR)
             start = GBCS_EPOCH + dt.timedelta(seconds=first)
             columns = half_hour_values(meter, obis, start, count, _unsigned_columns(desc)) if count else []
             fast = flat_entries(desc, first, HALF_HOUR, columns) if count else ()

@@ -57,6 +57,14 @@ def fault_key(kind: str, class_id: int, obis: ObisCode | str, member: int) -> st
     return f"{kind}:{class_id}/{obis}/{member}"
 
 
+def capture_span(low: dt.datetime, high: dt.datetime, period: int) -> tuple[int, int]:
+    """The first capture time (GBCS UTC seconds, a multiple of *period*) in [low, high] and how many captures there
+    are, at most :data:`MAX_BUFFER_ENTRIES` (none when *high* is before *low*)."""
+    first = -(-int((low - GBCS_EPOCH).total_seconds()) // period) * period
+    last = int((high - GBCS_EPOCH).total_seconds())
+    return first, max(0, min((last - first) // period + 1, MAX_BUFFER_ENTRIES))
+
+
 def clock_offset(state: DeviceState) -> dt.timedelta:
     """How far the device clock is set from the lab clock (ECS70 and the Clock object; GBCS 5.11)."""
     return dt.timedelta(seconds=float(state.objects_view().get(CLOCK_OFFSET_KEY, 0)))
@@ -285,14 +293,8 @@ class CosemModel:
         logged = logged_buffer(self.state, obj["obis"], desc, low, high)  # ECS35a / ECS35e: the events logged
         if logged is not None:
             return logged if spec.get("compact", True) else ArrayData(logged.items)
-        entries: list[DlmsData] = []
-        if high >= low:
-            first = -(-int((low - GBCS_EPOCH).total_seconds()) // period) * period
-            last = int((high - GBCS_EPOCH).total_seconds())
-            for stamp in range(first, last + 1, period):
-                entries.append(self._entry(desc, stamp, period))
-                if len(entries) >= MAX_BUFFER_ENTRIES:
-                    break
+        first, count = capture_span(low, high, period)
+        entries = [self._entry(desc, first + n * period, period) for n in range(count)]
         if spec.get("compact", True):
             return CompactArrayData(desc, tuple(entries))
         return ArrayData(tuple(entries))
