@@ -38,7 +38,8 @@ def _in_use(ctx: ExecContext) -> bool:
 def settle_now(ctx: ExecContext) -> None:
     """Settle the credit to now (before and after a command changes the switch or mode)."""
     if _in_use(ctx):
-        ports.store(ctx.state, ports.sync(ctx.state, ctx.now))
+        tariff = ports.tariff_of(ctx.state)
+        ports.store(ctx.state, ports.sync(ctx.state, ctx.now, tariff), tariff)
 
 
 def top_up(ctx: ExecContext, code: str) -> bool:

@@ -255,8 +255,9 @@ def stored_credit(state: DeviceState) -> Credit | None:
     return credit
 
 
-def load(state: DeviceState, now: dt.datetime) -> Credit:
-    """The stored registers, or fresh ones settled at *now* from the meter's own balance attributes."""
+def load(state: DeviceState, now: dt.datetime, tariff: Tariff | None = None) -> Credit:
+    """The stored registers, or fresh ones settled at *now* from the meter's own balance attributes (*tariff*: the
+    meter's :func:`tariff_of`, when the caller has it)."""
     stored = stored_credit(state)
     if stored is not None:
         return stored
@@ -268,7 +269,7 @@ def load(state: DeviceState, now: dt.datetime) -> Credit:
     else:
         credit = Credit(settled_at=now, balance=_int(_cosem_value(state, METER_BALANCE, 2)))
     credit.mode_seen, credit.supply_seen = prepayment_mode(state), supply_of(state).value
-    tariff = tariff_of(state)
+    tariff = tariff_of(state) if tariff is None else tariff
     credit.charges, credit.pricing = tariff.charges, tariff.pricing_json
     return credit
 
@@ -281,10 +282,11 @@ def used_utrns(state: DeviceState) -> list[int]:
     return sorted({*(int(v) for v in stored.get("used_utrns", [])), *(int(v) for v in legacy)})
 
 
-def store(state: DeviceState, credit: Credit) -> None:
-    """Keep *credit* in the working copy and mirror the registers into the meter's objects."""
+def store(state: DeviceState, credit: Credit, tariff: Tariff | None = None) -> None:
+    """Keep *credit* in the working copy and mirror the registers into the meter's objects (*tariff*: the meter's
+    :func:`tariff_of`, when the caller has it; the registers written are none of its inputs)."""
     state.put_object(METERING_KEY, PREPAYMENT_KEY, credit.to_json())
-    tariff = tariff_of(state)
+    tariff = tariff_of(state) if tariff is None else tariff
     if state.device_type == "ESME":
         _write_cosem(state, METER_BALANCE, {2: IntegerData(DataTag.DOUBLE_LONG, clamp32(credit.balance))})
         _write_cosem(state, EMERGENCY_BALANCE,
@@ -303,15 +305,15 @@ def store(state: DeviceState, credit: Credit) -> None:
         })
 
 
-def sync(state: DeviceState, now: dt.datetime) -> Credit:
+def sync(state: DeviceState, now: dt.datetime, tariff: Tariff | None = None) -> Credit:
     """The registers settled to *now*, taking on the meter's current payment mode and supply state after.
 
     The interval since the settled point is charged with the mode, supply and charges seen then:
     a mode, switch or price changed by a command is taken on at that command (or the timer tick
     after it).
     """
-    tariff = tariff_of(state)
-    credit = settle(load(state, now), tariff, device_model(state), now)
+    tariff = tariff_of(state) if tariff is None else tariff
+    credit = settle(load(state, now, tariff), tariff, device_model(state), now)
     credit.mode_seen, credit.supply_seen, credit.charges = tariff.prepayment, supply_of(state).value, tariff.charges
     credit.pricing = tariff.pricing_json
     return credit

@@ -66,10 +66,10 @@ class PrepaymentTimers(Component):
         if when is None or when > now:
             return None
         work = state.clone()
-        credit = ports.load(work, now)
         tariff = ports.tariff_of(work)
+        credit = ports.load(work, now, tariff)
         if ports.changed(credit, work, tariff) or credit.supply_seen != ports.supply_of(work).value:
-            credit = ports.sync(work, now)  # a command changed the mode, switch or charges: as before until now
+            credit = ports.sync(work, now, tariff)  # a command changed the mode, switch or charges: as before until now
         credit, events = run_due(credit, tariff, device_model(work), now)
         sent = []
         for event in events:
@@ -77,7 +77,7 @@ class PrepaymentTimers(Component):
                 ports.set_supply(work, event.supply)
             for code in event.alerts:
                 sent.append(self.device.build_alert(work, alert_spec(self.device.payload_family, code, event.at), now))
-        ports.store(work, credit)
+        ports.store(work, credit, tariff)
         reason = ", ".join(f"0x{c:04X}" for e in events for c in e.alerts)
         return Outcome(work, sent, accepted=True, reason=f"prepayment {reason}" if reason else "")
 
