@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from stat import S_ISREG
 
 from smets_emu.errors import InputError
 
@@ -116,6 +117,8 @@ def load_series(path: str | os.PathLike[str]) -> HalfHourSeries:
         stat = file.stat()
     except OSError as exc:
         raise InputError(f"cannot read half-hourly data {file}: {exc.strerror or exc}") from None
+    if not S_ISREG(stat.st_mode):  # a FIFO or a device would block the lab or never end
+        raise InputError(f"half-hourly data {file} is not a regular file")
     return _load(str(file.resolve()), stat.st_mtime_ns, stat.st_size)
 
 

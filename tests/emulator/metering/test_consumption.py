@@ -18,6 +18,7 @@ from smets_emu.emulator.metering.consumption import (
     ConsumptionModel,
     half_hour_index,
     half_hour_start,
+    load_series,
     parse_series,
 )
 from smets_emu.errors import InputError
@@ -188,3 +189,13 @@ def test_a_model_stops_counting_a_century_after_its_origin() -> None:
     assert model.cumulative(dt.datetime(9999, 12, 31, tzinfo=dt.UTC)) == total
     assert model.intervals(model.origin + HORIZON, 3) == [0, 0, 0]
     assert model.reaching(end, 1) is None
+
+
+def test_series_from_a_fifo_or_a_device_is_refused_at_once(tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "hh.fifo"
+    os.mkfifo(fifo)  # opening it would wait for a writer for ever
+    for path in (fifo, Path("/dev/zero")):
+        with pytest.raises(InputError, match="not a regular file"):
+            load_series(path)
